@@ -1,3 +1,4 @@
+import { WebtensorError } from '../errors.ts'
 import { Keyring } from '@polkadot/keyring'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { cryptoWaitReady, mnemonicGenerate, mnemonicValidate, signatureVerify } from '@polkadot/util-crypto'
@@ -76,6 +77,6 @@ export async function loadOrCreateHotkey(store: SecretStore, key = 'webtensor.ho
   return hotkey
 }
 
-export class IdentityError extends Error {
+export class IdentityError extends WebtensorError {
   override name = 'IdentityError'
 }
