@@ -1,0 +1,32 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { parseManifest, ManifestError } from './manifest.ts'
+import { hotkeyFromSecret } from './identity.ts'
+
+const raw = JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8'))
+
+test('the default manifest parses', () => {
+  const m = parseManifest(raw)
+  assert.equal(m.netuid, 1)
+  assert.equal(m.validators.length, 1)
+  assert.equal(m.model.id, 'webtensor/tiny-gpt2')
+})
+
+test('the default manifest dev secrets derive its hotkeys', async () => {
+  const m = parseManifest(raw)
+  assert.equal((await hotkeyFromSecret(m.owner.devSecret!)).address, m.owner.hotkey)
+  for (const v of m.validators) assert.equal((await hotkeyFromSecret(v.devSecret!)).address, v.hotkey)
+})
+
+test('bad fields are named in the error', () => {
+  const bad = structuredClone(raw)
+  bad.chain.tempo = 0
+  assert.throws(() => parseManifest(bad), (e: unknown) => e instanceof ManifestError && /chain\.tempo/.test(e.message))
+  const bad2 = structuredClone(raw)
+  bad2.validators[0].stake = '-5'
+  assert.throws(() => parseManifest(bad2), /validators\[0\]\.stake/)
+  const bad3 = structuredClone(raw)
+  bad3.owner.hotkey = 'not-an-address'
+  assert.throws(() => parseManifest(bad3), /owner\.hotkey/)
+})

@@ -1,0 +1,157 @@
+import { WebtensorError } from '../errors.ts'
+
+/** Pinned model files: path inside the model folder → size and sha256 (hex). */
+export interface ManifestModelIntegrity {
+  files: Record<string, { size: number; sha256: string }>
+}
+
+/** A subnet manifest: everything a peer needs to join one subnet (see `subnets/default.json`). */
+export interface SubnetManifest {
+  netuid: number
+  name: string
+  task: 'text-generation'
+  model: {
+    /** Hugging Face-style model id, e.g. `webtensor/tiny-gpt2` or `Xenova/distilgpt2`. */
+    id: string
+    /** `relay`: files served by our relay at /models/; `hub`: the Hugging Face hub (or `remoteHost`). */
+    source: 'relay' | 'hub'
+    remoteHost?: string
+    integrity: ManifestModelIntegrity | null
+  }
+  chain: {
+    blockTimeMs: number
+    tempo: number
+    /** Rao emitted to the subnet per block, as a decimal string (u64). */
+    emissionPerBlock: string
+    maxAllowedUids: number
+  }
+  owner: { hotkey: string; devSecret?: string }
+  validators: { hotkey: string; devSecret?: string; stake: string }[]
+  /** Yuma hyperparameters, names as in `docs/yuma-format.md`. */
+  hyperparams: Record<string, number | boolean>
+  validation: {
+    queryIntervalMs: number
+    responseTimeoutMs: number
+    maxNewTokens: number
+    /** Weight of a new score in the validator's moving average of each miner's score. */
+    scoreAlpha: number
+    prompts: string[]
+  }
+}
+
+export class ManifestError extends WebtensorError {
+  override name = 'ManifestError'
+  constructor(field: string, problem: string) {
+    super(`subnet manifest: ${field} ${problem}`, { code: 'bad_manifest' })
+  }
+}
+
+type Json = Record<string, unknown>
+
+function obj(v: unknown, field: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ManifestError(field, 'must be an object')
+  return v as Json
+}
+function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ManifestError(field, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`)
+  }
+  return v
+}
+function num(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new ManifestError(field, `must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`)
+  }
+  return v
+}
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new ManifestError(field, 'must be a non-empty string')
+  return v
+}
+function u64(v: unknown, field: string): string {
+  const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v
+  if (typeof s !== 'string' || !/^\d+$/.test(s) || BigInt(s) >= 2n ** 64n) {
+    throw new ManifestError(field, `must be a u64 decimal string, got ${JSON.stringify(v)}`)
+  }
+  return s
+}
+function ss58(v: unknown, field: string): string {
+  const s = str(v, field)
+  if (!/^[1-9A-HJ-NP-Za-km-z]{46,48}$/.test(s)) throw new ManifestError(field, `is not an SS58 address: ${s}`)
+  return s
+}
+
+/**
+ * Checks a parsed manifest and returns it typed; throws `ManifestError` naming the first bad field.
+ * @example const m = parseManifest(JSON.parse(text))
+ */
+export function parseManifest(json: unknown): SubnetManifest {
+  const m = obj(json, 'manifest')
+  const model = obj(m.model, 'model')
+  const chain = obj(m.chain, 'chain')
+  const owner = obj(m.owner, 'owner')
+  const validation = obj(m.validation, 'validation')
+  if (!Array.isArray(m.validators) || m.validators.length === 0) {
+    throw new ManifestError('validators', 'must be a non-empty array')
+  }
+  const source = model.source ?? 'relay'
+  if (source !== 'relay' && source !== 'hub') throw new ManifestError('model.source', 'must be "relay" or "hub"')
+  if (m.task !== 'text-generation') throw new ManifestError('task', 'must be "text-generation"')
+  const prompts = validation.prompts
+  if (!Array.isArray(prompts) || prompts.length === 0 || prompts.some((p) => typeof p !== 'string' || p === '')) {
+    throw new ManifestError('validation.prompts', 'must be a non-empty array of strings')
+  }
+  const hyperparams = obj(m.hyperparams ?? {}, 'hyperparams')
+  for (const [k, v] of Object.entries(hyperparams)) {
+    if (typeof v !== 'number' && typeof v !== 'boolean') throw new ManifestError(`hyperparams.${k}`, 'must be a number or boolean')
+  }
+  return {
+    netuid: int(m.netuid, 'netuid', 0, 65535),
+    name: str(m.name, 'name'),
+    task: 'text-generation',
+    model: {
+      id: str(model.id, 'model.id'),
+      source,
+      ...(model.remoteHost === undefined ? {} : { remoteHost: str(model.remoteHost, 'model.remoteHost') }),
+      integrity: model.integrity == null ? null : parseIntegrity(model.integrity),
+    },
+    chain: {
+      blockTimeMs: int(chain.blockTimeMs, 'chain.blockTimeMs', 10, 600_000),
+      tempo: int(chain.tempo, 'chain.tempo', 1, 65535),
+      emissionPerBlock: u64(chain.emissionPerBlock, 'chain.emissionPerBlock'),
+      maxAllowedUids: int(chain.maxAllowedUids, 'chain.maxAllowedUids', 2, 4096),
+    },
+    owner: {
+      hotkey: ss58(owner.hotkey, 'owner.hotkey'),
+      ...(owner.devSecret === undefined ? {} : { devSecret: str(owner.devSecret, 'owner.devSecret') }),
+    },
+    validators: m.validators.map((v: unknown, i: number) => {
+      const o = obj(v, `validators[${i}]`)
+      return {
+        hotkey: ss58(o.hotkey, `validators[${i}].hotkey`),
+        ...(o.devSecret === undefined ? {} : { devSecret: str(o.devSecret, `validators[${i}].devSecret`) }),
+        stake: u64(o.stake, `validators[${i}].stake`),
+      }
+    }),
+    hyperparams: hyperparams as Record<string, number | boolean>,
+    validation: {
+      queryIntervalMs: int(validation.queryIntervalMs, 'validation.queryIntervalMs', 50, 3_600_000),
+      responseTimeoutMs: int(validation.responseTimeoutMs, 'validation.responseTimeoutMs', 50, 600_000),
+      maxNewTokens: int(validation.maxNewTokens, 'validation.maxNewTokens', 1, 1024),
+      scoreAlpha: num(validation.scoreAlpha, 'validation.scoreAlpha', 0, 1),
+      prompts: prompts as string[],
+    },
+  }
+}
+
+function parseIntegrity(v: unknown): ManifestModelIntegrity {
+  const files = obj(obj(v, 'model.integrity').files, 'model.integrity.files')
+  const out: ManifestModelIntegrity = { files: {} }
+  for (const [path, f] of Object.entries(files)) {
+    const e = obj(f, `model.integrity.files["${path}"]`)
+    const sha = str(e.sha256, `model.integrity.files["${path}"].sha256`)
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw new ManifestError(`model.integrity.files["${path}"].sha256`, 'must be 64 hex digits')
+    out.files[path] = { size: int(e.size, `model.integrity.files["${path}"].size`, 0, Number.MAX_SAFE_INTEGER), sha256: sha }
+  }
+  return out
+}
