@@ -1,0 +1,145 @@
+import { createGossipChainClient } from '../chain/gossip-client.ts'
+import type { EpochResult, Metagraph } from '../chain/index.ts'
+import { loadModelInWorker, type ModelRunner } from '../inference/index.ts'
+import { loadOrCreateHotkey, type SecretStore } from '../node/identity.ts'
+import type { SubnetManifest } from '../node/manifest.ts'
+import { createMinerNode, type MinerNode } from '../node/miner.ts'
+import { createMesh, type Mesh } from '../p2p/index.ts'
+import { createYumaWorker } from '../scoring/index.ts'
+import { U16_MAX } from '../scoring/weights.ts'
+
+/** What `/api/config` of a webtensor server returns. */
+export interface ServerConfig {
+  netuid: number
+  relay: string[]
+  manifest: SubnetManifest
+  models: { localModelPath: string; wasmPaths: string }
+}
+
+export interface NeuronRow {
+  uid: number
+  hotkey: string
+  stake: string
+  validatorPermit: boolean
+  incentive: number
+  dividends: number
+}
+
+export interface SessionState {
+  phase: 'idle' | 'starting' | 'loading-model' | 'joining' | 'mining' | 'error'
+  error: string | null
+  hotkey: string | null
+  device: string | null
+  deviceReason: string | null
+  /** Model download/load progress, 0..1. */
+  progress: number
+  progressFile: string | null
+  peers: number
+  uid: number | null
+  queriesAnswered: number
+  lastScore: number | null
+  incentive: number | null
+  dividends: number | null
+  epoch: number | null
+  block: number | null
+  /** The page's own recomputation of the latest epoch in its Yuma worker. */
+  verified: { epoch: number; ok: boolean; detail: string } | null
+  neurons: NeuronRow[]
+}
+
+export const initialState: SessionState = {
+  phase: 'idle', error: null, hotkey: null, device: null, deviceReason: null, progress: 0, progressFile: null, peers: 0,
+  uid: null, queriesAnswered: 0, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, verified: null, neurons: [],
+}
+
+export interface MiningSession {
+  stop(): Promise<void>
+}
+
+/**
+ * Everything that "Start mining" does, in order: the hotkey (kept in `store` across reloads), the
+ * model in its worker (WebGPU when a real adapter exists, else WASM), the mesh through the relay,
+ * the miner role, and the check of each epoch by recomputing it in the Yuma worker.
+ */
+export async function startMiningSession(options: {
+  origin: string
+  store: SecretStore
+  onState: (patch: Partial<SessionState>) => void
+}): Promise<MiningSession> {
+  const { onState } = options
+  onState({ phase: 'starting', error: null })
+  const config = (await (await fetch(new URL('/api/config', options.origin))).json()) as ServerConfig
+  const { manifest } = config
+  const hotkey = await loadOrCreateHotkey(options.store)
+  onState({ hotkey: hotkey.address, phase: 'loading-model' })
+
+  const runner: ModelRunner = await loadModelInWorker({
+    modelId: manifest.model.id,
+    localModelPath: new URL(config.models.localModelPath, options.origin).href,
+    wasmPaths: new URL(config.models.wasmPaths, options.origin).href,
+    allowRemote: manifest.model.source === 'hub',
+    ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
+    ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    device: 'auto',
+    onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
+  })
+  onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
+
+  const mesh: Mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: config.relay, allowPrivateAddresses: true })
+  mesh.onStats((s) => onState({ peers: s.peers }))
+  await mesh.start()
+  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  const miner: MinerNode = createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: `webtensor-browser (${runner.device})` })
+  miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))
+  await miner.start()
+  onState({ phase: 'mining', peers: mesh.stats().peers })
+
+  let metagraph: Metagraph | null = null
+  let epoch: EpochResult | null = null
+  const table = (): NeuronRow[] =>
+    (metagraph?.neurons ?? []).map((n) => ({
+      uid: n.uid,
+      hotkey: n.hotkey,
+      stake: n.stake,
+      validatorPermit: n.validatorPermit,
+      incentive: (epoch?.incentive[n.uid] ?? 0) / U16_MAX,
+      dividends: (epoch?.dividends[n.uid] ?? 0) / U16_MAX,
+    }))
+  chain.onMetagraph((m) => {
+    metagraph = m
+    onState({ block: m.block, neurons: table() })
+  })
+
+  const yuma = createYumaWorker()
+  chain.onEpoch((e) => {
+    epoch = e
+    onState({ neurons: table() })
+    verifyEpoch(e).then((v) => onState({ verified: v }), (err: unknown) => onState({ verified: { epoch: e.epoch, ok: false, detail: String(err) } }))
+  })
+
+  // The owner signed the digests of the epoch's input and output; the input itself comes from the
+  // server. If its digest matches the signed one, recomputing it here checks the signed rewards.
+  async function verifyEpoch(e: EpochResult): Promise<SessionState['verified']> {
+    const res = await fetch(new URL('/api/epochs/latest', options.origin))
+    const record = (await res.json()) as { epoch: number; input: unknown } | null
+    if (record === null || record.epoch !== e.epoch) return { epoch: e.epoch, ok: false, detail: 'epoch input not available' }
+    const inputDigest = await yuma.epochDigest(record.input as never)
+    if (e.inputDigest !== undefined && inputDigest !== e.inputDigest) {
+      return { epoch: e.epoch, ok: false, detail: 'the served input does not match the signed input digest' }
+    }
+    const output = await yuma.runEpoch(record.input as never, { mode: 'exact' })
+    const digest = await yuma.epochDigest(output)
+    return digest === e.digest
+      ? { epoch: e.epoch, ok: true, detail: `recomputed in the Yuma worker: digest ${digest.slice(0, 12)}… matches` }
+      : { epoch: e.epoch, ok: false, detail: `recomputed digest ${digest.slice(0, 12)}… differs from the signed ${e.digest.slice(0, 12)}…` }
+  }
+
+  return {
+    async stop() {
+      await miner.stop()
+      await mesh.stop()
+      await runner.dispose()
+      yuma.terminate()
+    },
+  }
+}

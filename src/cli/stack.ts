@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createGossipChainClient } from '../chain/gossip-client.ts'
+import { LocalChain } from '../chain/local-chain.ts'
+import { createOwnerNode, type OwnerNode } from '../chain/owner-node.ts'
+import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
+import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../node/identity.ts'
+import { parseManifest, type SubnetManifest } from '../node/manifest.ts'
+import { createMinerNode, type MinerNode } from '../node/miner.ts'
+import { fileSecretStore } from '../node/secret-file.ts'
+import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
+import { createMesh, createRelay, type Mesh, type Relay } from '../p2p/index.ts'
+import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
+import { createAppServer, type AppServer } from '../server/index.ts'
+import { ensureAppBuilt } from './build-app.ts'
+import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
+
+export type Log = (line: string) => void
+
+export function readManifest(path: string): SubnetManifest {
+  return parseManifest(JSON.parse(readFileSync(path, 'utf8')))
+}
+
+/** Something started that must be stopped, in reverse order, on exit. */
+export interface Stoppable {
+  stop(): Promise<void>
+}
+
+export interface RelayStack {
+  relay: Relay
+  server: AppServer
+  /** Set by `start` once the owner runs, so the HTTP API can show chain state. */
+  owner?: OwnerNode<EpochOutput>
+}
+
+/**
+ * The relay and, beside it, the HTTP server for the app, the model files and onnxruntime-web's
+ * wasm. Browsers learn the relay's addresses from `/api/config`.
+ */
+export async function startRelayStack(opts: {
+  host: string
+  port: number
+  relayPort: number
+  stateDir: string
+  modelsDir: string
+  manifest: SubnetManifest
+  log: Log
+}): Promise<RelayStack> {
+  const { manifest, log } = opts
+  mkdirSync(opts.stateDir, { recursive: true })
+  await ensureAppBuilt(log)
+  const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key') })
+  await relay.start()
+  const stack: RelayStack = { relay, server: undefined as unknown as AppServer }
+  const publicManifest = { ...manifest, owner: { hotkey: manifest.owner.hotkey }, validators: manifest.validators.map(({ hotkey, stake }) => ({ hotkey, stake })) }
+  stack.server = createAppServer({
+    host: opts.host,
+    port: opts.port,
+    mounts: [
+      { prefix: '/', dir: DIST_DIR, spa: true },
+      { prefix: '/models/', dir: opts.modelsDir, cacheControl: 'public, max-age=3600' },
+      { prefix: '/ort/', dir: onnxruntimeWebDist(), allow: /ort-wasm[^/]*\.(wasm|mjs)$/, cacheControl: 'public, max-age=86400' },
+    ],
+    api: {
+      '/api/config': () => ({
+        netuid: manifest.netuid,
+        relay: relay.multiaddrs.filter((a) => a.includes('/ws')),
+        manifest: publicManifest,
+        models: { localModelPath: '/models/', wasmPaths: '/ort/' },
+      }),
+      '/api/health': () => ({ ok: true, relay: relay.metrics(), chain: stack.owner?.stats() ?? null }),
+      '/api/epochs/latest': () => {
+        const last = stack.owner?.epochs.at(-1)
+        return last === undefined ? null : { epoch: last.epoch, block: last.block, input: last.input, output: last.output }
+      },
+    },
+  })
+  await stack.server.start()
+  log(`relay listening on ${relay.multiaddrs.join(' ')}`)
+  return stack
+}
+
+/** The subnet owner/registrar with the local chain, on its own mesh peer. */
+export async function startOwner(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log }): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
+  const { manifest, log } = opts
+  if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
+  const hotkey = await hotkeyFromSecret(manifest.owner.devSecret)
+  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
+  await mesh.start()
+  // The chain itself runs Yuma exactly as subtensor does.
+  const chain = new LocalChain<EpochOutput>(manifest, (input) => runEpoch(input as never, { mode: 'exact' }))
+  const owner = createOwnerNode({ manifest, mesh, chain, digest: (v) => epochDigest(v as never), log })
+  await owner.start()
+  return { owner, mesh, hotkey }
+}
+
+/** Loads the subnet's model for a Node validator or miner (onnxruntime-node). */
+export async function loadNodeRunner(manifest: SubnetManifest, modelsDir: string, log: Log): Promise<ModelRunner> {
+  if (manifest.model.source === 'relay') await ensureTestModels(modelsDir)
+  const started = Date.now()
+  const runner = await loadModel({
+    modelId: manifest.model.id,
+    localModelPath: modelsDir,
+    allowRemote: manifest.model.source === 'hub',
+    ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
+    ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    device: 'cpu',
+  })
+  log(`model ${manifest.model.id} loaded on ${runner.device} in ${Date.now() - started} ms`)
+  return runner
+}
+
+/** A Node validator on its own mesh peer. */
+export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
+  const { manifest, log } = opts
+  const hotkey = await hotkeyFromSecret(opts.secret)
+  const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
+  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
+  await mesh.start()
+  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  const validator = createValidatorNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, log })
+  await validator.start()
+  return { validator, mesh, runner, hotkey }
+}
+
+/** A headless Node miner (onnxruntime-node) with a hotkey kept in `stateDir`. */
+export async function startNodeMiner(opts: { manifest: SubnetManifest; secret?: string; stateDir: string; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
+  const { manifest, log } = opts
+  const hotkey = opts.secret !== undefined ? await hotkeyFromSecret(opts.secret) : await loadOrCreateHotkey(fileSecretStore(opts.stateDir), 'miner.hotkey')
+  const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
+  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
+  await mesh.start()
+  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  const miner = createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: 'webtensor-node', log })
+  await miner.start()
+  return { miner, mesh, runner, hotkey }
+}
+
+/**
+ * The relay's multiaddrs for `--relay`: a multiaddr is used as is; an http(s) URL of a webtensor
+ * server is asked for its `/api/config`.
+ */
+export async function resolveBootstrap(relay: string): Promise<string[]> {
+  if (relay.startsWith('/')) return [relay]
+  const res = await fetch(new URL('/api/config', relay))
+  if (!res.ok) throw new Error(`${relay}/api/config answered ${res.status}`)
+  const config = (await res.json()) as { relay: string[] }
+  return config.relay
+}
