@@ -1,0 +1,97 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { launchChromium, TEST_HOST } from '../support/browser.ts'
+import { runCli } from '../support/cli.ts'
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+
+/**
+ * The newcomer's path, end to end: `webtensor start` (relay, web server, owner, Node validator),
+ * then a headless Chromium page clicks "Start mining" and earns incentive while the validator
+ * earns dividends.
+ */
+test('visit the URL, click Start mining, earn incentive over two epochs', { timeout: 420_000 }, async () => {
+  const state = mkdtempSync(join(tmpdir(), 'wt-e2e-'))
+  const cli = runCli(['start', '--host', TEST_HOST, '--port', '0', '--relay-port', '0', '--state', state])
+  const browser = await launchChromium()
+  const log: string[] = []
+  try {
+    const [, url] = await cli.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
+    const page = await browser.newPage()
+    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`))
+    page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`))
+    let sockets = 0
+    let modelRequests = 0
+    page.on('websocket', () => sockets++)
+    page.on('request', (r) => {
+      if (r.url().includes('/models/')) modelRequests++
+    })
+
+    await page.goto(url!)
+    await page.getByTestId('start').waitFor()
+    assert.match(await page.getByTestId('phase').innerText(), /Nothing runs until/)
+    await page.waitForTimeout(1000)
+    assert.equal(sockets, 0, 'no connection before the click')
+    assert.equal(modelRequests, 0, 'no model download before the click')
+    assert.equal(await page.getByTestId('hotkey').innerText(), '—')
+
+    await page.getByTestId('start').click()
+    await page.waitForFunction(() => document.querySelector('[data-testid="hotkey"]')?.textContent?.startsWith('5'), null, { timeout: 30_000 })
+    const hotkey = await page.getByTestId('hotkey').innerText()
+    assert.match(hotkey, /^5[1-9A-HJ-NP-Za-km-z]{47}$/, 'an SS58 sr25519 address')
+
+    // The model loads with progress, on WebGPU only for a real adapter: SwiftShader's is a fallback.
+    await page.waitForFunction(() => document.querySelector('[data-testid="device"]')?.textContent !== '—', null, { timeout: 120_000 })
+    const device = await page.getByTestId('device').innerText()
+    assert.match(device, /^WASM — /, `headless Chromium has only a fallback WebGPU adapter, so WASM: ${device}`)
+    assert.ok(modelRequests > 0, 'the model came from the server')
+
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="peers"]')?.textContent) > 0, null, { timeout: 60_000 })
+    const firstEpoch = Number((await (await fetch(new URL('/api/health', url))).json()).chain.epoch)
+
+    // Two full epochs with this miner registered and weighted: incentive > 0, validator dividends > 0.
+    await page.waitForFunction(
+      (first) => {
+        const [epoch] = (document.querySelector('[data-testid="epoch"]')?.textContent ?? '').split(' · ')
+        const incentive = Number(document.querySelector('[data-testid="incentive"]')?.textContent)
+        return Number(epoch) >= first + 2 && incentive > 0
+      },
+      firstEpoch,
+      { timeout: 240_000, polling: 500 },
+    )
+    const answered = Number(await page.getByTestId('answered').innerText())
+    assert.ok(answered > 0, 'the page answered queries')
+    const incentive = Number(await page.getByTestId('incentive').innerText())
+    assert.ok(incentive > 0, `incentive ${incentive} > 0`)
+    assert.ok(Number(await page.getByTestId('score').innerText()) > 0, 'the validator scored the page')
+
+    const config = (await (await fetch(new URL('/api/config', url))).json()) as { manifest: { validators: { hotkey: string }[] } }
+    const validatorHotkey = config.manifest.validators[0]!.hotkey
+    const validatorDividends = Number(await page.locator(`tr[data-hotkey="${validatorHotkey}"]`).getAttribute('data-dividends'))
+    assert.ok(validatorDividends > 0, `validator dividends ${validatorDividends} > 0`)
+    const mine = page.locator(`tr[data-hotkey="${hotkey}"]`)
+    assert.ok(Number(await mine.getAttribute('data-incentive')) > 0)
+
+    // The page recomputed the epoch in its Yuma worker and got the owner's signed digest.
+    await page.waitForFunction(() => /✓/.test(document.querySelector('[data-testid="verified"]')?.textContent ?? ''), null, { timeout: 60_000 })
+
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: join(ARTIFACTS, 'mining.png'), fullPage: true })
+
+    // The hotkey survives a reload.
+    await page.reload()
+    await page.getByTestId('start').click()
+    await page.waitForFunction(() => document.querySelector('[data-testid="hotkey"]')?.textContent?.startsWith('5'), null, { timeout: 30_000 })
+    assert.equal(await page.getByTestId('hotkey').innerText(), hotkey)
+  } catch (err) {
+    console.error(`--- webtensor start ---\n${cli.output().slice(-8000)}\n--- page console ---\n${log.slice(-80).join('\n')}`)
+    throw err
+  } finally {
+    await browser.close()
+    await cli.stop()
+  }
+})

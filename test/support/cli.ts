@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const BIN = fileURLToPath(new URL('../../bin/webtensor.js', import.meta.url))
+
+export interface RunningCli {
+  child: ChildProcess
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string
+  /** Resolves with the first match of `pattern` in the output. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  stop(): Promise<number | null>
+}
+
+/** Starts the real `webtensor` CLI as a child process, as a user would. */
+export function runCli(args: string[]): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const waiters = new Set<() => void>()
+  const onData = (d: Buffer): void => {
+    out += d.toString()
+    for (const w of waiters) w()
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  return {
+    child,
+    output: () => out,
+    waitFor(pattern, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = out.match(pattern)
+          if (m !== null) {
+            done()
+            resolve(m)
+          } else if (child.exitCode !== null) {
+            done()
+            reject(new Error(`webtensor exited (${child.exitCode}) before printing ${pattern}:\n${out}`))
+          }
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}`))
+        }, timeoutMs)
+        const done = (): void => {
+          clearTimeout(timer)
+          waiters.delete(check)
+          child.off('exit', check)
+        }
+        waiters.add(check)
+        child.on('exit', check)
+        check()
+      })
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
+}
