@@ -18,7 +18,7 @@ function twoByTwo(): EpochInput {
   }
 }
 
-for (const mode of ['fast'] as const) {
+for (const mode of ['fast', 'exact'] as const) {
   test(`${mode}: symmetric 2x2 subnet splits emission 50/50 between servers and validators`, () => {
     const out = runEpoch(twoByTwo(), { mode })
     assert.deepEqual(out.active, [true, true, true, true])
