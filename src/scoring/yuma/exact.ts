@@ -1,5 +1,6 @@
 import { ONE, div, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
 import { peekValues, topkNonzero } from './fast.ts'
+import { weightedMedianColSparse } from './median.ts'
 import type { PreparedEpoch } from './prepare.ts'
 import type { EpochOutput, SparseRowU16 } from './types.ts'
 
@@ -35,78 +36,6 @@ function colNormalize(rows: Row[], n: number): void {
       if (s !== 0) r.v[k] = div(r.v[k], s)
     }
   }
-}
-
-/**
- * `weighted_median`: the chain's deterministic mid-pivot quick-select over `idx`. Stake sums are
- * plain additions of bits, so they are exact.
- */
-function weightedMedian(stake: number[], score: number[], idx: number[], minority: number, lo: number, hi: number): number {
-  let cur = idx
-  const limit = idx.length
-  let iterations = 0
-  const lower: number[] = []
-  const upper: number[] = []
-  for (;;) {
-    const len = cur.length
-    if (len === 0) return 0
-    if (len === 1) return score[cur[0]]
-    const pivot = score[cur[len >> 1]]
-    let loStake = 0
-    let hiStake = 0
-    lower.length = 0
-    upper.length = 0
-    for (let t = 0; t < len; t++) {
-      const k = cur[t]
-      const s = score[k]
-      if (s === pivot) continue
-      if (s < pivot) { loStake += stake[k]; lower.push(k) } else { hiStake += stake[k]; upper.push(k) }
-    }
-    if (minority < lo + loStake && lower.length > 0) {
-      cur = lower.slice()
-      hi = lo + loStake
-    } else if (hi - hiStake <= minority && upper.length > 0) {
-      cur = upper.slice()
-      lo = hi - hiStake
-    } else {
-      return pivot
-    }
-    iterations++
-    if (iterations > limit) return 0
-  }
-}
-
-/** `weighted_median_col_sparse`. */
-function consensusOf(activeStake: number[], weights: Row[], n: number, kappa: number): number[] {
-  const useStake: number[] = []
-  const rowSlot = new Int32Array(n).fill(-1)
-  for (let i = 0; i < n; i++) if (activeStake[i] > 0) { rowSlot[i] = useStake.length; useStake.push(activeStake[i]) }
-  normalize(useStake)
-  const m = useStake.length
-  let stakeSum = 0
-  for (const s of useStake) stakeSum += s
-  const minority = stakeSum - kappa
-  const idx = Array.from({ length: m }, (_, k) => k)
-  // Column-major scores; columns nobody voted on have a median of 0 (all scores are 0).
-  const cols: Float64Array[] = new Array(n)
-  for (let i = 0; i < n; i++) {
-    const slot = rowSlot[i]
-    if (slot < 0) continue
-    const r = weights[i]
-    for (let k = 0; k < r.c.length; k++) {
-      const j = r.c[k]
-      let col = cols[j]
-      if (col === undefined) { col = new Float64Array(m); cols[j] = col }
-      col[slot] = r.v[k]
-    }
-  }
-  const consensus = new Array<number>(n).fill(0)
-  for (let j = 0; j < n; j++) {
-    const col = cols[j]
-    if (col === undefined) continue
-    consensus[j] = weightedMedian(useStake, col as unknown as number[], idx, minority, 0, stakeSum)
-  }
-  return consensus
 }
 
 /** `mat_ema_sparse`: alpha*new + (1-alpha)*old, densified per row, positives kept by uid. */
@@ -224,7 +153,7 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
   })
 
   const kappa = div(hp.kappa * ONE, 65535 * ONE)
-  const consensus = consensusOf(activeStake, weights, n, kappa)
+  const consensus = weightedMedianColSparse(activeStake, weights, n, kappa)
 
   // == Clip at consensus; validator trust = row sums of clipped weights.
   const clipped: Row[] = weights.map((r) => {
