@@ -144,9 +144,12 @@ class LibpRelay implements Relay {
 
 async function loadOrCreateKey(keyFile: string | undefined): Promise<PrivateKey> {
   if (keyFile === undefined) return generateKeyPair('Ed25519')
-  // node:fs only here, so the module graph of the browser mesh never touches it.
-  const fs = await import('node:fs/promises')
-  const path = await import('node:path')
+  // Imported lazily by a name bundlers leave alone, so a browser bundle of this folder's index
+  // never tries to include node:fs.
+  const fsName = 'node:fs/promises'
+  const pathName = 'node:path'
+  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises')
+  const path = (await import(/* @vite-ignore */ pathName)) as typeof import('node:path')
   try {
     return privateKeyFromProtobuf(new Uint8Array(await fs.readFile(keyFile)))
   } catch (err) {
