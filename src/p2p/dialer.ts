@@ -192,11 +192,27 @@ export class DialMaintainer {
     try {
       await this.node.dial(multiaddr(plan.addr), { signal: this.signal() })
       this.planner.succeeded(plan.id)
+      if (transportOf(plan.addr) === 'webrtc') this.closeRelayedSoon(plan.id)
     } catch (err) {
       this.planner.failed(plan.id, Date.now(), Math.random())
       this.options.log?.(`dial ${plan.addr} failed: ${(err as Error).message}`)
     }
     return true
+  }
+
+  /**
+   * The relayed connection that carried the WebRTC signalling is no longer needed once the direct
+   * link is up; closing it frees a relay slot (the relay would cut it at its limits anyway).
+   */
+  private closeRelayedSoon(peerId: string): void {
+    setTimeout(() => {
+      if (this.stopped) return
+      for (const c of this.node.getConnections()) {
+        if (c.remotePeer.toString() === peerId && c.status === 'open' && (c.limits !== undefined || transportOf(c.remoteAddr.toString()) === 'circuit-relay')) {
+          c.close().catch(() => {})
+        }
+      }
+    }, 2_000)
   }
 
   private signal(): AbortSignal {
