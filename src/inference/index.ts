@@ -36,6 +36,13 @@ export {
   ModelLoadError,
 } from './errors.ts'
 export { sha256Hex, verifyFileBytes, sameIntegrity } from './integrity.ts'
+export { chooseDevice } from './device.ts'
+export { loadModelInWorker } from './worker-client.ts'
+
+/** Deletes the browser's cached model files (Cache API); a no-op in Node. */
+export async function clearModelCache(): Promise<void> {
+  if (typeof caches !== 'undefined') await caches.delete('webtensor-models-v1')
+}
 
 const isNode = typeof process !== 'undefined' && process.release?.name === 'node'
 

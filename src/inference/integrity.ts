@@ -3,10 +3,12 @@
  * (WebCrypto, so the same code runs in Node, a page and a worker).
  */
 import { ModelIntegrityError } from './errors.ts'
+import { sha256HexJs } from './sha256.ts'
 import type { ModelIntegrity } from './types.ts'
 
 /** Lower-case hex sha256 of `bytes`. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  if (typeof crypto === 'undefined' || !crypto.subtle) return sha256HexJs(bytes)
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
 }
