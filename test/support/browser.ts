@@ -12,11 +12,11 @@ export const TEST_HOST = process.env.WEBTENSOR_TEST_HOST ?? '127.0.0.1'
  * (SwiftShader) enabled so the WebGPU path can be exercised. Playwright gives each launch a fresh
  * profile.
  */
-export async function launchChromium(options: LaunchOptions & { webgpu?: boolean } = {}): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions & { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
   }
-  const { webgpu = true, ...rest } = options
+  const { webgpu = true, extraArgs = [], ...rest } = options
   const args = [
     '--no-sandbox',
     '--disable-quic',
@@ -27,6 +27,7 @@ export async function launchChromium(options: LaunchOptions & { webgpu?: boolean
     // mDNS-obfuscated host candidates failed about 1 dial in 25 here.
     '--disable-features=WebRtcHideLocalIpsWithMdns',
     ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
+    ...extraArgs,
   ]
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args, ...rest })
 }

@@ -1,0 +1,23 @@
+/** Which files make up a model in the Hugging Face layout transformers.js reads. */
+import type { ModelIntegrity } from './types.ts'
+
+/** The files fetched when no manifest is given (fp32 ONNX, tokenizer, configs). */
+export const DEFAULT_MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const
+
+/** Files that may be absent without failing the load. */
+export const OPTIONAL_MODEL_FILES = ['generation_config.json'] as const
+
+/** The list of files to fetch: the manifest's when pinned, else the defaults. */
+export function modelFileList(integrity?: ModelIntegrity): string[] {
+  return integrity ? Object.keys(integrity.files).sort() : [...DEFAULT_MODEL_FILES]
+}
+
+/** URL of a file on a Hugging Face-style host: `<host>/<modelId>/resolve/main/<file>`. */
+export function remoteFileUrl(remoteHost: string, modelId: string, file: string): string {
+  return `${remoteHost.replace(/\/+$/, '')}/${modelId}/resolve/main/${file}`
+}
+
+/** Model ids are `owner/name` with safe characters only, so they can name folders and cache keys. */
+export function isValidModelId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/.test(id) && !id.includes('..')
+}

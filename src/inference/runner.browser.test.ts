@@ -1,0 +1,192 @@
+/**
+ * The worker runner in Chromium (WASM, and WebGPU on SwiftShader) against the Node runner: same
+ * greedy tokens everywhere, and `score` agreeing with `generate`'s log-probabilities — what a
+ * validator relies on to check a miner on another backend.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
+import { ensureTestModels, loadModel, type GenerateResult, type LoadProgress, type ModelIntegrity, type ScoreResult } from './index.ts'
+import { buildTestPage, serveTestPage, type TestServer } from './test-page/serve.ts'
+
+/** |score − generate| logprob on one backend (KV-cached steps vs one teacher-forced pass). */
+const SAME_BACKEND_TOLERANCE = 1e-4
+/** |score − generate| logprob across backends (different kernels, float32 summation order). */
+const CROSS_BACKEND_TOLERANCE = 1e-3
+
+const ID = 'webtensor/tiny-gpt2'
+const PROMPTS = ['The quick brown fox', 'Validators check miners by scoring', 'Hello']
+const MAX_NEW = 20
+
+let root: string
+let server: TestServer
+let browser: Browser
+let manifest: ModelIntegrity
+const node: GenerateResult[] = []
+
+interface PageRun {
+  device: string
+  deviceReason: string
+  crossOriginIsolated: boolean
+  generated: GenerateResult[]
+  scored: ScoreResult[]
+  crossScored: ScoreResult[]
+  progress: LoadProgress[]
+  ticksDuringGenerate: number
+}
+
+async function openPage(): Promise<Page> {
+  const page = await browser.newPage()
+  // tsx (esbuild keepNames) wraps functions in __name(); callbacks sent to the page need it too.
+  await page.addInitScript({ content: 'globalThis.__name = (f) => f' })
+  page.on('pageerror', (e) => console.error('[page error]', e))
+  await page.goto(`${server.url}/`)
+  await page.waitForFunction(() => window.webtensorReady === true)
+  return page
+}
+
+/** Loads the model in a worker on `device`, generates for each prompt, scores, and reports. */
+async function runInPage(page: Page, device: 'auto' | 'wasm' | 'webgpu'): Promise<PageRun> {
+  return page.evaluate(
+    async ({ device, id, prompts, maxNew, manifest, nodeTokens }) => {
+      const progress: LoadProgress[] = []
+      const m = await window.webtensorInference.loadModelInWorker({
+        modelId: id,
+        device,
+        localModelPath: '/models/',
+        wasmPaths: '/ort/',
+        integrity: manifest,
+        cache: false,
+        onProgress: (p) => progress.push(p),
+      })
+      try {
+        const generated = []
+        const scored = []
+        const crossScored = []
+        // The page keeps running while the worker decodes: count timer ticks meanwhile.
+        let ticks = 0
+        const timer = setInterval(() => ticks++, 0)
+        for (const prompt of prompts) {
+          const g = await m.generate({ prompt, maxNewTokens: maxNew, topK: 3 })
+          generated.push(g)
+          scored.push(await m.score({ prompt, tokenIds: g.tokenIds }))
+        }
+        clearInterval(timer)
+        for (let i = 0; i < prompts.length; i++) crossScored.push(await m.score({ prompt: prompts[i], tokenIds: nodeTokens[i] }))
+        return { device: m.device, deviceReason: m.deviceReason, crossOriginIsolated, generated, scored, crossScored, progress, ticksDuringGenerate: ticks }
+      } finally {
+        await m.dispose()
+      }
+    },
+    { device, id: ID, prompts: PROMPTS, maxNew: MAX_NEW, manifest, nodeTokens: node.map((g) => g.tokenIds) },
+  )
+}
+
+function assertAgrees(run: PageRun, label: string): void {
+  PROMPTS.forEach((prompt, i) => {
+    const g = run.generated[i]
+    assert.deepEqual(g.promptTokenIds, node[i].promptTokenIds, `${label}: prompt tokens for ${prompt}`)
+    assert.deepEqual(g.tokenIds, node[i].tokenIds, `${label}: greedy tokens for ${prompt}`)
+    assert.deepEqual(run.scored[i].argmax, g.tokenIds, `${label}: score argmax = greedy tokens`)
+    g.logprobs.forEach((lp, j) => {
+      assert.ok(Math.abs(run.scored[i].logprobs[j] - lp) <= SAME_BACKEND_TOLERANCE, `${label}: score vs generate at ${j}: ${run.scored[i].logprobs[j]} vs ${lp}`)
+      // A validator in this browser scoring the Node miner's answer, and vice versa in spirit.
+      assert.ok(Math.abs(run.crossScored[i].logprobs[j] - node[i].logprobs[j]) <= CROSS_BACKEND_TOLERANCE, `${label}: browser score vs Node generate at ${j}`)
+      assert.ok(Math.abs(lp - node[i].logprobs[j]) <= CROSS_BACKEND_TOLERANCE, `${label}: browser vs Node generate logprob at ${j}`)
+    })
+  })
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'wt-browser-'))
+  manifest = (await ensureTestModels(join(root, 'models')))[ID]
+  const runner = await loadModel({ modelId: ID, localModelPath: join(root, 'models') })
+  for (const prompt of PROMPTS) node.push(await runner.generate({ prompt, maxNewTokens: MAX_NEW, topK: 3 }))
+  await runner.dispose()
+  await buildTestPage(join(root, 'page'))
+  server = await serveTestPage(join(root, 'page'), join(root, 'models'), TEST_HOST)
+  // http://10.77.0.1 is not a secure context: without this flag there is no WebGPU, no
+  // crypto.subtle and no cross-origin isolation. (Real deployments use https or localhost.)
+  browser = await launchChromium({ webgpu: true, extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${server.url}`] })
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+test('auto picks WASM over a fallback (SwiftShader) WebGPU adapter, and says so', async () => {
+  const page = await openPage()
+  const choice = await page.evaluate(() => window.webtensorInference.chooseDevice('auto'))
+  assert.equal(choice.device, 'wasm')
+  assert.match(choice.reason, /fallback/)
+  await page.close()
+})
+
+test('Chromium WASM in a worker: same greedy tokens as Node, score agrees with generate, progress reported', async () => {
+  const page = await openPage()
+  const run = await runInPage(page, 'auto')
+  await page.close()
+  assert.equal(run.device, 'wasm')
+  assert.equal(run.crossOriginIsolated, true, 'COOP/COEP make the page cross-origin isolated (WASM threads possible)')
+  assertAgrees(run, 'wasm')
+  assert.ok(run.ticksDuringGenerate > 0, 'the page ran timers while the worker generated')
+  assert.ok(run.progress.some((p) => p.status === 'load' && p.file === 'onnx/model.onnx' && p.loaded === p.total))
+  assert.equal(run.progress.at(-1)?.status, 'ready')
+  assert.equal(run.progress.at(-1)?.progress, 1)
+})
+
+test('Chromium WebGPU (forced on SwiftShader): same greedy tokens as Node, score agrees with generate', async () => {
+  const page = await openPage()
+  const run = await runInPage(page, 'webgpu')
+  await page.close()
+  assert.equal(run.device, 'webgpu')
+  assert.match(run.deviceReason, /forced.*fallback/)
+  assertAgrees(run, 'webgpu')
+})
+
+test('in the browser, a file that does not match the manifest is refused, naming the file', async () => {
+  const page = await openPage()
+  const wrong: ModelIntegrity = { files: { ...manifest.files, 'tokenizer.json': { ...manifest.files['tokenizer.json'], sha256: 'f'.repeat(64) } } }
+  const err = await page.evaluate(async ({ id, wrong }) => {
+    try {
+      await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', integrity: wrong, cache: false })
+      return null
+    } catch (e) {
+      const x = e as Error & { code?: string; file?: string }
+      return { name: x.name, code: x.code, file: x.file, message: x.message }
+    }
+  }, { id: ID, wrong })
+  await page.close()
+  assert.ok(err, 'load must fail')
+  assert.equal(err.name, 'ModelIntegrityError')
+  assert.equal(err.code, 'model_integrity')
+  assert.equal(err.file, 'tokenizer.json')
+  assert.match(err.message, /tokenizer\.json/)
+})
+
+test('with cache on, a second load in the same profile reads no model file from the server', async () => {
+  const page = await openPage()
+  const load = () =>
+    page.evaluate(async ({ id, manifest }) => {
+      const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: true })
+      const r = await m.generate({ prompt: 'Hello', maxNewTokens: 3 })
+      await m.dispose()
+      return r.tokenIds
+    }, { id: ID, manifest })
+  await page.evaluate(() => window.webtensorInference.clearModelCache())
+  const before = server.requests.length
+  const first = await load()
+  const modelFetches = () => server.requests.slice(before).filter((p) => p.startsWith('/models/'))
+  assert.ok(modelFetches().includes(`/models/${ID}/onnx/model.onnx`))
+  const mark = server.requests.length
+  const second = await load()
+  assert.deepEqual(second, first)
+  assert.deepEqual(server.requests.slice(mark).filter((p) => p.startsWith('/models/')), [], 'second load came from the Cache API')
+  await page.close()
+})

@@ -1,0 +1,83 @@
+import { before, after, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensureTestModels, InferenceCancelledError, loadModel, type ModelRunner } from './index.ts'
+
+/** |generate logprob − score logprob| allowed on one backend (KV-cached steps vs one full pass). */
+const SAME_BACKEND_TOLERANCE = 1e-4
+
+let root: string
+let runner: ModelRunner
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'wt-runner-'))
+  await ensureTestModels(root)
+  runner = await loadModel({ modelId: 'webtensor/tiny-gpt2', localModelPath: root })
+})
+after(async () => {
+  await runner?.dispose()
+  await rm(root, { recursive: true, force: true })
+})
+
+test('Node runner reports the cpu device and a reason', () => {
+  assert.equal(runner.device, 'cpu')
+  assert.match(runner.deviceReason, /onnxruntime-node/)
+  assert.equal(runner.modelId, 'webtensor/tiny-gpt2')
+})
+
+test('greedy generate is deterministic and self-consistent', async () => {
+  const req = { prompt: 'The quick brown fox', maxNewTokens: 16, topK: 3 }
+  const a = await runner.generate(req)
+  const b = await runner.generate(req)
+  assert.deepEqual(a, b)
+  assert.deepEqual(a.promptTokenIds, [464, 2068, 7586, 21831]) // GPT-2's own ids for this prompt
+  assert.ok(a.tokenIds.length >= 1 && a.tokenIds.length <= 16)
+  assert.equal(a.logprobs.length, a.tokenIds.length)
+  assert.equal(a.topLogprobs.length, a.tokenIds.length)
+  a.tokenIds.forEach((id, i) => {
+    assert.equal(a.topLogprobs[i].length, 3)
+    // Greedy: the chosen token is the best one, and its logprob is the reported top-1 logprob.
+    assert.equal(a.topLogprobs[i][0][0], id)
+    assert.equal(a.topLogprobs[i][0][1], a.logprobs[i])
+    assert.ok(a.logprobs[i] <= 0)
+    assert.ok(a.topLogprobs[i][1][1] <= a.topLogprobs[i][0][1])
+  })
+  assert.equal(typeof a.text, 'string')
+})
+
+test('score agrees with the logprobs generate reported, and its argmax with greedy tokens', async () => {
+  const prompt = 'Validators check miners by scoring'
+  const g = await runner.generate({ prompt, maxNewTokens: 24 })
+  const s = await runner.score({ prompt, tokenIds: g.tokenIds })
+  assert.deepEqual(s.argmax, g.tokenIds)
+  s.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - g.logprobs[i]) <= SAME_BACKEND_TOLERANCE, `position ${i}: ${lp} vs ${g.logprobs[i]}`))
+  // A tampered answer stands out: a different token at position 0 scores lower than the greedy one.
+  const forged = [...g.tokenIds]
+  forged[0] = (forged[0] + 1) % 50257
+  const f = await runner.score({ prompt, tokenIds: forged })
+  assert.ok(f.logprobs[0] < s.logprobs[0])
+})
+
+test('seeded sampling is reproducible, and score agrees with sampled tokens too', async () => {
+  const req = { prompt: 'Once upon a time', maxNewTokens: 12, greedy: false, temperature: 1.5, seed: 42 }
+  const a = await runner.generate(req)
+  const b = await runner.generate(req)
+  assert.deepEqual(a.tokenIds, b.tokenIds)
+  const s = await runner.score({ prompt: req.prompt, tokenIds: a.tokenIds })
+  s.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - a.logprobs[i]) <= SAME_BACKEND_TOLERANCE))
+})
+
+test('cancel stops a running generate with InferenceCancelledError, and the runner stays usable', async () => {
+  const running = runner.generate({ prompt: 'Long', maxNewTokens: 400 })
+  setTimeout(() => runner.cancel(), 5)
+  await assert.rejects(running, InferenceCancelledError)
+  const ok = await runner.generate({ prompt: 'Short', maxNewTokens: 2 })
+  assert.ok(ok.tokenIds.length >= 1)
+})
+
+test('bad requests are refused with typed errors', async () => {
+  await assert.rejects(runner.generate({ prompt: '', maxNewTokens: 2 }), { code: 'bad_request' })
+  await assert.rejects(runner.score({ prompt: 'x', tokenIds: [50257] }), { code: 'bad_request' })
+})

@@ -1,0 +1,138 @@
+/**
+ * A GPT-2-architecture causal LM as an ONNX graph with KV cache, in the input/output layout that
+ * transformers.js expects from Optimum exports (`input_ids`, `attention_mask`, `position_ids`,
+ * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`). Weights are seeded and
+ * random: the text is meaningless, the computation deterministic and checkable.
+ */
+import { GraphBuilder } from './onnx-graph.ts'
+import { jitter, uniformWeights } from './weights.ts'
+
+export interface Gpt2Shape {
+  vocabSize: number
+  nPositions: number
+  nEmbd: number
+  nLayer: number
+  nHead: number
+}
+
+/** GPT-2's tokenizer has 50257 entries; `<|endoftext|>` is the last. */
+export const GPT2_VOCAB_SIZE = 50257
+export const GPT2_EOS_ID = 50256
+
+export const TINY_GPT2: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 512, nEmbd: 64, nLayer: 2, nHead: 4 }
+/** The shape of distilgpt2 (82M parameters), for benchmarks. */
+export const DISTILGPT2_SIZE: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 1024, nEmbd: 768, nLayer: 6, nHead: 12 }
+
+/** Builds `onnx/model.onnx` for a GPT-2 of the given shape from `seed`. */
+export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
+  const { vocabSize: V, nPositions: P, nEmbd: E, nLayer: L, nHead: H } = shape
+  const D = E / H
+  if (!Number.isInteger(D)) throw new Error(`n_embd ${E} is not divisible by n_head ${H}`)
+  const g = new GraphBuilder()
+  // Scales chosen so the residual stream stays O(1) and the logits have a spread of a few nats:
+  // greedy choices are then far from ties, which keeps backends in agreement.
+  const projStd = 1 / Math.sqrt(E)
+  const w = (name: string, dims: number[], std: number) =>
+    g.weight(name, dims, uniformWeights(seed, name, dims.reduce((a, b) => a * b, 1), std))
+  const ln = (x: string, name: string) =>
+    g.op('LayerNormalization', [x, g.weight(`${name}.weight`, [E], jitter(seed, `${name}.weight`, E, 1, 0.05)), g.weight(`${name}.bias`, [E], jitter(seed, `${name}.bias`, E, 0, 0.05))], {
+      axis: -1,
+      epsilon: { float: 1e-5 },
+    })
+  const linear = (x: string, name: string, inDim: number, outDim: number, std: number) =>
+    g.op('Add', [g.op('MatMul', [x, w(`${name}.weight`, [inDim, outDim], std)]), w(`${name}.bias`, [outDim], 0.02)])
+
+  const inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length'])
+  const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length'])
+  const positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length'])
+  const past: [string, string][] = []
+  for (let i = 0; i < L; i++) {
+    past.push([
+      g.input(`past_key_values.${i}.key`, 'float32', ['batch_size', H, 'past_sequence_length', D]),
+      g.input(`past_key_values.${i}.value`, 'float32', ['batch_size', H, 'past_sequence_length', D]),
+    ])
+  }
+
+  const wte = w('wte', [V, E], 2.5 / Math.sqrt(E))
+  const wpe = w('wpe', [P, E], 0.3)
+  let x = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])])
+
+  // Additive attention bias [B,1,S,T]: 0 where query i (absolute position T-S+i) may see key j
+  // (j ≤ T-S+i and attention_mask[b,j] = 1), a large negative number elsewhere.
+  const total = g.op('Shape', [attentionMask], { start: 1, end: 2 })
+  const seqLen = g.op('Shape', [inputIds], { start: 1, end: 2 })
+  const axis0 = g.int64([0])
+  const totalScalar = g.op('Squeeze', [total, axis0])
+  const startScalar = g.op('Squeeze', [g.op('Sub', [total, seqLen]), axis0])
+  const zero = g.int64([0], [])
+  const one = g.int64([1], [])
+  const keyIdx = g.op('Range', [zero, totalScalar, one])
+  const queryIdx = g.op('Unsqueeze', [g.op('Range', [startScalar, totalScalar, one]), g.int64([1])])
+  const causal = g.op('LessOrEqual', [keyIdx, queryIdx])
+  const padMask = g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: 9 }), g.int64([1, 2])])
+  const allowed = g.op('And', [causal, padMask])
+  const bias = g.op('Where', [allowed, g.scalar(0), g.scalar(-1e9)])
+  const scale = g.scalar(1 / Math.sqrt(D))
+  const headsShape = g.int64([0, 0, H, D])
+  const mergedShape = g.int64([0, 0, E])
+
+  const toHeads = (t: string) => g.op('Transpose', [g.op('Reshape', [t, headsShape])], { perm: [0, 2, 1, 3] })
+  for (let i = 0; i < L; i++) {
+    const p = `h.${i}`
+    const h1 = ln(x, `${p}.ln_1`)
+    const q = toHeads(linear(h1, `${p}.attn.q`, E, E, projStd))
+    const k = toHeads(linear(h1, `${p}.attn.k`, E, E, projStd))
+    const v = toHeads(linear(h1, `${p}.attn.v`, E, E, projStd))
+    const presentK = g.op('Concat', [past[i][0], k], { axis: 2 }, `present.${i}.key`)
+    const presentV = g.op('Concat', [past[i][1], v], { axis: 2 }, `present.${i}.value`)
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [presentK], { perm: [0, 1, 3, 2] })]), scale]), bias])
+    const probs = g.op('Softmax', [scores], { axis: -1 })
+    const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, presentV])], { perm: [0, 2, 1, 3] }), mergedShape])
+    x = g.op('Add', [x, linear(ctx, `${p}.attn.c_proj`, E, E, projStd * 0.5)])
+    const h2 = ln(x, `${p}.ln_2`)
+    const m = linear(h2, `${p}.mlp.c_fc`, E, 4 * E, projStd)
+    x = g.op('Add', [x, linear(geluTanh(g, m), `${p}.mlp.c_proj`, 4 * E, E, 0.5 / Math.sqrt(4 * E))])
+  }
+  const hf = ln(x, 'ln_f')
+  // Tied LM head: Gemm with transB reads wte as [V,E] directly, so the file holds it once.
+  const flat = g.op('Reshape', [hf, g.int64([-1, E])])
+  const logits2d = g.op('Gemm', [flat, wte], { transB: 1 })
+  const outShape = g.op('Concat', [g.op('Shape', [inputIds]), g.int64([V])], { axis: 0 })
+  g.op('Reshape', [logits2d, outShape], {}, 'logits')
+
+  g.output('logits', 'float32', ['batch_size', 'sequence_length', V])
+  for (let i = 0; i < L; i++) {
+    g.output(`present.${i}.key`, 'float32', ['batch_size', H, 'total_sequence_length', D])
+    g.output(`present.${i}.value`, 'float32', ['batch_size', H, 'total_sequence_length', D])
+  }
+  return g.encode('gpt2')
+}
+
+/** GELU, tanh approximation (GPT-2's `gelu_new`), from basic ops every backend has. */
+export function geluTanh(g: GraphBuilder, x: string): string {
+  const cube = g.op('Mul', [x, g.op('Mul', [x, x])])
+  const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [cube, g.scalar(0.044715)])]), g.scalar(Math.sqrt(2 / Math.PI))])
+  const half = g.op('Mul', [x, g.scalar(0.5)])
+  return g.op('Mul', [half, g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])])
+}
+
+/** `config.json` for the graph above. */
+export function gpt2Config(shape: Gpt2Shape): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: shape.vocabSize,
+    n_positions: shape.nPositions,
+    n_ctx: shape.nPositions,
+    n_embd: shape.nEmbd,
+    n_layer: shape.nLayer,
+    n_head: shape.nHead,
+    n_inner: null,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    bos_token_id: GPT2_EOS_ID,
+    eos_token_id: GPT2_EOS_ID,
+    use_cache: true,
+    'transformers.js_config': { dtype: 'fp32' },
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A tiny builder for ONNX graphs, enough for the transformer test models. It writes
+ * `onnx.ModelProto` through the `onnx-proto` bindings; float initializers go in `raw_data`
+ * (little-endian) so the bytes depend only on the weights.
+ */
+import onnxProto from 'onnx-proto'
+
+const { onnx } = onnxProto
+
+export type Dim = number | string
+export type AttrValue = number | number[] | { float: number } | { floats: number[] }
+export type ElemType = 'float32' | 'int64' | 'bool'
+
+const ELEM: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9 }
+
+function valueInfo(name: string, type: ElemType, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM[type],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  }
+}
+
+function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType
+  if (typeof value === 'number') return { name, type: T.INT, i: value }
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value }
+  if ('float' in value) return { name, type: T.FLOAT, f: value.float }
+  return { name, type: T.FLOATS, floats: value.floats }
+}
+
+function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+  const out = new Uint8Array(data.byteLength)
+  const view = new DataView(out.buffer)
+  if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true))
+  else data.forEach((v, i) => view.setBigInt64(i * 8, v, true))
+  return out
+}
+
+/** Collects nodes and initializers; `op` returns the output name so graphs read like code. */
+export class GraphBuilder {
+  private readonly nodes: onnxProto.onnx.INodeProto[] = []
+  private readonly initializers: onnxProto.onnx.ITensorProto[] = []
+  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = []
+  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = []
+  private counter = 0
+
+  input(name: string, type: ElemType, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, type, dims))
+    return name
+  }
+
+  output(name: string, type: ElemType, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, type, dims))
+  }
+
+  /** Adds a float32 initializer of the given shape. */
+  weight(name: string, dims: number[], data: Float32Array): string {
+    const size = dims.reduce((a, b) => a * b, 1)
+    if (data.length !== size) throw new Error(`weight ${name}: ${data.length} values for shape [${dims}]`)
+    this.initializers.push({ name, dims, dataType: ELEM.float32, rawData: littleEndianBytes(data) })
+    return name
+  }
+
+  /** Adds an int64 constant (a shape, axes, an index). */
+  int64(values: number[], dims: number[] = [values.length]): string {
+    const name = `const_i64_${this.counter++}`
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)))
+    this.initializers.push({ name, dims, dataType: ELEM.int64, rawData: littleEndianBytes(data) })
+    return name
+  }
+
+  /** Adds a float32 scalar constant. */
+  scalar(value: number): string {
+    const name = `const_f32_${this.counter++}`
+    this.initializers.push({ name, dims: [], dataType: ELEM.float32, rawData: littleEndianBytes(Float32Array.of(value)) })
+    return name
+  }
+
+  /** Appends one node; `out` names its output (else a fresh name). */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string): string {
+    const output = out ?? `${opType.toLowerCase()}_${this.counter++}`
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [output],
+      name: `${opType}_${this.counter++}`,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    })
+    return output
+  }
+
+  /** Serialises the graph as an ONNX model (IR 8, default opset 17). */
+  encode(graphName: string): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'webtensor',
+      producerVersion: '1',
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    })
+    return onnx.ModelProto.encode(model).finish()
+  }
+}

@@ -1,0 +1,91 @@
+/** Public types of the inference layer (see `index.ts`). */
+
+export type Device = 'webgpu' | 'wasm' | 'cpu'
+
+/** One progress event while loading: bytes of one file, and the overall fraction. */
+export interface LoadProgress {
+  /** Path inside the model folder, e.g. `onnx/model.onnx`; empty for the final `ready` event. */
+  file: string
+  loaded: number
+  total: number
+  /** Overall 0..1 over all files (by bytes where sizes are known). */
+  progress: number
+  /** `download`: bytes arriving from a remote host; `load`: reading from cache/local and building the session; `ready`: done. */
+  status: 'download' | 'load' | 'ready'
+}
+
+export interface ModelSourceOptions {
+  /** Node: a folder holding `<modelId>/...`; browser: a URL prefix like `/models/`. */
+  localModelPath?: string
+  /** Hugging Face hub or a mirror (our relay); files are read from `<remoteHost>/<modelId>/resolve/main/<file>`. */
+  remoteHost?: string
+  /** Whether the remote host may be asked at all (default: true only when `remoteHost` is given). */
+  allowRemote?: boolean
+  /** Keep verified files (Cache API in the browser, a folder in Node) so the next load needs no download (default true). */
+  cache?: boolean
+}
+
+/** Pins a model: the size and sha256 (lower-case hex) of each file, by path inside the model folder. */
+export interface ModelIntegrity {
+  files: Record<string, { size: number; sha256: string }>
+}
+
+export interface LoadOptions extends ModelSourceOptions {
+  /** e.g. `webtensor/tiny-gpt2` */
+  modelId: string
+  device?: 'auto' | Device
+  /** Browser: URL prefix where `ort-wasm*.{mjs,wasm}` are served, e.g. `/ort/`. */
+  wasmPaths?: string
+  integrity?: ModelIntegrity
+  onProgress?: (p: LoadProgress) => void
+  /** WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
+  numThreads?: number
+}
+
+export interface GenerateRequest {
+  prompt: string
+  maxNewTokens: number
+  /** Default true. False samples from softmax(logits / temperature), seeded. */
+  greedy?: boolean
+  /** Sampling seed (default 0). */
+  seed?: number
+  /** Sampling temperature (default 1). */
+  temperature?: number
+  /** How many top log-probabilities to report per generated position (default 5). */
+  topK?: number
+}
+
+export interface GenerateResult {
+  text: string
+  promptTokenIds: number[]
+  tokenIds: number[]
+  /** Log-probability of each chosen token under the model (temperature 1), what `score` recomputes. */
+  logprobs: number[]
+  /** Per generated position, the top-k `[tokenId, logprob]` pairs, best first. */
+  topLogprobs: [number, number][][]
+}
+
+export interface ScoreRequest {
+  prompt: string
+  tokenIds: number[]
+}
+
+export interface ScoreResult {
+  /** Teacher-forced log-probability of each given token after the prompt and the tokens before it. */
+  logprobs: number[]
+  /** The greedy token at each position. */
+  argmax: number[]
+}
+
+export interface ModelRunner {
+  readonly modelId: string
+  readonly device: Device
+  readonly deviceReason: string
+  generate(r: GenerateRequest): Promise<GenerateResult>
+  score(r: ScoreRequest): Promise<ScoreResult>
+  /** Present for encoder models: mean-pooled, L2-normalised vectors. */
+  embed?(texts: string[]): Promise<number[][]>
+  /** Stops the running request at the next token; it rejects with `InferenceCancelledError`. */
+  cancel(): void
+  dispose(): Promise<void>
+}

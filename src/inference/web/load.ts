@@ -1,0 +1,84 @@
+/** Loading a model in a page or worker: onnxruntime-web on WebGPU or WASM. */
+import { AutoModel, AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers'
+import { chooseDevice } from '../device.ts'
+import { WebtensorError } from '../../errors.ts'
+import { ModelLoadError } from '../errors.ts'
+import { ProgressTracker } from '../progress.ts'
+import { createRunner, type ModelLike, type TokenizerLike } from '../runner-core.ts'
+import type { LoadOptions, ModelRunner } from '../types.ts'
+import { fetchModelFile, registerContext, SYNTHETIC_HOST } from './model-fetch.ts'
+
+let loading: Promise<unknown> = Promise.resolve()
+
+function configureEnvironment(options: LoadOptions): void {
+  // All model bytes come through fetchModelFile (integrity, progress, our cache), so
+  // transformers.js' own caches and local lookups are off.
+  env.allowLocalModels = false
+  env.allowRemoteModels = true
+  env.remoteHost = `${SYNTHETIC_HOST}/`
+  env.remotePathTemplate = '{model}/resolve/{revision}/'
+  env.useBrowserCache = false
+  env.useFSCache = false
+  env.useCustomCache = false
+  env.fetch = fetchModelFile
+  const wasm = env.backends.onnx.wasm
+  if (wasm) {
+    if (options.wasmPaths) {
+      const base = new URL(options.wasmPaths, globalThis.location?.href).href
+      // The asyncify build serves both WASM and WebGPU (JSEP-free) in this onnxruntime-web.
+      wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` }
+    }
+    // One thread by default: on two cores a second thread slowed per-token decoding here.
+    wasm.numThreads = options.numThreads ?? 1
+  }
+  env.useWasmCache = options.cache !== false
+}
+
+/** Loads `options.modelId` in this page/worker on the chosen device. */
+export async function loadModelWeb(options: LoadOptions): Promise<ModelRunner> {
+  // transformers.js' env is global: loads are serialised so each sees its own settings.
+  const run = loading.then(() => load(options))
+  loading = run.catch(() => undefined)
+  return run
+}
+
+async function load(options: LoadOptions): Promise<ModelRunner> {
+  const { device, reason } = await chooseDevice(options.device ?? 'auto')
+  configureEnvironment(options)
+  const progress = new ProgressTracker(options.onProgress, options.integrity)
+  const ctx = {
+    modelId: options.modelId,
+    localModelPath: options.localModelPath,
+    remoteHost: options.remoteHost,
+    allowRemote: options.allowRemote,
+    cache: options.cache,
+    integrity: options.integrity,
+    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load') => progress.file(file, loaded, total, status),
+    failure: undefined as Error | undefined,
+  }
+  const release = registerContext(ctx)
+  try {
+    const config = (await (await fetchModelFile(`${SYNTHETIC_HOST}/${options.modelId}/resolve/main/config.json`)).json().catch(() => {
+      throw new ModelLoadError(`model ${options.modelId}: config.json not found in any source`, { code: 'model_not_found' })
+    })) as { model_type?: string }
+    const kind = config.model_type === 'bert' ? 'encoder' : 'causal-lm'
+    const pretrained = { device, dtype: 'fp32' as const }
+    const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
+    const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    progress.ready()
+    return createRunner({
+      modelId: options.modelId,
+      device,
+      deviceReason: reason,
+      kind,
+      tokenizer: tokenizer as unknown as TokenizerLike,
+      model: model as unknown as ModelLike,
+    })
+  } catch (e) {
+    if (ctx.failure) throw ctx.failure
+    if (e instanceof WebtensorError) throw e
+    throw new ModelLoadError(`loading ${options.modelId} on ${device} failed: ${(e as Error).message}`, { cause: e })
+  } finally {
+    release()
+  }
+}

@@ -1,0 +1,47 @@
+/** The page side of the worker runner. */
+import * as Comlink from 'comlink'
+import type { LoadOptions, ModelRunner } from './types.ts'
+import { unwrap, type RunnerWorkerApi } from './worker-protocol.ts'
+
+/**
+ * Loads a model in a dedicated module Worker and returns a runner whose calls go to it, so the
+ * page never blocks on inference. `onProgress` is called on the page.
+ * Example: `const m = await loadModelInWorker({ modelId: 'webtensor/tiny-gpt2', localModelPath: '/models/', wasmPaths: '/ort/' })`.
+ */
+export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunner> {
+  // This exact `new Worker(new URL(...), { type: 'module' })` form lets Vite bundle the worker.
+  const worker = new Worker(new URL('./runner.worker.ts', import.meta.url), { type: 'module', name: `webtensor-${options.modelId}` })
+  const remote = Comlink.wrap<RunnerWorkerApi>(worker)
+  const { onProgress, ...rest } = options
+  const close = () => {
+    remote[Comlink.releaseProxy]()
+    worker.terminate()
+  }
+  let info
+  try {
+    info = unwrap(await remote.load(rest, onProgress ? Comlink.proxy(onProgress) : undefined))
+  } catch (e) {
+    close()
+    throw e
+  }
+  let disposed = false
+  const runner: ModelRunner = {
+    modelId: info.modelId,
+    device: info.device,
+    deviceReason: info.deviceReason,
+    generate: async (r) => unwrap(await remote.generate(r)),
+    score: async (r) => unwrap(await remote.score(r)),
+    cancel: () => void remote.cancel(),
+    dispose: async () => {
+      if (disposed) return
+      disposed = true
+      try {
+        unwrap(await remote.dispose())
+      } finally {
+        close()
+      }
+    },
+  }
+  if (info.hasEmbed) runner.embed = async (texts) => unwrap(await remote.embed(texts))
+  return runner
+}

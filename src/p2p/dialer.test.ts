@@ -1,0 +1,75 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { backoffDelay, DialPlanner } from './dialer.ts'
+import { dialableAddrs, isPrivateAddr, isServerLike, shouldDial, transportOf, withPeerId } from './addrs.ts'
+
+const RELAY = '/ip4/10.0.0.1/tcp/9090/ws/p2p/12D3KooWRelay'
+const browserAddrs = (id: string) => [`${RELAY}/p2p-circuit/p2p/${id}`, `${RELAY}/p2p-circuit/webrtc/p2p/${id}`]
+const nodeAddrs = (id: string) => [`/ip4/10.0.0.2/tcp/4001/p2p/${id}`, `/ip4/10.0.0.2/tcp/4002/ws/p2p/${id}`]
+
+test('transport classification of addresses', () => {
+  assert.equal(transportOf(browserAddrs('B')[1]), 'webrtc')
+  assert.equal(transportOf(browserAddrs('B')[0]), 'circuit-relay')
+  assert.equal(transportOf(nodeAddrs('N')[0]), 'tcp')
+  assert.equal(transportOf(nodeAddrs('N')[1]), 'websockets')
+  assert.equal(transportOf('/ip4/1.2.3.4/tcp/443/tls/ws'), 'websockets')
+  assert.ok(isServerLike(nodeAddrs('N')))
+  assert.ok(!isServerLike(browserAddrs('B')))
+  assert.equal(withPeerId('/ip4/1.2.3.4/tcp/1', 'X'), '/ip4/1.2.3.4/tcp/1/p2p/X')
+  assert.equal(withPeerId('/ip4/1.2.3.4/tcp/1/p2p/X', 'X'), '/ip4/1.2.3.4/tcp/1/p2p/X')
+  assert.ok(isPrivateAddr('/ip4/127.0.0.1/tcp/1') && isPrivateAddr('/ip4/192.168.1.2/tcp/1') && isPrivateAddr('/ip4/172.20.0.1/tcp/1'))
+  assert.ok(!isPrivateAddr('/ip4/8.8.8.8/tcp/1') && !isPrivateAddr('/ip4/172.32.0.1/tcp/1'))
+})
+
+test('browsers never get relayed-only or raw TCP addresses to dial; Node peers never get WebRTC', () => {
+  assert.deepEqual(dialableAddrs('browser', browserAddrs('B')), [browserAddrs('B')[1]])
+  assert.deepEqual(dialableAddrs('browser', nodeAddrs('N')), [nodeAddrs('N')[1]])
+  assert.deepEqual(dialableAddrs('node', nodeAddrs('N')), nodeAddrs('N'))
+  assert.deepEqual(dialableAddrs('node', browserAddrs('B')), [])
+})
+
+test('tie-break: exactly one side of every pair dials', () => {
+  const peers = [
+    { id: 'Ba', runtime: 'browser' as const, addrs: browserAddrs('Ba') },
+    { id: 'Bz', runtime: 'browser' as const, addrs: browserAddrs('Bz') },
+    { id: 'Na', runtime: 'node' as const, addrs: nodeAddrs('Na') },
+    { id: 'Nz', runtime: 'node' as const, addrs: nodeAddrs('Nz') },
+  ]
+  for (const a of peers) {
+    for (const b of peers) {
+      if (a === b) continue
+      const ab = shouldDial(a, b)
+      const ba = shouldDial(b, a)
+      assert.ok(ab !== ba, `${a.id}↔${b.id}: exactly one dials (got ${ab}, ${ba})`)
+    }
+  }
+  assert.ok(shouldDial(peers[0], peers[2]), 'a browser dials a Node peer')
+})
+
+test('the planner dials one due peer at a time, backs off after failures, and stops at the target', () => {
+  const p = new DialPlanner({ id: 'Bm', runtime: 'browser' }, { baseMs: 1000, maxMs: 8000 })
+  for (const id of ['Ba', 'Bb', 'Bc']) p.heard(id, browserAddrs(id), 0)
+  p.heard('Bz', browserAddrs('Bz'), 0) // higher id: it dials us, not we it
+  const first = p.next(new Set(), 0, 8, 0)
+  assert.ok(first && ['Ba', 'Bb', 'Bc'].includes(first.id))
+  assert.ok(first.addr.endsWith(`/webrtc/p2p/${first.id}`))
+  p.failed(first.id, 0, 0.5)
+  const second = p.next(new Set(), 0, 8, 0)
+  assert.ok(second && second.id !== first.id, 'a failed peer waits for its back-off')
+  assert.equal(p.next(new Set(['Ba', 'Bb', 'Bc']), 3, 8, 0), undefined, 'nothing left to dial')
+  assert.equal(p.next(new Set(), 2, 2, 0), undefined, 'target reached')
+  assert.equal(p.next(new Set(['Bb', 'Bc']), 2, 8, 999)?.id === first.id ? 'due' : 'waiting', 'waiting')
+  assert.equal(p.next(new Set(['Bb', 'Bc']), 2, 8, 1000)?.id, first.id, 'due again after the back-off')
+  // Peers not heard of for long are forgotten.
+  assert.equal(p.next(new Set(), 0, 8, 10_000_000), undefined)
+  assert.equal(p.candidates.size, 0)
+})
+
+test('back-off grows exponentially with jitter, capped', () => {
+  const opts = { baseMs: 1000, maxMs: 30_000 }
+  assert.equal(backoffDelay(1, 0.5, opts), 1000)
+  assert.equal(backoffDelay(3, 0.5, opts), 4000)
+  assert.equal(backoffDelay(20, 0.5, opts), 30_000)
+  assert.equal(backoffDelay(1, 0, opts), 750)
+  assert.equal(backoffDelay(1, 0.999, opts), 1250)
+})

@@ -1,0 +1,221 @@
+/**
+ * Dial maintenance: keeps the bootstrap relay connected and a target number of direct peer
+ * connections, dialling one address at a time (concurrent WebRTC dials from one tab hung 20–37% of
+ * the time here), with a tie-break so only one side of a pair dials, and exponential back-off.
+ * The policy ({@link DialPlanner}) is pure; {@link DialMaintainer} runs it against libp2p.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p } from '@libp2p/interface'
+import { dialableAddrs, peerIdOf, shouldDial, transportOf, withPeerId, type Runtime } from './addrs.ts'
+
+export interface Candidate {
+  id: string
+  addrs: string[]
+  failures: number
+  nextAttemptAt: number
+  lastSeenAt: number
+}
+
+export interface BackoffOptions {
+  baseMs: number
+  maxMs: number
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 }
+
+/** Delay before the next attempt after `failures` failed ones, with ±25% jitter from `rand` ∈ [0,1). */
+export function backoffDelay(failures: number, rand: number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
+  const raw = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, failures - 1))
+  return Math.round(raw * (0.75 + rand * 0.5))
+}
+
+/** Pure dial policy over the peers we have heard of. */
+export class DialPlanner {
+  readonly candidates = new Map<string, Candidate>()
+  constructor(
+    private readonly self: { id: string; runtime: Runtime },
+    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    /** Forget peers not heard of for this long (and not connected). */
+    private readonly forgetAfterMs = 120_000,
+  ) {}
+
+  /** Records a discovery record (addresses announced by `id`). */
+  heard(id: string, addrs: string[], now: number): void {
+    if (id === this.self.id) return
+    const c = this.candidates.get(id)
+    if (c === undefined) this.candidates.set(id, { id, addrs, failures: 0, nextAttemptAt: now, lastSeenAt: now })
+    else {
+      // New addresses (e.g. a new relay reservation after a restart) deserve a fresh try.
+      if (addrs.join() !== c.addrs.join()) {
+        c.failures = 0
+        c.nextAttemptAt = now
+      }
+      c.addrs = addrs
+      c.lastSeenAt = now
+    }
+  }
+
+  /** The next peer to dial and the address to use, or undefined when nothing is due. */
+  next(connected: ReadonlySet<string>, directCount: number, target: number, now: number): { id: string; addr: string } | undefined {
+    if (directCount >= target) return undefined
+    let best: Candidate | undefined
+    for (const c of this.candidates.values()) {
+      if (connected.has(c.id)) continue
+      if (now - c.lastSeenAt > this.forgetAfterMs) {
+        this.candidates.delete(c.id)
+        continue
+      }
+      if (c.nextAttemptAt > now || !shouldDial(this.self, c)) continue
+      if (best === undefined || c.failures < best.failures || (c.failures === best.failures && c.nextAttemptAt < best.nextAttemptAt)) best = c
+    }
+    if (best === undefined) return undefined
+    const addr = dialableAddrs(this.self.runtime, best.addrs)[best.failures % Math.max(1, dialableAddrs(this.self.runtime, best.addrs).length)]
+    return addr === undefined ? undefined : { id: best.id, addr: withPeerId(addr, best.id) }
+  }
+
+  succeeded(id: string): void {
+    const c = this.candidates.get(id)
+    if (c) c.failures = 0
+  }
+
+  failed(id: string, now: number, rand: number): void {
+    const c = this.candidates.get(id)
+    if (!c) return
+    c.failures += 1
+    c.nextAttemptAt = now + backoffDelay(c.failures, rand, this.backoff)
+  }
+}
+
+export interface MaintainerOptions {
+  runtime: Runtime
+  bootstrap: string[]
+  targetConnections: number
+  tickMs?: number
+  dialTimeoutMs?: number
+  log?: (msg: string) => void
+}
+
+/** Peers we have a usable direct (non-relayed, open) connection to. */
+export function directPeers(node: Libp2p): Set<string> {
+  const out = new Set<string>()
+  for (const c of node.getConnections()) {
+    if (c.status === 'open' && c.limits === undefined && transportOf(c.remoteAddr.toString()) !== 'circuit-relay') out.add(c.remotePeer.toString())
+  }
+  return out
+}
+
+/**
+ * Runs the dial loop: one dial in flight at a time; the relay first, then peers from the planner.
+ */
+export class DialMaintainer {
+  readonly planner: DialPlanner
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private busy = false
+  private stopped = true
+  private readonly bootstrapIds: Set<string>
+  private readonly bootstrapState = new Map<string, { failures: number; nextAttemptAt: number }>()
+  private readonly controller = new AbortController()
+
+  constructor(
+    private readonly node: Libp2p,
+    private readonly options: MaintainerOptions,
+  ) {
+    this.planner = new DialPlanner({ id: node.peerId.toString(), runtime: options.runtime })
+    this.bootstrapIds = new Set(options.bootstrap.map((a) => peerIdOf(a)).filter((x): x is string => x !== undefined))
+  }
+
+  isBootstrap(peerId: string): boolean {
+    return this.bootstrapIds.has(peerId)
+  }
+
+  start(): void {
+    this.stopped = false
+    this.kick()
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.controller.abort()
+    if (this.timer) clearTimeout(this.timer)
+  }
+
+  /** Runs a maintenance step soon (after discovery or a disconnect), and keeps ticking. */
+  kick(delayMs = 0): void {
+    if (this.stopped) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.tick(), delayMs)
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.busy) return
+    this.busy = true
+    let dialled = false
+    try {
+      dialled = (await this.ensureBootstrap()) || (await this.dialOnePeer())
+    } finally {
+      this.busy = false
+      // Right after a dial, look again at once: there may be more to do.
+      this.kick(dialled ? 50 : (this.options.tickMs ?? 1_000))
+    }
+  }
+
+  private async ensureBootstrap(): Promise<boolean> {
+    const connected = new Set(this.node.getConnections().map((c) => c.remotePeer.toString()))
+    const now = Date.now()
+    for (const addr of this.options.bootstrap) {
+      const id = peerIdOf(addr)
+      if (id !== undefined && connected.has(id)) {
+        this.bootstrapState.delete(addr)
+        continue
+      }
+      const st = this.bootstrapState.get(addr) ?? { failures: 0, nextAttemptAt: 0 }
+      if (st.nextAttemptAt > now) continue
+      try {
+        await this.node.dial(multiaddr(addr), { signal: this.signal() })
+        this.bootstrapState.delete(addr)
+      } catch (err) {
+        st.failures += 1
+        st.nextAttemptAt = Date.now() + backoffDelay(st.failures, Math.random(), { baseMs: 500, maxMs: 10_000 })
+        this.bootstrapState.set(addr, st)
+        this.options.log?.(`bootstrap dial ${addr} failed: ${(err as Error).message}`)
+      }
+      return true
+    }
+    return false
+  }
+
+  private async dialOnePeer(): Promise<boolean> {
+    const direct = directPeers(this.node)
+    const countable = [...direct].filter((p) => !this.bootstrapIds.has(p)).length
+    const plan = this.planner.next(direct, countable, this.options.targetConnections, Date.now())
+    if (plan === undefined) return false
+    try {
+      await this.node.dial(multiaddr(plan.addr), { signal: this.signal() })
+      this.planner.succeeded(plan.id)
+      if (transportOf(plan.addr) === 'webrtc') this.closeRelayedSoon(plan.id)
+    } catch (err) {
+      this.planner.failed(plan.id, Date.now(), Math.random())
+      this.options.log?.(`dial ${plan.addr} failed: ${(err as Error).message}`)
+    }
+    return true
+  }
+
+  /**
+   * The relayed connection that carried the WebRTC signalling is no longer needed once the direct
+   * link is up; closing it frees a relay slot (the relay would cut it at its limits anyway).
+   */
+  private closeRelayedSoon(peerId: string): void {
+    setTimeout(() => {
+      if (this.stopped) return
+      for (const c of this.node.getConnections()) {
+        if (c.remotePeer.toString() === peerId && c.status === 'open' && (c.limits !== undefined || transportOf(c.remoteAddr.toString()) === 'circuit-relay')) {
+          c.close().catch(() => {})
+        }
+      }
+    }, 2_000)
+  }
+
+  private signal(): AbortSignal {
+    return AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.options.dialTimeoutMs ?? 15_000)])
+  }
+}

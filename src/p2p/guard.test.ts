@@ -1,0 +1,124 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { encode as cborEncode } from 'cborg'
+import { hotkeyFromSecret } from '../node/identity.ts'
+import { decodeEnvelope, encodeEnvelope, envelopeBody, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
+import { InboundGuard } from './guard.ts'
+
+const alice = await hotkeyFromSecret('//Alice')
+const bob = await hotkeyFromSecret('//Bob')
+const PEER = '12D3KooWAlicePeerIdForTestsOnly00000000000000000'
+const NOW = 1_800_000_000_000
+
+function envelope<K extends MessageKind>(kind: K, payload: Payloads[K], over: Partial<Envelope> = {}): Envelope<K> {
+  return { netuid: 7, kind, hotkey: alice.address, peerId: PEER, seq: 1, timestamp: NOW, payload, ...over } as Envelope<K>
+}
+
+const query: Payloads['query'] = { id: 'q1', prompt: 'hello', maxNewTokens: 16 }
+
+test('a signed envelope round-trips through encode/decode and passes the guard', () => {
+  const samples: Envelope[] = [
+    envelope('announce', { role: 'miner', agent: 'webtensor/0.1', model: 'gpt2' }),
+    envelope('query', { ...query, targets: [bob.address] }),
+    envelope('response', { queryId: 'q1', validator: bob.address, tokenIds: [1, 2, 50256], text: 'hi', logprobs: [-0.5, -1.25, -3.1], elapsedMs: 12.5 }),
+    envelope('weights', { epoch: 3, uids: [0, 1, 2], weights: [65535, 0, 12] }),
+    envelope('metagraph', {
+      block: 100,
+      epoch: 1,
+      tempo: 360,
+      neurons: [{ uid: 0, hotkey: alice.address, stake: '1000000000', registeredAt: 5, validatorPermit: true, lastUpdate: 99 }],
+    }),
+    envelope('epoch', { epoch: 1, block: 100, incentive: [1, 2], dividends: [3, 4], digest: 'ab'.repeat(32) }),
+  ]
+  const guard = new InboundGuard({ netuid: 7 })
+  for (const [i, e] of samples.entries()) {
+    const bytes = encodeEnvelope({ ...e, seq: i + 1 }, alice)
+    const verdict = guard.check(bytes, e.kind, PEER, NOW)
+    assert.ok(verdict.ok, `${e.kind}: ${verdict.ok ? '' : verdict.reason + ' ' + verdict.detail}`)
+    assert.deepEqual(verdict.envelope, { ...e, seq: i + 1 })
+  }
+})
+
+test('forgery: a body signed by another hotkey, or altered after signing, is rejected', () => {
+  const guard = new InboundGuard({ netuid: 7 })
+  const e = envelope('query', query)
+  const forged = cborEncode([envelopeBody(e), bob.sign(envelopeBody(e))])
+  const v1 = guard.check(forged, 'query', PEER, NOW)
+  assert.equal(v1.ok, false)
+  assert.equal(!v1.ok && v1.reason, 'bad_signature')
+  assert.equal(!v1.ok && v1.action, 'reject')
+
+  const altered = envelope('query', { ...query, prompt: 'other' }, { seq: 2 })
+  const sigOfOriginal = alice.sign(envelopeBody(e))
+  const v2 = guard.check(cborEncode([envelopeBody(altered), sigOfOriginal]), 'query', PEER, NOW)
+  assert.equal(!v2.ok && v2.reason, 'bad_signature')
+  assert.equal(guard.rejected.bad_signature, 2)
+})
+
+test('the envelope peer id must equal the gossip author', () => {
+  const guard = new InboundGuard({ netuid: 7 })
+  const bytes = encodeEnvelope(envelope('query', query), alice)
+  const v = guard.check(bytes, 'query', '12D3KooWSomeoneElse000000000000000000000000000', NOW)
+  assert.equal(!v.ok && v.reason, 'peer_mismatch')
+})
+
+test('replay of the same (hotkey, seq) is ignored; a new seq passes', () => {
+  const guard = new InboundGuard({ netuid: 7 })
+  const bytes = encodeEnvelope(envelope('query', query), alice)
+  assert.ok(guard.check(bytes, 'query', PEER, NOW).ok)
+  const again = guard.check(bytes, 'query', PEER, NOW + 10)
+  assert.equal(!again.ok && again.reason, 'replay')
+  assert.equal(!again.ok && again.action, 'ignore')
+  assert.ok(guard.check(encodeEnvelope(envelope('query', query, { seq: 2 }), alice), 'query', PEER, NOW).ok)
+})
+
+test('clock window: stale and future envelopes are ignored', () => {
+  const guard = new InboundGuard({ netuid: 7, clockWindowMs: 30_000 })
+  const old = encodeEnvelope(envelope('query', query, { timestamp: NOW - 30_001 }), alice)
+  const future = encodeEnvelope(envelope('query', query, { timestamp: NOW + 30_001, seq: 2 }), alice)
+  assert.equal((guard.check(old, 'query', PEER, NOW) as { reason: string }).reason, 'clock_skew')
+  assert.equal((guard.check(future, 'query', PEER, NOW) as { reason: string }).reason, 'clock_skew')
+})
+
+test('rate limits per peer and per hotkey', () => {
+  const guard = new InboundGuard({ netuid: 7, peerRate: { perSecond: 1, burst: 3 }, hotkeyRate: { perSecond: 100, burst: 100 } })
+  const results = [1, 2, 3, 4].map((seq) => guard.check(encodeEnvelope(envelope('query', query, { seq }), alice), 'query', PEER, NOW))
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true, false])
+  assert.equal(guard.rejected.rate_limit_peer, 1)
+  // a second later one token has refilled
+  assert.ok(guard.check(encodeEnvelope(envelope('query', query, { seq: 5 }), alice), 'query', PEER, NOW + 1000).ok)
+
+  const g2 = new InboundGuard({ netuid: 7, hotkeyRate: { perSecond: 1, burst: 2 } })
+  const r2 = [1, 2, 3].map((seq) => g2.check(encodeEnvelope(envelope('query', query, { seq, peerId: `${PEER}${seq}` }), alice), 'query', `${PEER}${seq}`, NOW))
+  assert.deepEqual(r2.map((r) => (r.ok ? 'ok' : r.reason)), ['ok', 'ok', 'rate_limit_hotkey'])
+})
+
+test('wrong netuid, wrong topic, oversize, schema and non-canonical bytes are rejected with reasons', () => {
+  const guard = new InboundGuard({ netuid: 7 })
+  const reason = (bytes: Uint8Array, kind: MessageKind = 'query') => {
+    const v = guard.check(bytes, kind, PEER, NOW)
+    return v.ok ? 'ok' : v.reason
+  }
+  assert.equal(reason(encodeEnvelope(envelope('query', query, { netuid: 8 }), alice)), 'wrong_netuid')
+  assert.equal(reason(encodeEnvelope(envelope('query', query), alice), 'weights'), 'wrong_kind')
+  assert.equal(reason(new Uint8Array(41 * 1024)), 'oversize')
+  assert.equal(reason(new Uint8Array([0xff, 0x00])), 'malformed')
+  const badWeights = envelope('weights', { epoch: 1, uids: [0, 1], weights: [70000, 1] })
+  assert.equal(reason(encodeEnvelope(badWeights, alice), 'weights'), 'schema')
+  const dupUids = envelope('weights', { epoch: 1, uids: [1, 1], weights: [1, 1] })
+  assert.equal(reason(encodeEnvelope(dupUids, alice), 'weights'), 'schema')
+  const extra = { ...envelope('query', query), extra: 1 } as Envelope
+  assert.equal(reason(cborEncode([cborEncode(extra), alice.sign(cborEncode(extra))])), 'schema')
+  // Same fields, non-canonical key order (cborg's default sorter is length-first, not RFC 8949 bytewise).
+  const e = envelope('query', query)
+  const reordered = { payload: e.payload, timestamp: e.timestamp, seq: e.seq, peerId: e.peerId, hotkey: e.hotkey, kind: e.kind, netuid: e.netuid }
+  const body = cborEncode(reordered, { mapSorter: () => 0 })
+  assert.equal(reason(cborEncode([body, alice.sign(body)])), 'non_canonical')
+  assert.equal(guard.check(new Uint8Array(0), 'query', PEER, NOW).ok, false)
+})
+
+test('decodeEnvelope rejects a short signature', () => {
+  const e = envelope('query', query)
+  const r = decodeEnvelope(cborEncode([envelopeBody(e), new Uint8Array(10)]), { netuid: 7, kind: 'query' })
+  assert.equal(!r.ok && r.reason, 'malformed')
+})

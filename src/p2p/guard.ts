@@ -1,0 +1,125 @@
+/**
+ * Inbound validation with state: replay protection, clock window and rate limits on top of the
+ * stateless envelope checks. Pure (the caller passes `now`), so it is unit-testable and fuzzable.
+ */
+import {
+  decodeEnvelope,
+  PENALISED_REASONS,
+  verifyEnvelopeSignature,
+  type Envelope,
+  type MessageKind,
+  type RejectReason,
+} from './envelope.ts'
+
+export interface RateLimit {
+  /** Sustained messages per second. */
+  perSecond: number
+  /** Bucket size: messages allowed in a burst. */
+  burst: number
+}
+
+export interface GuardOptions {
+  netuid: number
+  /** Accept envelopes whose timestamp is within ± this of our clock (ms). */
+  clockWindowMs?: number
+  /** Per libp2p author peer (checked before the signature, so floods cost no sr25519 work). */
+  peerRate?: RateLimit
+  /** Per hotkey (checked after the signature, so nobody can spend another hotkey's budget). */
+  hotkeyRate?: RateLimit
+  /** Bound on tracked hotkeys/peers; the least recently seen are forgotten first. */
+  maxTracked?: number
+}
+
+export type Verdict =
+  | { ok: true; envelope: Envelope }
+  | { ok: false; reason: RejectReason; detail: string; /** gossipsub action */ action: 'reject' | 'ignore' }
+
+export const DEFAULT_CLOCK_WINDOW_MS = 60_000
+export const DEFAULT_PEER_RATE: RateLimit = { perSecond: 50, burst: 200 }
+export const DEFAULT_HOTKEY_RATE: RateLimit = { perSecond: 50, burst: 200 }
+
+interface Bucket {
+  tokens: number
+  last: number
+}
+
+/**
+ * Decides, for each inbound message, whether handlers may see it.
+ * @example const v = guard.check(bytes, 'query', msg.from.toString(), Date.now())
+ */
+export class InboundGuard {
+  readonly rejected: Record<string, number> = {}
+  private readonly netuid: number
+  private readonly clockWindowMs: number
+  private readonly peerRate: RateLimit
+  private readonly hotkeyRate: RateLimit
+  private readonly maxTracked: number
+  private readonly peerBuckets = new Map<string, Bucket>()
+  private readonly hotkeyBuckets = new Map<string, Bucket>()
+  /** hotkey → (seq → timestamp of that envelope); entries older than the clock window are pruned. */
+  private readonly seen = new Map<string, Map<number, number>>()
+
+  constructor(options: GuardOptions) {
+    this.netuid = options.netuid
+    this.clockWindowMs = options.clockWindowMs ?? DEFAULT_CLOCK_WINDOW_MS
+    this.peerRate = options.peerRate ?? DEFAULT_PEER_RATE
+    this.hotkeyRate = options.hotkeyRate ?? DEFAULT_HOTKEY_RATE
+    this.maxTracked = options.maxTracked ?? 10_000
+  }
+
+  /** Validates `bytes` that arrived on the `kind` topic, authored (libp2p-signed) by `authorPeerId`. */
+  check(bytes: Uint8Array, kind: MessageKind, authorPeerId: string, now: number): Verdict {
+    const decoded = decodeEnvelope(bytes, { netuid: this.netuid, kind })
+    if (!decoded.ok) return this.refuse(decoded.reason, decoded.detail)
+    const { envelope } = decoded
+    if (envelope.peerId !== authorPeerId) return this.refuse('peer_mismatch', `envelope peer ${envelope.peerId} ≠ author ${authorPeerId}`)
+    if (Math.abs(envelope.timestamp - now) > this.clockWindowMs) return this.refuse('clock_skew', `${envelope.timestamp - now} ms`)
+    const seqs = this.seen.get(envelope.hotkey)
+    if (seqs?.has(envelope.seq)) return this.refuse('replay', `seq ${envelope.seq}`)
+    if (!this.take(this.peerBuckets, authorPeerId, this.peerRate, now)) return this.refuse('rate_limit_peer', authorPeerId)
+    if (!verifyEnvelopeSignature(decoded)) return this.refuse('bad_signature', envelope.hotkey)
+    if (!this.take(this.hotkeyBuckets, envelope.hotkey, this.hotkeyRate, now)) return this.refuse('rate_limit_hotkey', envelope.hotkey)
+    this.remember(envelope.hotkey, envelope.seq, envelope.timestamp, now)
+    return { ok: true, envelope }
+  }
+
+  private refuse(reason: RejectReason, detail: string): Verdict {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1
+    return { ok: false, reason, detail, action: PENALISED_REASONS.has(reason) ? 'reject' : 'ignore' }
+  }
+
+  private remember(hotkey: string, seq: number, timestamp: number, now: number): void {
+    let seqs = this.seen.get(hotkey)
+    if (seqs === undefined) {
+      seqs = new Map()
+    } else {
+      this.seen.delete(hotkey) // re-insert below: Map order doubles as recency order
+      // Anything older than the window is refused by the clock check already, so forget it.
+      for (const [s, ts] of seqs) if (now - ts > this.clockWindowMs) seqs.delete(s)
+    }
+    seqs.set(seq, timestamp)
+    this.seen.set(hotkey, seqs)
+    evictOldest(this.seen, this.maxTracked)
+  }
+
+  private take(buckets: Map<string, Bucket>, key: string, rate: RateLimit, now: number): boolean {
+    let b = buckets.get(key)
+    if (b === undefined) b = { tokens: rate.burst, last: now }
+    else buckets.delete(key)
+    b.tokens = Math.min(rate.burst, b.tokens + ((now - b.last) / 1000) * rate.perSecond)
+    b.last = now
+    buckets.set(key, b)
+    evictOldest(buckets, this.maxTracked)
+    if (b.tokens < 1) return false
+    b.tokens -= 1
+    return true
+  }
+}
+
+function evictOldest<V>(map: Map<string, V>, max: number): void {
+  while (map.size > max) {
+    const first = map.keys().next()
+    if (first.done === true) return
+    map.delete(first.value)
+  }
+}

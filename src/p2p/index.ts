@@ -1,0 +1,23 @@
+/**
+ * webtensor's p2p layer: a libp2p mesh of browsers and Node peers exchanging hotkey-signed
+ * envelopes over gossipsub, and the relay/bootstrap node browsers need.
+ */
+export { createMesh, topicFor, DISCOVERY_TOPIC, type Mesh, type MeshOptions, type MeshStats } from './mesh.ts'
+export { createRelay, type Relay, type RelayOptions, type RelayMetrics } from './relay.ts'
+export {
+  encodeEnvelope,
+  decodeEnvelope,
+  verifyEnvelopeSignature,
+  envelopeBody,
+  canonicalEncode,
+  MESSAGE_KINDS,
+  MAX_WIRE_BYTES,
+  type Envelope,
+  type MessageKind,
+  type Payloads,
+  type RejectReason,
+  type DecodeResult,
+} from './envelope.ts'
+export { validatePayload, LIMITS } from './schema.ts'
+export { InboundGuard, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
+export { P2PError } from './errors.ts'

@@ -1,0 +1,353 @@
+/**
+ * The mesh: one libp2p node per webtensor node, browser or Node, carrying signed envelopes over
+ * gossipsub topics per netuid and kind. Browser: WebSockets to the relay, circuit relay v2 for
+ * signalling, direct WebRTC to other browsers, WebSockets to Node peers. Node: TCP + WebSockets.
+ */
+import { createLibp2p } from 'libp2p'
+import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { webSockets } from '@libp2p/websockets'
+import { webRTC } from '@libp2p/webrtc'
+import { tcp } from '@libp2p/tcp'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import type { Libp2p, Libp2pEvents } from '@libp2p/interface'
+import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import type { Signer } from '../node/identity.ts'
+import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
+import { DialMaintainer } from './dialer.ts'
+import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
+import { P2PError } from './errors.ts'
+import { InboundGuard, type RateLimit } from './guard.ts'
+import { ensureRuntime, isNode } from './runtime.ts'
+
+export interface MeshOptions {
+  netuid: number
+  signer: Signer
+  /** Relay multiaddrs including `/p2p/<id>`. */
+  bootstrap: string[]
+  /** Node only: listen addresses, e.g. `['/ip4/127.0.0.1/tcp/0/ws']` so browsers can dial this peer directly. */
+  listen?: string[]
+  /** Direct (non-relay) connections the dialer keeps. Default 8. */
+  targetConnections?: number
+  /** Dial private/loopback and plain `ws://` addresses (dev, tests, LAN). Default: true when a bootstrap address is private. */
+  allowPrivateAddresses?: boolean
+  /** Inbound validation knobs (defaults suit a subnet: ±60 s clock, 50 msg/s per peer and hotkey). */
+  clockWindowMs?: number
+  peerRate?: RateLimit
+  hotkeyRate?: RateLimit
+  /** Debug log sink (dial failures and the like). */
+  log?: (msg: string) => void
+}
+
+export interface MeshStats {
+  /** Peers with a connection on which identify completed (a link that really works). */
+  peers: number
+  /** Open connections by transport: webrtc, websockets, tcp, circuit-relay. */
+  byTransport: Record<string, number>
+  published: number
+  received: number
+  rejected: Record<string, number>
+}
+
+export interface Mesh {
+  readonly peerId: string
+  readonly multiaddrs: string[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Signs and gossips a message; resolves once handed to gossipsub. Own messages are not delivered to own handlers. */
+  publish<K extends MessageKind>(kind: K, payload: Payloads[K]): Promise<void>
+  /** Handlers see only messages that passed every inbound check. Returns an unsubscribe function. */
+  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>) => void): () => void
+  stats(): MeshStats
+  /** Fires on connection changes (open, close, identify). */
+  onStats(handler: (s: MeshStats) => void): () => void
+  /** The underlying libp2p node, for diagnostics and benchmarks. */
+  readonly libp2p: Libp2p
+}
+
+/** Topic of one message kind on one subnet. */
+export function topicFor(netuid: number, kind: MessageKind): string {
+  return `webtensor/${netuid}/${kind}/1`
+}
+
+/** Topic on which peers announce their dialable addresses (shared by all subnets; the relay forwards it). */
+export const DISCOVERY_TOPIC = 'webtensor/_discovery/1'
+
+/** Gossipsub settings shared by peers and the relay. */
+export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
+  return {
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    globalSignaturePolicy: 'StrictSign',
+    // Metagraph snapshots are up to 1 MiB; the RPC limit must leave room for them.
+    maxInboundDataLength: 4 * 1024 * 1024,
+    scoreParams: {
+      // Many peers behind one IP (a NAT, localhost, one test host) are normal for browser nodes;
+      // the default colocation penalty drove the mesh to zero with >10 peers on one IP.
+      IPColocationFactorWeight: 0,
+    },
+  }
+}
+
+/**
+ * Creates (but does not start) a mesh node.
+ * @example const mesh = await createMesh({ netuid: 1, signer: hotkey, bootstrap: [relayAddr] }); await mesh.start()
+ */
+export async function createMesh(options: MeshOptions): Promise<Mesh> {
+  await ensureRuntime()
+  if (!Number.isInteger(options.netuid) || options.netuid < 0 || options.netuid > 0xffff) {
+    throw new P2PError(`netuid must be a u16, got ${options.netuid}`, { code: 'bad_options' })
+  }
+  const runtime: Runtime = isNode ? 'node' : 'browser'
+  const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
+  const target = options.targetConnections ?? 8
+
+  const node = await createLibp2p({
+    start: false,
+    addresses: { listen: runtime === 'browser' ? ['/p2p-circuit', '/webrtc'] : (options.listen ?? ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']) },
+    transports:
+      runtime === 'browser'
+        ? [webSockets(), webRTC({ rtcConfiguration: { iceServers: [] } }), circuitRelayTransport({ reservationCompletionTimeout: 20_000 })]
+        : [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: allowPrivate ? { denyDialMultiaddr: () => false } : undefined,
+    connectionManager: {
+      maxConnections: Math.max(32, target * 4),
+      // Relayed and co-located peers all arrive from one IP; the default (5/s per IP) refused them.
+      inboundConnectionThreshold: 200,
+      maxIncomingPendingConnections: 50,
+    },
+    // A busy event loop misses pings; aborting then would tear down healthy links.
+    connectionMonitor: { abortConnectionOnPingFailure: false },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub(gossipsubOptions()),
+    },
+  })
+  return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub }>, options, runtime, target)
+}
+
+type Handler = (msg: Envelope) => void
+
+class LibpMesh implements Mesh {
+  private readonly pubsub: GossipSub
+  private readonly guard: InboundGuard
+  private readonly dialer: DialMaintainer
+  private readonly handlers = new Map<MessageKind, Set<Handler>>()
+  private readonly statsHandlers = new Set<(s: MeshStats) => void>()
+  private readonly identified = new Set<string>()
+  /** Verdicts from the topic validator, handed to the 'message' event (same object). */
+  private readonly accepted = new WeakMap<Message, Envelope>()
+  private readonly topicKinds = new Map<string, MessageKind>()
+  private seq = Date.now() * 1000 // a reloaded tab with the same hotkey never reuses a seq
+  private published = 0
+  private received = 0
+  private started = false
+  private lastAdvert = 0
+  private advertTimer: ReturnType<typeof setTimeout> | undefined
+  private periodic: ReturnType<typeof setInterval> | undefined
+  private readonly cleanups: (() => void)[] = []
+
+  constructor(
+    readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
+    private readonly options: MeshOptions,
+    private readonly runtime: Runtime,
+    target: number,
+  ) {
+    this.pubsub = libp2p.services.pubsub
+    this.guard = new InboundGuard({
+      netuid: options.netuid,
+      clockWindowMs: options.clockWindowMs,
+      peerRate: options.peerRate,
+      hotkeyRate: options.hotkeyRate,
+    })
+    this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, log: options.log })
+    for (const kind of MESSAGE_KINDS) this.topicKinds.set(topicFor(options.netuid, kind), kind)
+  }
+
+  get peerId(): string {
+    return this.libp2p.peerId.toString()
+  }
+
+  get multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((m) => m.toString())
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const on = <E extends keyof Libp2pEvents>(name: E, fn: (e: Libp2pEvents[E]) => void) => {
+      this.libp2p.addEventListener(name, fn as never)
+      this.cleanups.push(() => this.libp2p.removeEventListener(name, fn as never))
+    }
+    on('peer:identify', (e) => {
+      this.identified.add(e.detail.peerId.toString())
+      this.emitStats()
+    })
+    on('connection:open', () => this.emitStats())
+    on('connection:close', (e) => {
+      const peer = e.detail.remotePeer.toString()
+      if (!this.libp2p.getConnections(e.detail.remotePeer).some((c) => c.status === 'open')) this.identified.delete(peer)
+      this.emitStats()
+      this.dialer.kick(100)
+    })
+    on('self:peer:update', () => this.advertise())
+
+    for (const [topic, kind] of this.topicKinds) {
+      this.pubsub.topicValidators.set(topic, (_from, msg) => this.validate(kind, msg))
+    }
+    this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => this.onDiscovery(msg))
+    const onMessage = (evt: CustomEvent<Message>) => this.deliver(evt.detail)
+    this.pubsub.addEventListener('message', onMessage)
+    this.cleanups.push(() => this.pubsub.removeEventListener('message', onMessage))
+
+    await this.libp2p.start()
+    // Every peer joins every topic of its subnet, so each one forwards all kinds (gossipsub
+    // refuses subscriptions before it starts).
+    for (const topic of this.topicKinds.keys()) this.pubsub.subscribe(topic)
+    this.pubsub.subscribe(DISCOVERY_TOPIC)
+    this.dialer.start()
+    // Re-announce periodically: newcomers learn existing peers, and records are refreshed.
+    this.periodic = setInterval(() => this.advertise(), 10_000)
+    this.advertise()
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.dialer.stop()
+    if (this.periodic) clearInterval(this.periodic)
+    if (this.advertTimer) clearTimeout(this.advertTimer)
+    for (const c of this.cleanups.splice(0)) c()
+    await this.libp2p.stop()
+  }
+
+  async publish<K extends MessageKind>(kind: K, payload: Payloads[K]): Promise<void> {
+    if (!this.started) throw new P2PError('mesh is not started', { code: 'not_started' })
+    const envelope: Envelope<K> = {
+      netuid: this.options.netuid,
+      kind,
+      hotkey: this.options.signer.address,
+      peerId: this.peerId,
+      seq: this.seq++,
+      timestamp: Date.now(),
+      payload,
+    }
+    const bytes = encodeEnvelope(envelope, this.options.signer)
+    if (bytes.byteLength > MAX_WIRE_BYTES[kind]) {
+      throw new P2PError(`${kind} message of ${bytes.byteLength} bytes exceeds ${MAX_WIRE_BYTES[kind]}`, { code: 'oversize' })
+    }
+    await this.pubsub.publish(topicFor(this.options.netuid, kind), bytes)
+    this.published++
+  }
+
+  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>) => void): () => void {
+    let set = this.handlers.get(kind)
+    if (set === undefined) this.handlers.set(kind, (set = new Set()))
+    const h = handler as unknown as Handler
+    set.add(h)
+    return () => set.delete(h)
+  }
+
+  stats(): MeshStats {
+    const byTransport: Record<string, number> = {}
+    const open = new Set<string>()
+    for (const c of this.libp2p.getConnections()) {
+      if (c.status !== 'open') continue
+      const t = transportOf(c.remoteAddr.toString())
+      byTransport[t] = (byTransport[t] ?? 0) + 1
+      open.add(c.remotePeer.toString())
+    }
+    const peers = [...this.identified].filter((p) => open.has(p)).length
+    return { peers, byTransport, published: this.published, received: this.received, rejected: { ...this.guard.rejected } }
+  }
+
+  onStats(handler: (s: MeshStats) => void): () => void {
+    this.statsHandlers.add(handler)
+    return () => this.statsHandlers.delete(handler)
+  }
+
+  private emitStats(): void {
+    if (this.statsHandlers.size === 0) return
+    const s = this.stats()
+    for (const h of this.statsHandlers) {
+      try {
+        h(s)
+      } catch (err) {
+        this.options.log?.(`stats handler threw: ${String(err)}`)
+      }
+    }
+  }
+
+  private validate(kind: MessageKind, msg: Message): TopicValidatorResult {
+    // StrictSign: every message carries its libp2p author; unsigned ones are refused by gossipsub itself.
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    const verdict = this.guard.check(msg.data, kind, msg.from.toString(), Date.now())
+    if (verdict.ok) {
+      this.accepted.set(msg, verdict.envelope)
+      return TopicValidatorResult.Accept
+    }
+    return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+  }
+
+  private deliver(msg: Message): void {
+    const kind = this.topicKinds.get(msg.topic)
+    if (kind === undefined) return
+    const envelope = this.accepted.get(msg)
+    if (envelope === undefined) return
+    this.accepted.delete(msg)
+    this.received++
+    for (const h of this.handlers.get(kind) ?? []) {
+      try {
+        h(envelope)
+      } catch (err) {
+        this.options.log?.(`${kind} handler threw: ${String(err)}`)
+      }
+    }
+  }
+
+  /** Publishes our dialable addresses on the discovery topic, at most every 2 s. */
+  private advertise(): void {
+    if (!this.started) return
+    const wait = this.lastAdvert + 2_000 - Date.now()
+    if (wait > 0) {
+      this.advertTimer ??= setTimeout(() => {
+        this.advertTimer = undefined
+        this.advertise()
+      }, wait)
+      return
+    }
+    const addrs = this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay')
+    if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
+    this.lastAdvert = Date.now()
+    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
+  }
+
+  private onDiscovery(msg: Message): TopicValidatorResult {
+    if (msg.type !== 'signed' || msg.data.byteLength > 4096) return TopicValidatorResult.Reject
+    let record: unknown
+    try {
+      record = cborDecode(msg.data, { strict: true, allowUndefined: false, allowBigInt: false })
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const addrs = (record as { addrs?: unknown } | null)?.addrs
+    if (!Array.isArray(addrs) || addrs.length > 32 || !addrs.every((a) => typeof a === 'string' && a.length <= 512 && a.startsWith('/'))) {
+      return TopicValidatorResult.Reject
+    }
+    const from = msg.from.toString()
+    const isNew = !this.dialer.planner.candidates.has(from)
+    this.dialer.planner.heard(from, addrs as string[], Date.now())
+    if (isNew) {
+      // A newcomer: answer with our own record so it need not wait for the periodic one.
+      this.advertise()
+      this.dialer.kick()
+    }
+    return TopicValidatorResult.Accept
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The relay/bootstrap node browsers need: a WebSockets listener, a circuit relay v2 server sized
+ * for many browsers (relayed connections carry only WebRTC signalling), and the discovery topic
+ * (it forwards peer records but never joins the application topics, so app traffic never depends
+ * on it). Node only.
+ */
+import { createLibp2p } from 'libp2p'
+import { gossipsub, TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { webSockets } from '@libp2p/websockets'
+import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { transportOf } from './addrs.ts'
+import { P2PError } from './errors.ts'
+import { DISCOVERY_TOPIC, gossipsubOptions } from './mesh.ts'
+import { ensureRuntime, isNode } from './runtime.ts'
+
+export interface RelayOptions {
+  host: string
+  /** WebSockets port; 0 = any. */
+  port: number
+  /** Persist the peer key here so a restart keeps the peer id (and the address browsers know). */
+  keyFile?: string
+  /** Circuit relay reservations (one per browser). Default 512. */
+  maxReservations?: number
+}
+
+export interface RelayMetrics {
+  peerId: string
+  multiaddrs: string[]
+  /** Connected peers. */
+  peers: number
+  connections: number
+  byTransport: Record<string, number>
+  reservations: number
+  maxReservations: number
+  /** Peers subscribed to the discovery topic through us. */
+  discoverySubscribers: number
+  uptimeS: number
+}
+
+export interface Relay {
+  readonly peerId: string
+  readonly multiaddrs: string[]
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** JSON-able health figures for an HTTP endpoint. */
+  metrics(): RelayMetrics
+}
+
+/**
+ * Creates (but does not start) a relay.
+ * @example const relay = await createRelay({ host: '127.0.0.1', port: 9090, keyFile: '.webtensor/relay.key' })
+ */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  if (!isNode) throw new P2PError('the relay runs in Node', { code: 'unsupported_runtime' })
+  await ensureRuntime()
+  const maxReservations = options.maxReservations ?? 512
+  const privateKey = await loadOrCreateKey(options.keyFile)
+  const node = await createLibp2p({
+    start: false,
+    privateKey,
+    addresses: { listen: [`/ip4/${options.host}/tcp/${options.port}/ws`] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: {
+      maxConnections: maxReservations * 2 + 64,
+      // Every tab of one machine/NAT connects from one IP; the default allows 5 per second.
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 256,
+    },
+    connectionMonitor: { abortConnectionOnPingFailure: false },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({
+        reservations: { maxReservations },
+        // Signalling streams for many simultaneous WebRTC dials.
+        maxInboundHopStreams: 256,
+        maxOutboundStopStreams: 256,
+      }),
+      pubsub: gossipsub({ ...gossipsubOptions(), D: 8, Dlo: 6, Dhi: 16 }),
+    },
+  })
+  return new LibpRelay(node as unknown as Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>, maxReservations)
+}
+
+class LibpRelay implements Relay {
+  private startedAt = 0
+  constructor(
+    private readonly node: Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>,
+    private readonly maxReservations: number,
+  ) {}
+
+  get peerId(): string {
+    return this.node.peerId.toString()
+  }
+
+  get multiaddrs(): string[] {
+    return this.node.getMultiaddrs().map((m) => m.toString())
+  }
+
+  async start(): Promise<void> {
+    const pubsub = this.node.services.pubsub
+    // Forward peer records only when they are well-formed; the mesh validates them in full.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) =>
+      msg.type === 'signed' && msg.data.byteLength <= 4096 ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
+    )
+    await this.node.start() // gossipsub refuses subscriptions before it starts
+    pubsub.subscribe(DISCOVERY_TOPIC)
+    this.startedAt = Date.now()
+  }
+
+  async stop(): Promise<void> {
+    await this.node.stop()
+  }
+
+  metrics(): RelayMetrics {
+    const byTransport: Record<string, number> = {}
+    const conns = this.node.getConnections()
+    for (const c of conns) {
+      const t = transportOf(c.remoteAddr.toString())
+      byTransport[t] = (byTransport[t] ?? 0) + 1
+    }
+    return {
+      peerId: this.peerId,
+      multiaddrs: this.multiaddrs,
+      peers: this.node.getPeers().length,
+      connections: conns.length,
+      byTransport,
+      reservations: this.node.services.relay.reservations.size,
+      maxReservations: this.maxReservations,
+      discoverySubscribers: this.node.services.pubsub.getSubscribers(DISCOVERY_TOPIC).length,
+      uptimeS: this.startedAt === 0 ? 0 : Math.round((Date.now() - this.startedAt) / 1000),
+    }
+  }
+}
+
+async function loadOrCreateKey(keyFile: string | undefined): Promise<PrivateKey> {
+  if (keyFile === undefined) return generateKeyPair('Ed25519')
+  // Imported lazily by a name bundlers leave alone, so a browser bundle of this folder's index
+  // never tries to include node:fs.
+  const fsName = 'node:fs/promises'
+  const pathName = 'node:path'
+  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises')
+  const path = (await import(/* @vite-ignore */ pathName)) as typeof import('node:path')
+  try {
+    return privateKeyFromProtobuf(new Uint8Array(await fs.readFile(keyFile)))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new P2PError(`cannot read relay key ${keyFile}: ${(err as Error).message}`, { code: 'bad_key_file', cause: err })
+    }
+  }
+  const key = await generateKeyPair('Ed25519')
+  await fs.mkdir(path.dirname(keyFile), { recursive: true })
+  await fs.writeFile(keyFile, privateKeyToProtobuf(key), { mode: 0o600 })
+  return key
+}

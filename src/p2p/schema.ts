@@ -1,0 +1,131 @@
+/**
+ * Payload schemas per message kind: exact field sets, types, ranges (u16 uids/weights) and length
+ * limits. Hand-written so the browser bundle carries no schema library. Pure.
+ */
+import type { MessageKind } from './envelope.ts'
+
+export type SchemaResult = { ok: true } | { ok: false; detail: string }
+
+/** Bounds on payload contents. A subnet has at most 4096 uids (u16 space, far above real sizes). */
+export const LIMITS = {
+  maxUids: 4096,
+  maxTokens: 4096,
+  maxPromptChars: 16 * 1024,
+  maxTextChars: 64 * 1024,
+  maxIdChars: 128,
+  maxLabelChars: 256,
+  maxTargets: 1024,
+  maxDigestChars: 256,
+} as const
+
+const OK: SchemaResult = { ok: true }
+const fail = (detail: string): SchemaResult => ({ ok: false, detail })
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array)
+}
+
+export function isInt(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+}
+
+const isStr = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max
+const isU16 = (v: unknown): v is number => isInt(v, 0, 0xffff)
+const isU32 = (v: unknown): v is number => isInt(v, 0, 0xffffffff)
+const isSafeUint = (v: unknown): v is number => isInt(v, 0, Number.MAX_SAFE_INTEGER)
+const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+function arrayOf(v: unknown, max: number, item: (x: unknown) => boolean): boolean {
+  return Array.isArray(v) && v.length <= max && v.every(item)
+}
+
+/** Rejects fields outside `required ∪ optional` and missing required ones. */
+function keysOk(obj: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): string | null {
+  for (const k of required) if (!(k in obj)) return `missing ${k}`
+  for (const k of Object.keys(obj)) if (!required.includes(k) && !optional.includes(k)) return `unknown field ${k}`
+  return null
+}
+
+type Check = (p: Record<string, unknown>) => SchemaResult
+
+const CHECKS: Record<MessageKind, Check> = {
+  announce(p) {
+    const bad = keysOk(p, ['role', 'agent'], ['model', 'device'])
+    if (bad) return fail(bad)
+    if (p.role !== 'miner' && p.role !== 'validator' && p.role !== 'owner') return fail('role')
+    if (!isStr(p.agent, 0, LIMITS.maxLabelChars)) return fail('agent')
+    if (p.model !== undefined && !isStr(p.model, 0, LIMITS.maxLabelChars)) return fail('model')
+    if (p.device !== undefined && !isStr(p.device, 0, LIMITS.maxLabelChars)) return fail('device')
+    return OK
+  },
+  query(p) {
+    const bad = keysOk(p, ['id', 'prompt', 'maxNewTokens'], ['targets'])
+    if (bad) return fail(bad)
+    if (!isStr(p.id, 1, LIMITS.maxIdChars)) return fail('id')
+    if (!isStr(p.prompt, 0, LIMITS.maxPromptChars)) return fail('prompt')
+    if (!isInt(p.maxNewTokens, 1, LIMITS.maxTokens)) return fail('maxNewTokens')
+    if (p.targets !== undefined && !arrayOf(p.targets, LIMITS.maxTargets, (t) => isStr(t, 1, 64))) return fail('targets')
+    return OK
+  },
+  response(p) {
+    const bad = keysOk(p, ['queryId', 'validator', 'tokenIds', 'text', 'logprobs', 'elapsedMs'])
+    if (bad) return fail(bad)
+    if (!isStr(p.queryId, 1, LIMITS.maxIdChars)) return fail('queryId')
+    if (!isStr(p.validator, 1, 64)) return fail('validator')
+    if (!arrayOf(p.tokenIds, LIMITS.maxTokens, isU32)) return fail('tokenIds')
+    if (!isStr(p.text, 0, LIMITS.maxTextChars)) return fail('text')
+    if (!arrayOf(p.logprobs, LIMITS.maxTokens, isFiniteNum)) return fail('logprobs')
+    if (!isFiniteNum(p.elapsedMs) || p.elapsedMs < 0) return fail('elapsedMs')
+    return OK
+  },
+  weights(p) {
+    const bad = keysOk(p, ['epoch', 'uids', 'weights'])
+    if (bad) return fail(bad)
+    if (!isSafeUint(p.epoch)) return fail('epoch')
+    if (!arrayOf(p.uids, LIMITS.maxUids, isU16)) return fail('uids')
+    if (!arrayOf(p.weights, LIMITS.maxUids, isU16)) return fail('weights')
+    const uids = p.uids as number[]
+    if ((p.weights as number[]).length !== uids.length) return fail('uids and weights differ in length')
+    if (new Set(uids).size !== uids.length) return fail('duplicate uid')
+    return OK
+  },
+  metagraph(p) {
+    const bad = keysOk(p, ['block', 'epoch', 'tempo', 'neurons'])
+    if (bad) return fail(bad)
+    if (!isSafeUint(p.block)) return fail('block')
+    if (!isSafeUint(p.epoch)) return fail('epoch')
+    if (!isInt(p.tempo, 1, 0xffff)) return fail('tempo')
+    if (!Array.isArray(p.neurons) || p.neurons.length > LIMITS.maxUids) return fail('neurons')
+    const seen = new Set<number>()
+    for (const n of p.neurons as unknown[]) {
+      if (!isPlainObject(n)) return fail('neuron')
+      const nb = keysOk(n, ['uid', 'hotkey', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate'])
+      if (nb) return fail(`neuron: ${nb}`)
+      if (!isU16(n.uid) || seen.has(n.uid)) return fail('neuron uid')
+      seen.add(n.uid)
+      if (!isStr(n.hotkey, 1, 64)) return fail('neuron hotkey')
+      if (typeof n.stake !== 'string' || !/^(0|[1-9][0-9]{0,38})$/.test(n.stake)) return fail('neuron stake')
+      if (!isSafeUint(n.registeredAt)) return fail('neuron registeredAt')
+      if (typeof n.validatorPermit !== 'boolean') return fail('neuron validatorPermit')
+      if (!isSafeUint(n.lastUpdate)) return fail('neuron lastUpdate')
+    }
+    return OK
+  },
+  epoch(p) {
+    const bad = keysOk(p, ['epoch', 'block', 'incentive', 'dividends', 'digest'], ['inputDigest'])
+    if (bad) return fail(bad)
+    if (!isSafeUint(p.epoch)) return fail('epoch')
+    if (!isSafeUint(p.block)) return fail('block')
+    if (!arrayOf(p.incentive, LIMITS.maxUids, isU16)) return fail('incentive')
+    if (!arrayOf(p.dividends, LIMITS.maxUids, isU16)) return fail('dividends')
+    if (!isStr(p.digest, 1, LIMITS.maxDigestChars)) return fail('digest')
+    if (p.inputDigest !== undefined && !isStr(p.inputDigest, 1, LIMITS.maxDigestChars)) return fail('inputDigest')
+    return OK
+  },
+}
+
+/** Checks a decoded payload against the schema of `kind`. */
+export function validatePayload(kind: MessageKind, payload: unknown): SchemaResult {
+  if (!isPlainObject(payload)) return fail('payload is not a map')
+  return CHECKS[kind](payload)
+}

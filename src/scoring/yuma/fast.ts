@@ -1,0 +1,326 @@
+import type { PreparedEpoch } from './prepare.ts'
+import type { EpochOutput, SparseRowU16 } from './types.ts'
+
+/** A sparse row of proportions: parallel uid/value arrays, order kept as the chain keeps it. */
+interface Row {
+  c: number[]
+  v: number[]
+}
+
+const TWO64 = 2 ** 64
+
+function normalize(x: Float64Array): void {
+  let s = 0
+  for (let i = 0; i < x.length; i++) s += x[i]
+  if (s === 0) return
+  for (let i = 0; i < x.length; i++) x[i] /= s
+}
+
+function colNormalize(rows: Row[], n: number): void {
+  const sum = new Float64Array(n)
+  for (const r of rows) for (let k = 0; k < r.c.length; k++) sum[r.c[k]] += r.v[k]
+  for (const r of rows) for (let k = 0; k < r.c.length; k++) if (sum[r.c[k]] !== 0) r.v[k] /= sum[r.c[k]]
+}
+
+function toU16(x: number): number {
+  const v = Math.floor(x * 65535)
+  return v < 0 ? 0 : v > 65535 ? 65535 : v
+}
+
+function raoOf(share: number, emission: number): string {
+  return BigInt(Math.max(0, Math.floor(share * emission))).toString()
+}
+
+/**
+ * Stake-weighted median per column: the smallest value v with stake(w <= v) > S - kappa (else the
+ * largest value), over rows with positive active stake (absent entries count as 0).
+ */
+function consensusOf(activeStake: Float64Array, weights: Row[], n: number, kappa: number): Float64Array {
+  const rowsUsed: number[] = []
+  let total = 0
+  for (let i = 0; i < n; i++) if (activeStake[i] > 0) { rowsUsed.push(i); total += activeStake[i] }
+  const m = rowsUsed.length
+  const consensus = new Float64Array(n)
+  if (m === 0) return consensus
+  const stake = rowsUsed.map((i) => activeStake[i] / total)
+  const stakeSum = stake.reduce((a, b) => a + b, 0)
+  const minority = stakeSum - kappa
+  const colVals: number[][] = Array.from({ length: n }, () => [])
+  const colStake: number[][] = Array.from({ length: n }, () => [])
+  rowsUsed.forEach((i, k) => {
+    const r = weights[i]
+    for (let e = 0; e < r.c.length; e++) {
+      if (r.v[e] > 0) { colVals[r.c[e]].push(r.v[e]); colStake[r.c[e]].push(stake[k]) }
+    }
+  })
+  for (let j = 0; j < n; j++) {
+    const vals = colVals[j]
+    const st = colStake[j]
+    const order = vals.map((_, k) => k).sort((a, b) => vals[a] - vals[b])
+    let positive = 0
+    for (const s of st) positive += s
+    let cum = 0
+    let result = NaN
+    if (vals.length < m) {
+      // Rows voting 0 (absent or explicit zero) form the 0 group.
+      cum = stakeSum - positive
+      if (cum > minority) result = 0
+    }
+    if (Number.isNaN(result)) {
+      for (let k = 0; k < order.length; k++) {
+        cum += st[order[k]]
+        const v = vals[order[k]]
+        if (k + 1 < order.length && vals[order[k + 1]] === v) continue
+        if (cum > minority) { result = v; break }
+      }
+    }
+    if (Number.isNaN(result)) result = order.length > 0 ? vals[order[order.length - 1]] : 0
+    consensus[j] = result
+  }
+  return consensus
+}
+
+/** float64 version of the sparse epoch: same steps as the chain, no fixed point. */
+export function runEpochFast(p: PreparedEpoch): EpochOutput {
+  const { n, hp } = p
+  const inactive = p.lastUpdate.map((u) => u + hp.activity_cutoff < p.block)
+
+  // Stake: threshold (owner exempt), normalise.
+  const stake = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const whole = p.totalStake64[i] >> 64n
+    if (i !== p.owner && whole < hp.stake_threshold) continue
+    stake[i] = Number(p.totalStake64[i] >> 32n) / 2 ** 32
+  }
+  normalize(stake)
+
+  const permits = p.validatorPermit.slice()
+  if (p.owner >= 0) permits[p.owner] = true
+  const newPermits = topkNonzero(stake, hp.max_allowed_validators)
+  if (p.owner >= 0) newPermits[p.owner] = true
+
+  const activeStake = new Float64Array(n)
+  for (let i = 0; i < n; i++) activeStake[i] = inactive[i] || !permits[i] ? 0 : stake[i]
+  normalize(activeStake)
+
+  // Weights: masks, then row normalisation.
+  const cutoffRow = (i: number) => p.commitBlocks !== null && hp.commit_reveal ? p.commitBlocks[i] : Infinity
+  const weights: Row[] = p.weights.map((row, i) => {
+    const out: Row = { c: [], v: [] }
+    if (!permits[i]) return out
+    const commit = cutoffRow(i)
+    for (let k = 0; k < row.cols.length; k++) {
+      const j = row.cols[k]
+      if (j === i && i !== p.owner) continue
+      if (p.lastUpdate[i] <= p.registered[j]) continue
+      if (commit < p.registered[j]) continue
+      out.c.push(j)
+      out.v.push(row.vals[k])
+    }
+    let s = 0
+    for (const v of out.v) s += v
+    if (s > 0) for (let k = 0; k < out.v.length; k++) out.v[k] /= s
+    return out
+  })
+
+  const kappa = hp.kappa / 65535
+  const consensus = consensusOf(activeStake, weights, n, kappa)
+
+  const clipped: Row[] = weights.map((r) => {
+    const out: Row = { c: [], v: [] }
+    for (let k = 0; k < r.c.length; k++) {
+      const th = consensus[r.c[k]]
+      if (th < r.v[k]) {
+        if (th > 0) { out.c.push(r.c[k]); out.v.push(th) }
+      } else { out.c.push(r.c[k]); out.v.push(r.v[k]) }
+    }
+    return out
+  })
+  const validatorTrust = Float64Array.from(clipped, (r) => r.v.reduce((a, b) => a + b, 0))
+
+  const ranks = new Float64Array(n)
+  clipped.forEach((r, i) => { for (let k = 0; k < r.c.length; k++) ranks[r.c[k]] += activeStake[i] * r.v[k] })
+  const incentive = ranks.slice()
+  normalize(incentive)
+
+  // Weights for bonds: interpolate between W and clipped W by the bonds penalty.
+  const bp = hp.bonds_penalty / 65535
+  const weightsForBonds: Row[] = hp.bonds_penalty === 0 ? weights : hp.bonds_penalty === 65535 ? clipped : weights.map((r, i) => {
+    const dense = new Map<number, number>()
+    for (let k = 0; k < r.c.length; k++) dense.set(r.c[k], r.v[k])
+    const c2 = new Map<number, number>()
+    const cr = clipped[i]
+    for (let k = 0; k < cr.c.length; k++) c2.set(cr.c[k], cr.v[k])
+    const cols = [...new Set([...dense.keys(), ...c2.keys()])].sort((a, b) => a - b)
+    const out: Row = { c: [], v: [] }
+    for (const j of cols) {
+      const v1 = dense.get(j) ?? 0
+      const v = v1 + bp * ((c2.get(j) ?? 0) - v1)
+      if (v > 0) { out.c.push(j); out.v.push(v) }
+    }
+    return out
+  })
+
+  const lastTempo = p.lastMechanismStepBlock === 0 ? Math.max(p.block - hp.tempo, 0) : p.lastMechanismStepBlock + 1
+  const maskedBonds = (scale: (u16: number) => number): Row[] => p.bonds.map((r) => {
+    const out: Row = { c: [], v: [] }
+    for (let k = 0; k < r.cols.length; k++) {
+      if (lastTempo <= p.registered[r.cols[k]]) continue
+      out.c.push(r.cols[k])
+      out.v.push(scale(r.vals[k]))
+    }
+    return out
+  })
+  const alphaNormal = 1 - hp.bonds_moving_average / 1_000_000
+
+  let dividends: Float64Array
+  let emaBonds: Row[]
+  let storeBond: (v: number) => number
+  if (hp.yuma3) {
+    const bonds = maskedBonds((b) => b / 65535)
+    if (hp.liquid_alpha && consensus.some((c) => c !== 0)) {
+      emaBonds = liquidEma(weightsForBonds, bonds, consensus, hp)
+    } else {
+      emaBonds = emaSparse(weightsForBonds, bonds, alphaNormal, n)
+    }
+    const norm = emaBonds.map((r) => ({ c: r.c.slice(), v: r.v.slice() }))
+    colNormalize(norm, n)
+    dividends = new Float64Array(n)
+    norm.forEach((r, i) => {
+      let s = 0
+      for (let k = 0; k < r.c.length; k++) s += r.v[k] * incentive[r.c[k]]
+      dividends[i] = s * activeStake[i]
+    })
+    normalize(dividends)
+    storeBond = toU16
+  } else {
+    const bonds = maskedBonds((b) => b)
+    colNormalize(bonds, n)
+    const delta = weightsForBonds.map((r, i) => ({ c: r.c.slice(), v: r.v.map((v) => v * activeStake[i]) }))
+    colNormalize(delta, n)
+    emaBonds = emaSparse(delta, bonds, alphaNormal, n)
+    colNormalize(emaBonds, n)
+    dividends = new Float64Array(n)
+    emaBonds.forEach((r, i) => {
+      let s = 0
+      for (let k = 0; k < r.c.length; k++) s += incentive[r.c[k]] * r.v[k]
+      dividends[i] = s
+    })
+    normalize(dividends)
+    // Column max-upscale for storage.
+    const colMax = new Float64Array(n)
+    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] < r.v[k]) colMax[r.c[k]] = r.v[k]
+    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] !== 0) r.v[k] /= colMax[r.c[k]]
+    storeBond = toU16
+  }
+
+  // Emission split.
+  let emissionSum = 0
+  for (let i = 0; i < n; i++) emissionSum += incentive[i] + dividends[i]
+  let server = Array.from(incentive)
+  let validator = Array.from(dividends)
+  let combined = Array.from(incentive, (x, i) => x + dividends[i])
+  if (emissionSum !== 0) {
+    server = server.map((x) => x / emissionSum)
+    validator = validator.map((x) => x / emissionSum)
+    combined = combined.map((x) => x / emissionSum)
+  } else {
+    const activeTotal = activeStake.reduce((a, b) => a + b, 0)
+    const base = activeTotal === 0 ? stake : activeStake
+    validator = Array.from(base)
+    combined = Array.from(base)
+  }
+  const e = Number(p.emission)
+
+  const bondsU16: SparseRowU16[] = emaBonds.map((r, i) =>
+    newPermits[i] ? r.c.map((c, k) => [c, storeBond(r.v[k])] as [number, number]) : [])
+
+  return {
+    n,
+    stake: Array.from(stake),
+    active_stake: Array.from(activeStake),
+    consensus: Array.from(consensus),
+    validator_trust: Array.from(validatorTrust),
+    ranks: Array.from(ranks),
+    incentive: Array.from(incentive),
+    dividends: Array.from(dividends),
+    active: inactive.map((x) => !x),
+    new_validator_permit: newPermits,
+    bonds_u16: bondsU16,
+    server_emission: server.map((x) => raoOf(x, e)),
+    validator_emission: validator.map((x) => raoOf(x, e)),
+    combined_emission: combined.map((x) => raoOf(x, e)),
+    u16: {
+      stake_weight: Array.from(stake, toU16),
+      consensus: Array.from(consensus, toU16),
+      incentive: Array.from(incentive, toU16),
+      dividends: Array.from(dividends, toU16),
+      validator_trust: Array.from(validatorTrust, toU16),
+    },
+  }
+}
+
+/** `is_topk_nonzero`: stable ascending sort, the lowest n - k lose (ties favour the higher uid). */
+export function topkNonzero(values: ArrayLike<number>, k: number): boolean[] {
+  const n = values.length
+  const result = Array.from({ length: n }, (_, i) => values[i] !== 0)
+  if (n < k) return result
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b] || a - b)
+  for (let t = 0; t < n - k; t++) result[idx[t]] = false
+  return result
+}
+
+/** `mat_ema_sparse`: alpha*new + (1-alpha)*old over the union, positives kept, sorted by uid. */
+function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
+  const acc = new Float64Array(n)
+  const touched: number[] = []
+  return next.map((r, i) => {
+    touched.length = 0
+    for (let k = 0; k < r.c.length; k++) { if (acc[r.c[k]] === 0) touched.push(r.c[k]); acc[r.c[k]] += alpha * r.v[k] }
+    const o = old[i]
+    for (let k = 0; k < o.c.length; k++) { if (acc[o.c[k]] === 0) touched.push(o.c[k]); acc[o.c[k]] += (1 - alpha) * o.v[k] }
+    const cols = [...new Set(touched)].sort((a, b) => a - b)
+    const out: Row = { c: [], v: [] }
+    for (const j of cols) { if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) } acc[j] = 0 }
+    return out
+  })
+}
+
+/** Value the chain's peeking merge sees at each target column (rows may be unsorted). */
+export function peekValues(cols: number[], vals: number[], targets: number[]): Map<number, number> {
+  const sorted = [...new Set(targets)].sort((a, b) => a - b)
+  const seen = new Map<number, number>()
+  let p = 0
+  for (const j of sorted) {
+    while (p < cols.length && cols[p] < j) p++
+    seen.set(j, p < cols.length && cols[p] === j ? vals[p] : 0)
+  }
+  return seen
+}
+
+function liquidEma(weights: Row[], bonds: Row[], consensus: Float64Array, hp: PreparedEpoch['hp']): Row[] {
+  const lo = hp.alpha_low / 65535
+  const hi = hp.alpha_high / 65535
+  const steep = hp.alpha_sigmoid_steepness / 100
+  const clamp = (x: number, a: number, b: number) => (x < a ? a : x > b ? b : x)
+  return weights.map((w, i) => {
+    const b = bonds[i]
+    const wSeen = peekValues(w.c, w.v, w.c)
+    const bSeen = peekValues(b.c, b.v, w.c)
+    const oldAt = new Map<number, number>()
+    for (let k = 0; k < b.c.length; k++) oldAt.set(b.c[k], b.v[k])
+    const out: Row = { c: [], v: [] }
+    for (let k = 0; k < w.c.length; k++) {
+      const j = w.c[k]
+      const wj = wSeen.get(j) ?? 0
+      const bj = bSeen.get(j) ?? 0
+      const d = wj >= bj ? clamp(wj - consensus[j], 0, 1) : clamp(bj - wj, 0, 1)
+      const x = clamp(-steep * (d - 0.5), -20, 20)
+      const sigmoid = 1 / (1 + Math.exp(x))
+      const a = clamp(lo + sigmoid * (hi - lo), lo, hi)
+      const val = Math.min((1 - a) * (oldAt.get(j) ?? 0) + Math.max(a * w.v[k], 0), 1)
+      if (val > 0) { out.c.push(j); out.v.push(val) }
+    }
+    return out
+  })
+}

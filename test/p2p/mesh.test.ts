@@ -1,0 +1,101 @@
+// Node-only mesh: a relay and several Node peers in one process (TCP + WebSockets on loopback).
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { encode as cborEncode } from 'cborg'
+import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { createMesh, createRelay, encodeEnvelope, envelopeBody, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
+import type { GossipSub } from '@libp2p/gossipsub'
+
+const NETUID = 3
+const relay = await createRelay({ host: '127.0.0.1', port: 0 })
+await relay.start()
+const bootstrap = relay.multiaddrs.filter((a) => a.includes('/ws'))
+
+const names = ['//Alice', '//Bob', '//Charlie', '//Dave']
+const signers = await Promise.all(names.map((n) => hotkeyFromSecret(n)))
+const meshes: Mesh[] = []
+for (const signer of signers) {
+  const mesh = await createMesh({ netuid: NETUID, signer, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], targetConnections: 3 })
+  await mesh.start()
+  meshes.push(mesh)
+}
+
+after(async () => {
+  await Promise.all(meshes.map((m) => m.stop()))
+  await relay.stop()
+})
+
+async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const pubsubOf = (m: Mesh) => (m.libp2p.services as { pubsub: GossipSub }).pubsub
+const meshPeerCount = (m: Mesh) => pubsubOf(m).getSubscribers(topicFor(NETUID, 'query')).length
+
+test('Node peers find each other through the relay and connect directly', async () => {
+  await until('each peer to have 3 direct peers on the query topic', () => meshes.every((m) => meshPeerCount(m) >= 3))
+  for (const m of meshes) {
+    const s = m.stats()
+    assert.ok(s.peers >= 4, `peers ${s.peers}`) // relay + 3
+    assert.ok((s.byTransport.tcp ?? 0) + (s.byTransport.websockets ?? 0) >= 4)
+  }
+  // The relay carries discovery only, never the application topics.
+  assert.equal(relay.metrics().discoverySubscribers, meshes.length)
+})
+
+test('every signed message reaches every other peer, once, and not its sender', async () => {
+  const got = meshes.map(() => [] as Envelope<'query'>[])
+  const unsubs = meshes.map((m, i) => m.subscribe('query', (e) => got[i].push(e)))
+  // Gossipsub needs a heartbeat to graft the mesh after subscriptions are exchanged.
+  await new Promise((r) => setTimeout(r, 1500))
+  for (const [i, m] of meshes.entries()) {
+    for (let j = 0; j < 5; j++) await m.publish('query', { id: `q-${i}-${j}`, prompt: `hello from ${i}`, maxNewTokens: 8 })
+  }
+  await until('all deliveries', () => got.every((g) => g.length >= 15))
+  await new Promise((r) => setTimeout(r, 300))
+  for (const [i, g] of got.entries()) {
+    assert.equal(g.length, 15, `peer ${i} got ${g.length}`)
+    assert.ok(g.every((e) => e.hotkey !== signers[i].address), 'own messages are not delivered to self')
+    assert.equal(new Set(g.map((e) => e.payload.id)).size, 15)
+    for (const e of g) {
+      const sender = signers.findIndex((s) => s.address === e.hotkey)
+      assert.equal(e.peerId, meshes[sender].peerId)
+      assert.equal(e.payload.prompt, `hello from ${sender}`)
+    }
+  }
+  assert.ok(meshes.every((m) => m.stats().published === 5 && m.stats().received === 15))
+  unsubs.forEach((u) => u())
+})
+
+test('forged, re-attributed and replayed messages are rejected before handlers see them', async () => {
+  const [a, b, c] = meshes
+  const seen: Envelope<'query'>[] = []
+  const unsub = b.subscribe('query', (e) => seen.push(e))
+  const before = { ...b.stats().rejected }
+  const topic = topicFor(NETUID, 'query')
+  const now = Date.now()
+
+  // 1. Forgery: A claims Charlie's hotkey and signs with its own key.
+  const forgedEnv: Envelope<'query'> = { netuid: NETUID, kind: 'query', hotkey: signers[2].address, peerId: a.peerId, seq: 1, timestamp: now, payload: { id: 'forged', prompt: 'x', maxNewTokens: 1 } }
+  await pubsubOf(a).publish(topic, cborEncode([envelopeBody(forgedEnv), signers[0].sign(envelopeBody(forgedEnv))]))
+
+  // 2. Re-attribution: A relays a message validly signed by C's hotkey for C's peer id.
+  const cEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[2].address, peerId: c.peerId, seq: 2, payload: { id: 'stolen', prompt: 'x', maxNewTokens: 1 } }
+  await pubsubOf(a).publish(topic, encodeEnvelope(cEnv, signers[2]))
+
+  // 3. Replay: A sends a valid message twice (gossipsub sees two messages: new libp2p seqnos).
+  const aEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[0].address, peerId: a.peerId, seq: 3, payload: { id: 'once', prompt: 'x', maxNewTokens: 1 } }
+  const bytes = encodeEnvelope(aEnv, signers[0])
+  await pubsubOf(a).publish(topic, bytes)
+  await new Promise((r) => setTimeout(r, 200))
+  await pubsubOf(a).publish(topic, bytes)
+
+  const delta = (reason: string) => (b.stats().rejected[reason] ?? 0) - (before[reason] ?? 0)
+  await until('B to count the three refusals', () => delta('bad_signature') >= 1 && delta('peer_mismatch') >= 1 && delta('replay') >= 1)
+  assert.deepEqual(seen.map((e) => e.payload.id), ['once'])
+  unsub()
+})

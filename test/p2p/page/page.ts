@@ -1,0 +1,57 @@
+// A browser mesh node driven by the Playwright tests and the p2p benchmark through `window.wt`.
+import { createMesh, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
+import { hotkeyFromSecret } from '../../../src/node/identity.ts'
+
+interface Received {
+  id: string
+  hotkey: string
+  peerId: string
+  sentAt: number
+  receivedAt: number
+}
+
+let mesh: Mesh | undefined
+const received: Received[] = []
+const t0 = performance.now()
+const joinMarks: Record<string, number> = {}
+
+const api = {
+  async start(opts: { bootstrap: string[]; secret: string; netuid: number; targetConnections?: number }): Promise<{ peerId: string; hotkey: string }> {
+    const signer = await hotkeyFromSecret(opts.secret)
+    mesh = await createMesh({ netuid: opts.netuid, signer, bootstrap: opts.bootstrap, targetConnections: opts.targetConnections, allowPrivateAddresses: true })
+    mesh.subscribe('query', (e: Envelope<'query'>) => {
+      // The prompt carries the sender's wall-clock send time (same machine, same clock).
+      const sentAt = Number(e.payload.prompt.split(' ')[0])
+      received.push({ id: e.payload.id, hotkey: e.hotkey, peerId: e.peerId, sentAt, receivedAt: Date.now() })
+    })
+    mesh.onStats((s: MeshStats) => {
+      const ms = performance.now() - t0
+      if (s.byTransport['websockets'] && joinMarks.relay === undefined) joinMarks.relay = ms
+      if (s.byTransport['webrtc'] && joinMarks.firstWebrtc === undefined) joinMarks.firstWebrtc = ms
+    })
+    await mesh.start()
+    return { peerId: mesh.peerId, hotkey: signer.address }
+  },
+  async publish(id: string, padTo = 0): Promise<void> {
+    const head = `${Date.now()} `
+    await mesh!.publish('query', { id, prompt: head.padEnd(padTo, 'x'), maxNewTokens: 1 })
+  },
+  received: () => received,
+  clear: () => void received.splice(0),
+  stats: () => mesh!.stats(),
+  joinMarks: () => joinMarks,
+  /** Peers we hold an open direct WebRTC connection to. */
+  webrtcPeers: () =>
+    mesh!.libp2p
+      .getConnections()
+      .filter((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
+      .map((c) => c.remotePeer.toString()),
+  /** Peers in our gossipsub view of the query topic. */
+  topicPeers: (topic: string) => (mesh!.libp2p.services as { pubsub: { getSubscribers(t: string): { toString(): string }[] } }).pubsub.getSubscribers(topic).map(String),
+  async stop(): Promise<void> {
+    await mesh?.stop()
+  },
+}
+
+;(globalThis as unknown as { wt: typeof api }).wt = api
+;(globalThis as unknown as { wtReady: boolean }).wtReady = true
