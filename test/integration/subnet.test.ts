@@ -49,7 +49,7 @@ test('a subnet of Node peers: honest miner out-earns a cheating one; validator e
 
     const runner = await loadNodeRunner(manifest, DEFAULT_MODELS_DIR, log)
     stoppers.push(() => runner.dispose())
-    const miners = []
+    const miners: { hotkey: Awaited<ReturnType<typeof hotkeyFromSecret>>; miner: ReturnType<typeof createMinerNode> }[] = []
     for (const [secret, r] of [['//HonestMiner', runner], ['//CheatingMiner', corrupt(runner)]] as const) {
       const hotkey = await hotkeyFromSecret(secret)
       const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0/ws'], allowPrivateAddresses: true })
