@@ -30,3 +30,14 @@ test('bad fields are named in the error', () => {
   bad3.owner.hotkey = 'not-an-address'
   assert.throws(() => parseManifest(bad3), /owner\.hotkey/)
 })
+
+test('the default model made on this machine is byte-identical to the manifest pin', async () => {
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { makeTestModel } = await import('../inference/index.ts')
+  const m = parseManifest(raw)
+  assert.ok(m.model.integrity !== null, 'the default manifest pins its model')
+  const made = await makeTestModel('tiny-gpt2', join(mkdtempSync(join(tmpdir(), 'wt-model-')), 'tiny-gpt2'))
+  assert.deepEqual(made.files, m.model.integrity!.files)
+})
