@@ -18,3 +18,4 @@ export type {
   SparseRowU16,
   YumaHyperparams,
 } from './yuma/types.ts'
+export { createYumaWorker, type YumaWorkerApi } from './yuma-worker.ts'
