@@ -6,11 +6,11 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
+import { launchChromium } from '../../test/support/browser.ts'
 import { runCli } from '../../test/support/cli.ts'
 
 const t0 = performance.now()
-const cli = runCli(['start', '--host', TEST_HOST, '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-bench-'))])
+const cli = runCli(['start', '--host', '127.0.0.1', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-bench-'))])
 const browser = await launchChromium({ webgpu: false })
 try {
   const [, url] = await cli.waitFor(/open (http:\/\/\S+) to mine/, 300_000)
