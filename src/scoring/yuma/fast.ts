@@ -93,6 +93,8 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
     stake[i] = Number(p.totalStake64[i] >> 32n) / 2 ** 32
   }
   normalize(stake)
+  // The chain keeps stake as I32F32: a share below 2^-32 is exactly zero there (no permit, no vote).
+  for (let i = 0; i < n; i++) stake[i] = Math.floor(stake[i] * 2 ** 32) / 2 ** 32
 
   const permits = p.validatorPermit.slice()
   if (p.owner >= 0) permits[p.owner] = true
