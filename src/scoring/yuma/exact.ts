@@ -1,4 +1,4 @@
-import { ONE, div, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
+import { ONE, div, divPos, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
 import { peekValues, topkNonzero } from './fast.ts'
 import { weightedMedianColSparse } from './median.ts'
 import type { PreparedEpoch } from './prepare.ts'
@@ -23,7 +23,7 @@ function normalize(x: number[]): void {
   let s = 0
   for (let i = 0; i < x.length; i++) s += x[i]
   if (s === 0) return
-  for (let i = 0; i < x.length; i++) x[i] = div(x[i], s)
+  for (let i = 0; i < x.length; i++) x[i] = divPos(x[i], s)
 }
 
 /** `inplace_col_normalize_sparse`. */
@@ -33,7 +33,7 @@ function colNormalize(rows: Row[], n: number): void {
   for (const r of rows) {
     for (let k = 0; k < r.c.length; k++) {
       const s = sum[r.c[k]]
-      if (s !== 0) r.v[k] = div(r.v[k], s)
+      if (s !== 0) r.v[k] = divPos(r.v[k], s)
     }
   }
 }
@@ -57,8 +57,18 @@ function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
       if (!used[j]) { used[j] = 1; touched.push(j) }
       acc[j] += mul(oneMinus, o.v[k])
     }
-    touched.sort((a, b) => a - b)
     const out: Row = { c: [], v: [] }
+    if (touched.length * 16 > n) {
+      // Dense row: a scan in uid order beats sorting the touched uids.
+      for (let j = 0; j < n; j++) {
+        if (!used[j]) continue
+        if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
+        acc[j] = 0
+        used[j] = 0
+      }
+      return out
+    }
+    touched.sort((a, b) => a - b)
     for (const j of touched) {
       if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
       acc[j] = 0
@@ -249,7 +259,7 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
     normalize(dividends)
     const colMax = new Float64Array(n)
     for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] < r.v[k]) colMax[r.c[k]] = r.v[k]
-    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] !== 0) r.v[k] = div(r.v[k], colMax[r.c[k]])
+    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] !== 0) r.v[k] = divPos(r.v[k], colMax[r.c[k]])
   }
 
   // == Emission split and fallbacks.
@@ -259,8 +269,8 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
   let validator = dividends.slice()
   let combined = incentive.map((x, i) => x + dividends[i])
   if (emissionSum !== 0) {
-    server = server.map((x) => div(x, emissionSum))
-    validator = validator.map((x) => div(x, emissionSum))
+    server = server.map((x) => divPos(x, emissionSum))
+    validator = validator.map((x) => divPos(x, emissionSum))
     normalize(combined)
   } else {
     let activeTotal = 0
@@ -270,7 +280,9 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
     combined = base.slice()
   }
   const e = p.emission
-  const rao = (bits: number) => ((BigInt(bits) * e) >> 32n).toString()
+  const eNum = Number(e)
+  // floor(bits * E / 2^32): exact with Number arithmetic while E < 2^53, else BigInt.
+  const rao = e < 9007199254740992n ? (bits: number) => String(mul(bits, eNum)) : (bits: number) => ((BigInt(bits) * e) >> 32n).toString()
 
   const bondsU16: SparseRowU16[] = emaBonds.map((r, i) =>
     newPermits[i] ? r.c.map((c, k) => [c, toU16(r.v[k])] as [number, number]) : [])
