@@ -60,7 +60,15 @@ function medianIn(stake: ArrayLike<number>, score: ArrayLike<number>, cur: Int32
   }
 }
 
-/** `weighted_median_col_sparse`: per-column stake-weighted median of I32F32 scores (kappa = majority). */
+/**
+ * `weighted_median_col_sparse`: per-column stake-weighted median of I32F32 scores (kappa = majority).
+ *
+ * The chain runs its quick-select over every positive-stake row of every column, zeros included.
+ * Its answer does not depend on the pivot path: it is the smallest score v with
+ * stake(score <= v) > S - kappa (or the largest score if none), all sums exact. So each column
+ * here holds only its non-zero scores plus one entry for all zero-score rows (their summed stake),
+ * and runs the same quick-select on that: the same result in O(non-zeros) instead of O(rows).
+ */
 export function weightedMedianColSparse(activeStake: ArrayLike<number>, weights: Row[], n: number, kappa: number, normalizeStake: (x: number[]) => void = normalize): number[] {
   const rows = Math.min(activeStake.length, weights.length)
   const useStake: number[] = []
@@ -71,30 +79,59 @@ export function weightedMedianColSparse(activeStake: ArrayLike<number>, weights:
   let stakeSum = 0
   for (const s of useStake) stakeSum += s
   const minority = stakeSum - kappa
-  const cur = new Int32Array(m)
-  const lower = new Int32Array(m)
-  const upper = new Int32Array(m)
-  // Column-major scores; columns nobody voted on have a median of 0 (all scores are 0).
-  const cols: Float64Array[] = new Array(n)
+  const consensus = new Array<number>(n).fill(0)
+  if (m === 0) return consensus
+
+  // Column-compressed non-zero scores of the voting rows.
+  const count = new Int32Array(n + 1)
+  for (let i = 0; i < rows; i++) {
+    if (rowSlot[i] < 0) continue
+    const r = weights[i]
+    for (let k = 0; k < r.c.length; k++) if (r.c[k] < n && r.v[k] !== 0) count[r.c[k] + 1]++
+  }
+  for (let j = 0; j < n; j++) count[j + 1] += count[j]
+  const nnz = count[n]
+  const fill = count.slice(0, n)
+  const score = new Float64Array(nnz)
+  const weight = new Float64Array(nnz)
   for (let i = 0; i < rows; i++) {
     const slot = rowSlot[i]
     if (slot < 0) continue
     const r = weights[i]
     for (let k = 0; k < r.c.length; k++) {
       const j = r.c[k]
-      if (j >= n) continue
-      let col = cols[j]
-      if (col === undefined) { col = new Float64Array(m); cols[j] = col }
-      col[slot] = r.v[k]
+      if (j >= n || r.v[k] === 0) continue
+      const at = fill[j]++
+      score[at] = r.v[k]
+      weight[at] = useStake[slot]
     }
   }
-  const consensus = new Array<number>(n).fill(0)
+
+  let widest = 0
+  for (let j = 0; j < n; j++) widest = Math.max(widest, count[j + 1] - count[j])
+  const colScore = new Float64Array(widest + 1)
+  const colStake = new Float64Array(widest + 1)
+  const cur = new Int32Array(widest + 1)
+  const lower = new Int32Array(widest + 1)
+  const upper = new Int32Array(widest + 1)
   for (let j = 0; j < n; j++) {
-    const col = cols[j]
-    if (col === undefined) continue
-    for (let k = 0; k < m; k++) cur[k] = k
-    consensus[j] = medianIn(useStake, col, cur, m, minority, 0, stakeSum, lower, upper)
+    const start = count[j]
+    const k = count[j + 1] - start
+    if (k === 0) continue // every voter scores 0: the median is 0
+    let positive = 0
+    for (let t = 0; t < k; t++) {
+      colScore[t] = score[start + t]
+      colStake[t] = weight[start + t]
+      positive += weight[start + t]
+    }
+    let len = k
+    if (k < m) {
+      colScore[len] = 0
+      colStake[len] = stakeSum - positive
+      len++
+    }
+    for (let t = 0; t < len; t++) cur[t] = t
+    consensus[j] = medianIn(colStake, colScore, cur, len, minority, 0, stakeSum, lower, upper)
   }
   return consensus
 }
-
