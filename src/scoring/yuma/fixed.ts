@@ -126,6 +126,8 @@ export function exp(x: number): number {
     for (let i = 2; i < 32; i++) {
       term = mul(term, op)
       term = Math.floor(term / i)
+      // Once a term floors to zero every later one is zero too: the sum is final.
+      if (term === 0) break
       result += term
     }
   } else {
@@ -146,6 +148,7 @@ export function expBig(x: number): bigint {
   for (let i = 2n; i < 32n; i++) {
     term = (term * bop) >> 32n
     term = term / i
+    if (term === 0n) break
     r += term
   }
   return neg ? (1n << 64n) / r : r
