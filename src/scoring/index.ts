@@ -19,3 +19,4 @@ export type {
   YumaHyperparams,
 } from './yuma/types.ts'
 export { createYumaWorker, type YumaWorkerApi } from './yuma-worker.ts'
+export { syntheticEpochInput, type SyntheticOptions } from './yuma/synthetic.ts'

@@ -63,3 +63,31 @@ test('parseEpochInput names the bad field', () => {
   bad({ emission: '1e9' }, 'emission')
   assert.doesNotThrow(() => parseEpochInput(twoByTwo()))
 })
+
+test('epochDigest is a sha256 of canonical JSON: key order does not matter, any value does', async () => {
+  const { epochDigest, canonicalEpochJson } = await import('../index.ts')
+  const out = runEpoch(twoByTwo())
+  const digest = epochDigest(out)
+  assert.match(digest, /^[0-9a-f]{64}$/)
+  const reordered = Object.fromEntries(Object.entries(out).reverse()) as typeof out
+  assert.equal(epochDigest(reordered), digest)
+  assert.equal(canonicalEpochJson(reordered), canonicalEpochJson(out))
+  const { createHash } = await import('node:crypto')
+  assert.equal(createHash('sha256').update(canonicalEpochJson(out)).digest('hex'), digest)
+  const changed = { ...out, incentive: out.incentive.map((x, i) => (i === 2 ? x + 2 ** -32 : x)) }
+  assert.notEqual(epochDigest(changed), digest)
+})
+
+test('runEpochSequence carries bonds, permits and the step block; reset_bonds_for_uid drops a column', async () => {
+  const { runEpochSequence } = await import('../index.ts')
+  const initial = { ...twoByTwo(), validator_permit: [false, false, false, false] }
+  const [first, second, third] = runEpochSequence({ initial, steps: [{ block: 1360 }, { block: 1720, reset_bonds_for_uid: 3 }] })
+  // Epoch 0: no permits stored yet, so no weights count; new permits go to the staked uids.
+  assert.deepEqual(first.new_validator_permit, [true, true, false, false])
+  assert.deepEqual(first.incentive, [0, 0, 0, 0])
+  // Epoch 1 uses those permits; its bonds are carried into epoch 2.
+  const manual = runEpoch({ ...initial, block: 1360, validator_permit: first.new_validator_permit, bonds: first.bonds_u16, last_mechanism_step_block: 1000 })
+  assert.deepEqual(second, manual)
+  const resetBonds = second.bonds_u16.map((row) => row.filter(([j]) => j !== 3))
+  assert.deepEqual(third, runEpoch({ ...initial, block: 1720, validator_permit: second.new_validator_permit, bonds: resetBonds, last_mechanism_step_block: 1360 }))
+})

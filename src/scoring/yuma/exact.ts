@@ -1,5 +1,5 @@
-import { ONE, div, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
-import { peekValues, topkNonzero } from './fast.ts'
+import { ONE, div, divPos, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
+import { topkNonzero } from './fast.ts'
 import { weightedMedianColSparse } from './median.ts'
 import type { PreparedEpoch } from './prepare.ts'
 import type { EpochOutput, SparseRowU16 } from './types.ts'
@@ -23,7 +23,7 @@ function normalize(x: number[]): void {
   let s = 0
   for (let i = 0; i < x.length; i++) s += x[i]
   if (s === 0) return
-  for (let i = 0; i < x.length; i++) x[i] = div(x[i], s)
+  for (let i = 0; i < x.length; i++) x[i] = divPos(x[i], s)
 }
 
 /** `inplace_col_normalize_sparse`. */
@@ -33,7 +33,7 @@ function colNormalize(rows: Row[], n: number): void {
   for (const r of rows) {
     for (let k = 0; k < r.c.length; k++) {
       const s = sum[r.c[k]]
-      if (s !== 0) r.v[k] = div(r.v[k], s)
+      if (s !== 0) r.v[k] = divPos(r.v[k], s)
     }
   }
 }
@@ -57,8 +57,18 @@ function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
       if (!used[j]) { used[j] = 1; touched.push(j) }
       acc[j] += mul(oneMinus, o.v[k])
     }
-    touched.sort((a, b) => a - b)
     const out: Row = { c: [], v: [] }
+    if (touched.length * 16 > n) {
+      // Dense row: a scan in uid order beats sorting the touched uids.
+      for (let j = 0; j < n; j++) {
+        if (!used[j]) continue
+        if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
+        acc[j] = 0
+        used[j] = 0
+      }
+      return out
+    }
+    touched.sort((a, b) => a - b)
     for (const j of touched) {
       if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
       acc[j] = 0
@@ -85,30 +95,48 @@ function liquidAlpha(consensus: number, weight: number, bond: number, lo: number
  * larger uid, and so they do here), then a clamped EMA kept only for entries of the weight row.
  */
 function liquidEma(weights: Row[], bonds: Row[], consensus: number[], hp: PreparedEpoch['hp']): Row[] {
+  const n = consensus.length
   const lo = u16Proportion(hp.alpha_low)
   const hi = u16Proportion(hp.alpha_high)
   const steep = div(hp.alpha_sigmoid_steepness * ONE, -100 * ONE)
+  // Per-row scratch indexed by uid, reset after each row: no Maps in the inner loop.
+  const wSeen = new Float64Array(n)
+  const bSeen = new Float64Array(n)
+  const alphaAt = new Float64Array(n)
+  const decayed = new Float64Array(n)
   return weights.map((w, i) => {
     const b = bonds[i]
-    const wSeen = peekValues(w.c, w.v, w.c)
-    const bSeen = peekValues(b.c, b.v, w.c)
-    const alphaAt = new Map<number, number>()
-    for (const j of w.c) alphaAt.set(j, liquidAlpha(consensus[j], wSeen.get(j) ?? 0, bSeen.get(j) ?? 0, lo, hi, steep))
-    const decayed = new Map<number, number>()
-    for (let k = 0; k < b.c.length; k++) {
-      const a = alphaAt.get(b.c[k])
-      if (a !== undefined) decayed.set(b.c[k], mul(ONE - a, b.v[k]))
-    }
+    seenByPeek(w.c, w.v, w.c, wSeen)
+    seenByPeek(b.c, b.v, w.c, bSeen)
+    for (const j of w.c) alphaAt[j] = liquidAlpha(consensus[j], wSeen[j], bSeen[j], lo, hi, steep)
+    // `decayed` is only read at weight-row uids, so only those entries need the bond term.
+    for (let k = 0; k < b.c.length; k++) { const j = b.c[k]; decayed[j] = mul(ONE - alphaAt[j], b.v[k]) }
     const out: Row = { c: [], v: [] }
     for (let k = 0; k < w.c.length; k++) {
       const j = w.c[k]
-      const a = alphaAt.get(j) as number
-      const inc = Math.max(mul(a, w.v[k]), 0)
-      const val = Math.min((decayed.get(j) ?? 0) + inc, ONE)
+      const inc = Math.max(mul(alphaAt[j], w.v[k]), 0)
+      const val = Math.min(decayed[j] + inc, ONE)
       if (val > 0) { out.c.push(j); out.v.push(val) }
     }
+    for (const j of w.c) { wSeen[j] = 0; bSeen[j] = 0; alphaAt[j] = 0; decayed[j] = 0 }
+    for (const j of b.c) decayed[j] = 0
     return out
   })
+}
+
+/**
+ * Writes into `into[j]`, for each target uid j, the value the chain's peeking merge sees at column
+ * j while walking columns in ascending order over a row that may be unsorted.
+ */
+function seenByPeek(cols: number[], vals: number[], targets: number[], into: Float64Array): void {
+  let sorted = true
+  for (let k = 1; k < targets.length; k++) if (targets[k] < targets[k - 1]) { sorted = false; break }
+  const order = sorted ? targets : targets.slice().sort((x, y) => x - y)
+  let p = 0
+  for (const j of order) {
+    while (p < cols.length && cols[p] < j) p++
+    into[j] = p < cols.length && cols[p] === j ? vals[p] : 0
+  }
 }
 
 /** Runs the sparse epoch in the chain's fixed point. */
@@ -249,7 +277,7 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
     normalize(dividends)
     const colMax = new Float64Array(n)
     for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] < r.v[k]) colMax[r.c[k]] = r.v[k]
-    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] !== 0) r.v[k] = div(r.v[k], colMax[r.c[k]])
+    for (const r of emaBonds) for (let k = 0; k < r.c.length; k++) if (colMax[r.c[k]] !== 0) r.v[k] = divPos(r.v[k], colMax[r.c[k]])
   }
 
   // == Emission split and fallbacks.
@@ -259,8 +287,8 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
   let validator = dividends.slice()
   let combined = incentive.map((x, i) => x + dividends[i])
   if (emissionSum !== 0) {
-    server = server.map((x) => div(x, emissionSum))
-    validator = validator.map((x) => div(x, emissionSum))
+    server = server.map((x) => divPos(x, emissionSum))
+    validator = validator.map((x) => divPos(x, emissionSum))
     normalize(combined)
   } else {
     let activeTotal = 0
@@ -270,7 +298,9 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
     combined = base.slice()
   }
   const e = p.emission
-  const rao = (bits: number) => ((BigInt(bits) * e) >> 32n).toString()
+  const eNum = Number(e)
+  // floor(bits * E / 2^32): exact with Number arithmetic while E < 2^53, else BigInt.
+  const rao = e < 9007199254740992n ? (bits: number) => String(mul(bits, eNum)) : (bits: number) => ((BigInt(bits) * e) >> 32n).toString()
 
   const bondsU16: SparseRowU16[] = emaBonds.map((r, i) =>
     newPermits[i] ? r.c.map((c, k) => [c, toU16(r.v[k])] as [number, number]) : [])

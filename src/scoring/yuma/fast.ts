@@ -1,3 +1,4 @@
+import { weightedMedianColSparse } from './median.ts'
 import type { PreparedEpoch } from './prepare.ts'
 import type { EpochOutput, SparseRowU16 } from './types.ts'
 
@@ -28,56 +29,8 @@ function toU16(x: number): number {
 }
 
 function raoOf(share: number, emission: number): string {
-  return BigInt(Math.max(0, Math.floor(share * emission))).toString()
-}
-
-/**
- * Stake-weighted median per column: the smallest value v with stake(w <= v) > S - kappa (else the
- * largest value), over rows with positive active stake (absent entries count as 0).
- */
-function consensusOf(activeStake: Float64Array, weights: Row[], n: number, kappa: number): Float64Array {
-  const rowsUsed: number[] = []
-  let total = 0
-  for (let i = 0; i < n; i++) if (activeStake[i] > 0) { rowsUsed.push(i); total += activeStake[i] }
-  const m = rowsUsed.length
-  const consensus = new Float64Array(n)
-  if (m === 0) return consensus
-  const stake = rowsUsed.map((i) => activeStake[i] / total)
-  const stakeSum = stake.reduce((a, b) => a + b, 0)
-  const minority = stakeSum - kappa
-  const colVals: number[][] = Array.from({ length: n }, () => [])
-  const colStake: number[][] = Array.from({ length: n }, () => [])
-  rowsUsed.forEach((i, k) => {
-    const r = weights[i]
-    for (let e = 0; e < r.c.length; e++) {
-      if (r.v[e] > 0) { colVals[r.c[e]].push(r.v[e]); colStake[r.c[e]].push(stake[k]) }
-    }
-  })
-  for (let j = 0; j < n; j++) {
-    const vals = colVals[j]
-    const st = colStake[j]
-    const order = vals.map((_, k) => k).sort((a, b) => vals[a] - vals[b])
-    let positive = 0
-    for (const s of st) positive += s
-    let cum = 0
-    let result = NaN
-    if (vals.length < m) {
-      // Rows voting 0 (absent or explicit zero) form the 0 group.
-      cum = stakeSum - positive
-      if (cum > minority) result = 0
-    }
-    if (Number.isNaN(result)) {
-      for (let k = 0; k < order.length; k++) {
-        cum += st[order[k]]
-        const v = vals[order[k]]
-        if (k + 1 < order.length && vals[order[k + 1]] === v) continue
-        if (cum > minority) { result = v; break }
-      }
-    }
-    if (Number.isNaN(result)) result = order.length > 0 ? vals[order[order.length - 1]] : 0
-    consensus[j] = result
-  }
-  return consensus
+  // Integers below 1e21 print in full decimal; u64 amounts are below 1.9e19.
+  return String(Math.max(0, Math.floor(share * emission)))
 }
 
 /** float64 version of the sparse epoch: same steps as the chain, no fixed point. */
@@ -93,6 +46,8 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
     stake[i] = Number(p.totalStake64[i] >> 32n) / 2 ** 32
   }
   normalize(stake)
+  // The chain keeps stake as I32F32: a share below 2^-32 is exactly zero there (no permit, no vote).
+  for (let i = 0; i < n; i++) stake[i] = Math.floor(stake[i] * 2 ** 32) / 2 ** 32
 
   const permits = p.validatorPermit.slice()
   if (p.owner >= 0) permits[p.owner] = true
@@ -124,7 +79,12 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
   })
 
   const kappa = hp.kappa / 65535
-  const consensus = consensusOf(activeStake, weights, n, kappa)
+  // The chain's median search, on doubles (the result is the same order statistic).
+  const consensus = Float64Array.from(weightedMedianColSparse(activeStake, weights, n, kappa, (x) => {
+    let t = 0
+    for (const v of x) t += v
+    if (t !== 0) for (let k = 0; k < x.length; k++) x[k] /= t
+  }))
 
   const clipped: Row[] = weights.map((r) => {
     const out: Row = { c: [], v: [] }
@@ -273,15 +233,17 @@ export function topkNonzero(values: ArrayLike<number>, k: number): boolean[] {
 /** `mat_ema_sparse`: alpha*new + (1-alpha)*old over the union, positives kept, sorted by uid. */
 function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
   const acc = new Float64Array(n)
+  const used = new Uint8Array(n)
   const touched: number[] = []
   return next.map((r, i) => {
     touched.length = 0
-    for (let k = 0; k < r.c.length; k++) { if (acc[r.c[k]] === 0) touched.push(r.c[k]); acc[r.c[k]] += alpha * r.v[k] }
+    for (let k = 0; k < r.c.length; k++) { const j = r.c[k]; if (!used[j]) { used[j] = 1; touched.push(j) } acc[j] += alpha * r.v[k] }
     const o = old[i]
-    for (let k = 0; k < o.c.length; k++) { if (acc[o.c[k]] === 0) touched.push(o.c[k]); acc[o.c[k]] += (1 - alpha) * o.v[k] }
-    const cols = [...new Set(touched)].sort((a, b) => a - b)
+    for (let k = 0; k < o.c.length; k++) { const j = o.c[k]; if (!used[j]) { used[j] = 1; touched.push(j) } acc[j] += (1 - alpha) * o.v[k] }
     const out: Row = { c: [], v: [] }
-    for (const j of cols) { if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) } acc[j] = 0 }
+    if (touched.length * 16 <= n) touched.sort((a, b) => a - b)
+    else { touched.length = 0; for (let j = 0; j < n; j++) if (used[j]) touched.push(j) }
+    for (const j of touched) { if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) } acc[j] = 0; used[j] = 0 }
     return out
   })
 }

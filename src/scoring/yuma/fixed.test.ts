@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { mul, div, exp, expBig, sigmoidOfExp, u16Proportion, toU16, ONE } from './fixed.ts'
+import { mul, div, divPos, exp, expBig, sigmoidOfExp, u16Proportion, toU16, ONE } from './fixed.ts'
 
 const B32 = 1n << 32n
 const floorDivBig = (a: bigint, b: bigint) => { const q = a / b; return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q }
@@ -21,8 +21,17 @@ test('div equals trunc(a*2^32 / b) computed in BigInt, and 0 for b = 0', () => {
     if (want > 2n ** 53n || want < -(2n ** 53n)) return
     const got = BigInt(div(a, b))
     if (got !== want) assert.fail(`div(${a}, ${b}) = ${got}, want ${want}`)
+    if (a >= 0 && b >= 0) assert.equal(BigInt(divPos(a, b)), want, `divPos(${a}, ${b})`)
   }), { numRuns: 5000 })
   assert.equal(div(5, 0), 0)
+  assert.equal(divPos(5, 0), 0)
+  // Proportion-sized operands, the epoch's common case.
+  const prop = fc.integer({ min: 0, max: 2 ** 34 })
+  fc.assert(fc.property(prop, prop, (a, b) => {
+    const want = b === 0 ? 0n : (BigInt(a) << 32n) / BigInt(b)
+    if (want > 2n ** 53n) return
+    assert.equal(BigInt(divPos(a, b)), want)
+  }), { numRuns: 20000 })
 })
 
 test('u16Proportion and toU16 follow the chain conversions', () => {

@@ -94,3 +94,15 @@ test('weighted_median_col_sparse: the asserted cases of test_math_weighted_media
   const w2 = sparse([0, 0.1, 0, 0, 0.2, 0.4, 0, 0.3, 0.1, 0, 0, 0.5], 4)
   assert.deepEqual(weightedMedianColSparse(vec([0, 0.3, 0.2, 0.5]), w2, 3, fixed(0.51)), vec([0, 0, 0.4]))
 })
+
+test('the compressed column median equals the chain\'s full-column quick-select', async () => {
+  const fc = (await import('fast-check')).default
+  const col = fc.array(fc.tuple(fc.integer({ min: 1, max: 2 ** 32 }), fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 32 }))), { minLength: 1, maxLength: 12 })
+  fc.assert(fc.property(col, fc.integer({ min: 0, max: 2 ** 32 }), (entries, kappa) => {
+    const stake = normalize(entries.map(([s]) => s))
+    const scores = entries.map(([, v]) => v)
+    const full = weightedMedian(stake, scores, stake.map((_, i) => i), sum(stake) - kappa, 0, sum(stake))
+    const rows: Row[] = scores.map((v) => ({ c: [0], v: [v] }))
+    assert.equal(weightedMedianColSparse(stake, rows, 1, kappa, () => {})[0], full)
+  }), { numRuns: 5000 })
+})

@@ -102,22 +102,27 @@ function blocks(x: unknown, field: string, n: number): number[] {
 }
 
 function rows(x: unknown, field: string, n: number): U16Row[] {
+  const seen = new Int32Array(n).fill(-1)
   return array(x, field, n).map((row, i) => {
-    const f = `${field}[${i}]`
-    if (!Array.isArray(row)) fail(f, 'expected an array of [uid, u16] pairs')
-    const cols: number[] = []
-    const vals: number[] = []
-    const seen = new Set<number>()
-    row.forEach((pair: unknown, k: number) => {
-      if (!Array.isArray(pair) || pair.length !== 2) fail(`${f}[${k}]`, 'expected a [uid, u16] pair')
-      const uid = int(pair[0], `${f}[${k}][0]`, 0, n - 1)
-      const value = int(pair[1], `${f}[${k}][1]`, 0, 65535)
+    if (!Array.isArray(row)) fail(`${field}[${i}]`, 'expected an array of [uid, u16] pairs')
+    const len = row.length
+    const cols = new Array<number>(len)
+    const vals = new Array<number>(len)
+    for (let k = 0; k < len; k++) {
+      const pair: unknown = row[k]
+      // Field names are built only on failure: this loop runs once per stored weight.
+      if (!Array.isArray(pair) || pair.length !== 2) fail(`${field}[${i}][${k}]`, 'expected a [uid, u16] pair')
+      const uid: unknown = pair[0]
+      const value: unknown = pair[1]
+      if (typeof uid !== 'number' || !Number.isInteger(uid) || uid < 0 || uid >= n) int(uid, `${field}[${i}][${k}][0]`, 0, n - 1)
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) int(value, `${field}[${i}][${k}][1]`, 0, 65535)
+      const j = uid as number
       // The chain rejects duplicate uids in set_weights, so a stored row never has one.
-      if (seen.has(uid)) fail(`${f}[${k}][0]`, `duplicate uid ${uid} in one row`)
-      seen.add(uid)
-      cols.push(uid)
-      vals.push(value)
-    })
+      if (seen[j] === i) fail(`${field}[${i}][${k}][0]`, `duplicate uid ${j} in one row`)
+      seen[j] = i
+      cols[k] = j
+      vals[k] = value as number
+    }
     return { cols, vals }
   })
 }
