@@ -46,6 +46,7 @@ const api = {
       .getConnections()
       .filter((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
       .map((c) => c.remotePeer.toString()),
+  connectedTo: (peerId: string) => mesh!.libp2p.getConnections().some((c) => c.status === 'open' && c.remotePeer.toString() === peerId),
   /** Peers in our gossipsub view of the query topic. */
   topicPeers: (topic: string) => (mesh!.libp2p.services as { pubsub: { getSubscribers(t: string): { toString(): string }[] } }).pubsub.getSubscribers(topic).map(String),
   async stop(): Promise<void> {
