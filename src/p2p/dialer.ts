@@ -36,7 +36,7 @@ export class DialPlanner {
     private readonly self: { id: string; runtime: Runtime },
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
     /** Forget peers not heard of for this long (and not connected). */
-    private readonly forgetAfterMs = 120_000,
+    private readonly forgetAfterMs = 300_000,
   ) {}
 
   /** Records a discovery record (addresses announced by `id`). */

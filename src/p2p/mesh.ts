@@ -16,7 +16,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import type { Libp2p, Libp2pEvents } from '@libp2p/interface'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import type { Signer } from '../node/identity.ts'
-import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
+import { isPrivateAddr, isServerLike, shouldDial, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer } from './dialer.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
@@ -150,14 +150,14 @@ class LibpMesh implements Mesh {
   private started = false
   private lastAdvert = 0
   private advertTimer: ReturnType<typeof setTimeout> | undefined
-  private periodic: ReturnType<typeof setInterval> | undefined
+  private periodic: ReturnType<typeof setTimeout> | undefined
   private readonly cleanups: (() => void)[] = []
 
   constructor(
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
     private readonly options: MeshOptions,
     private readonly runtime: Runtime,
-    target: number,
+    private readonly target: number,
   ) {
     this.pubsub = libp2p.services.pubsub
     this.guard = new InboundGuard({
@@ -212,8 +212,7 @@ class LibpMesh implements Mesh {
     for (const topic of this.topicKinds.keys()) this.pubsub.subscribe(topic)
     this.pubsub.subscribe(DISCOVERY_TOPIC)
     this.dialer.start()
-    // Re-announce periodically: newcomers learn existing peers, and records are refreshed.
-    this.periodic = setInterval(() => this.advertise(), 10_000)
+    this.schedulePeriodicAdvert()
     this.advertise()
   }
 
@@ -221,7 +220,7 @@ class LibpMesh implements Mesh {
     if (!this.started) return
     this.started = false
     this.dialer.stop()
-    if (this.periodic) clearInterval(this.periodic)
+    if (this.periodic) clearTimeout(this.periodic)
     if (this.advertTimer) clearTimeout(this.advertTimer)
     for (const c of this.cleanups.splice(0)) c()
     await this.libp2p.stop()
@@ -311,6 +310,20 @@ class LibpMesh implements Mesh {
     }
   }
 
+  /**
+   * Re-announces periodically so records stay fresh and newcomers learn of quiet peers. Every
+   * record reaches every peer, so the period grows with the number of peers (10 s up to 20
+   * peers, at most 60 s) to keep discovery traffic roughly constant.
+   */
+  private schedulePeriodicAdvert(): void {
+    const known = this.dialer.planner.candidates.size
+    const period = Math.min(60_000, 10_000 * Math.max(1, known / 20)) * (0.8 + Math.random() * 0.4)
+    this.periodic = setTimeout(() => {
+      this.advertise()
+      if (this.started) this.schedulePeriodicAdvert()
+    }, period)
+  }
+
   /** Publishes our dialable addresses on the discovery topic, at most every 2 s. */
   private advertise(): void {
     if (!this.started) return
@@ -344,9 +357,12 @@ class LibpMesh implements Mesh {
     const isNew = !this.dialer.planner.candidates.has(from)
     this.dialer.planner.heard(from, addrs as string[], Date.now())
     if (isNew) {
-      // A newcomer: answer with our own record so it need not wait for the periodic one.
-      this.advertise()
       this.dialer.kick()
+      // A newcomer that should dial us (tie-break) would otherwise wait for our periodic record.
+      // Only about 2×target peers answer, so a join costs O(target) records, not O(peers).
+      const newcomer = { id: from, runtime: (isServerLike(addrs as string[]) ? 'node' : 'browser') as Runtime }
+      const answerChance = Math.min(1, (2 * this.target) / Math.max(1, this.dialer.planner.candidates.size))
+      if (shouldDial(newcomer, { id: this.peerId, addrs: this.multiaddrs }) && Math.random() < answerChance) this.advertise()
     }
     return TopicValidatorResult.Accept
   }
