@@ -13,11 +13,11 @@ import { webSockets } from '@libp2p/websockets'
 import { webRTC } from '@libp2p/webrtc'
 import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { Libp2p, Libp2pEvents } from '@libp2p/interface'
+import type { Connection, Libp2p, Libp2pEvents } from '@libp2p/interface'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import type { Signer } from '../node/identity.ts'
 import { isPrivateAddr, isServerLike, shouldDial, transportOf, type Runtime } from './addrs.ts'
-import { DialMaintainer } from './dialer.ts'
+import { DialMaintainer, directPeers } from './dialer.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
@@ -30,7 +30,7 @@ export interface MeshOptions {
   bootstrap: string[]
   /** Node only: listen addresses, e.g. `['/ip4/127.0.0.1/tcp/0/ws']` so browsers can dial this peer directly. */
   listen?: string[]
-  /** Direct (non-relay) connections the dialer keeps. Default 8. */
+  /** Direct (non-relay) connections the dialer keeps; inbound links beyond twice this are refused. Default 4 in browsers, 8 in Node. */
   targetConnections?: number
   /** Dial private/loopback and plain `ws://` addresses (dev, tests, LAN). Default: true when a bootstrap address is private. */
   allowPrivateAddresses?: boolean
@@ -103,7 +103,8 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   }
   const runtime: Runtime = isNode ? 'node' : 'browser'
   const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
-  const target = options.targetConnections ?? 8
+  // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
+  const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
 
   const node = await createLibp2p({
     start: false,
@@ -189,9 +190,13 @@ class LibpMesh implements Mesh {
       this.identified.add(e.detail.peerId.toString())
       this.emitStats()
     })
-    on('connection:open', () => this.emitStats())
+    on('connection:open', (e) => {
+      this.refuseIfFull(e.detail)
+      this.emitStats()
+    })
     on('connection:close', (e) => {
       const peer = e.detail.remotePeer.toString()
+      this.dialer.planner.disconnected(peer, Date.now(), Math.random())
       if (!this.libp2p.getConnections(e.detail.remotePeer).some((c) => c.status === 'open')) this.identified.delete(peer)
       this.emitStats()
       this.dialer.kick(100)
@@ -310,6 +315,30 @@ class LibpMesh implements Mesh {
     }
   }
 
+  /** Most direct peer links we keep (dialled + accepted); beyond it inbound links are refused. */
+  private get maxDirect(): number {
+    return 2 * this.target
+  }
+
+  private directCount(): number {
+    let n = 0
+    for (const p of directPeers(this.libp2p)) if (!this.dialer.isBootstrap(p)) n++
+    return n
+  }
+
+  /** Closes a new inbound direct link when we are full, so a popular peer's load stays bounded. */
+  private refuseIfFull(conn: Connection): void {
+    if (conn.direction !== 'inbound' || conn.limits !== undefined || transportOf(conn.remoteAddr.toString()) === 'circuit-relay') return
+    if (this.dialer.isBootstrap(conn.remotePeer.toString())) return
+    const n = this.directCount()
+    if (n > this.maxDirect) {
+      conn.close().catch(() => {})
+      return
+    }
+    // Tell the others when we fill up (or free up) so they stop (or resume) dialling us.
+    if (n === this.maxDirect) this.advertise()
+  }
+
   /**
    * Re-announces periodically so records stay fresh and newcomers learn of quiet peers. Every
    * record reaches every peer, so the period grows with the number of peers (10 s up to 20
@@ -338,7 +367,8 @@ class LibpMesh implements Mesh {
     const addrs = this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay')
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
-    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
+    const slots = Math.max(0, this.maxDirect - this.directCount())
+    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs, slots })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
   private onDiscovery(msg: Message): TopicValidatorResult {
@@ -350,12 +380,14 @@ class LibpMesh implements Mesh {
       return TopicValidatorResult.Reject
     }
     const addrs = (record as { addrs?: unknown } | null)?.addrs
+    const slots = (record as { slots?: unknown } | null)?.slots
     if (!Array.isArray(addrs) || addrs.length > 32 || !addrs.every((a) => typeof a === 'string' && a.length <= 512 && a.startsWith('/'))) {
       return TopicValidatorResult.Reject
     }
+    if (slots !== undefined && !(Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 1024)) return TopicValidatorResult.Reject
     const from = msg.from.toString()
     const isNew = !this.dialer.planner.candidates.has(from)
-    this.dialer.planner.heard(from, addrs as string[], Date.now())
+    this.dialer.planner.heard(from, addrs as string[], Date.now(), slots as number | undefined)
     if (isNew) {
       this.dialer.kick()
       // A newcomer that should dial us (tie-break) would otherwise wait for our periodic record.
