@@ -41,7 +41,7 @@ export class DialPlanner {
     private readonly self: { id: string; runtime: Runtime },
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
     /** Forget peers not heard of for this long (and not connected). */
-    private readonly forgetAfterMs = 300_000,
+    private readonly forgetAfterMs = 600_000,
     /** How long the tie-break side gets before we dial a peer ourselves. */
     private readonly yieldMs = 5_000,
     private readonly serverBonus = 4,
