@@ -6,7 +6,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from '@libp2p/interface'
-import { dialableAddrs, peerIdOf, shouldDial, transportOf, withPeerId, type Runtime } from './addrs.ts'
+import { dialableAddrs, isServerLike, peerIdOf, shouldDial, transportOf, withPeerId, type Runtime } from './addrs.ts'
 
 export interface Candidate {
   id: string
@@ -14,6 +14,11 @@ export interface Candidate {
   failures: number
   nextAttemptAt: number
   lastSeenAt: number
+  firstSeenAt: number
+  /** Inbound links the peer said it still accepts (its last record); 0 = full, do not dial. */
+  slots?: number
+  /** When our last dial to it succeeded (a link dropped soon after counts as a failure). */
+  connectedAt?: number
 }
 
 export interface BackoffOptions {
@@ -36,15 +41,19 @@ export class DialPlanner {
     private readonly self: { id: string; runtime: Runtime },
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
     /** Forget peers not heard of for this long (and not connected). */
-    private readonly forgetAfterMs = 120_000,
+    private readonly forgetAfterMs = 600_000,
+    /** How long the tie-break side gets before we dial a peer ourselves. */
+    private readonly yieldMs = 5_000,
+    private readonly serverBonus = 4,
   ) {}
 
   /** Records a discovery record (addresses announced by `id`). */
-  heard(id: string, addrs: string[], now: number): void {
+  heard(id: string, addrs: string[], now: number, slots?: number): void {
     if (id === this.self.id) return
     const c = this.candidates.get(id)
-    if (c === undefined) this.candidates.set(id, { id, addrs, failures: 0, nextAttemptAt: now, lastSeenAt: now })
+    if (c === undefined) this.candidates.set(id, { id, addrs, failures: 0, nextAttemptAt: now, lastSeenAt: now, firstSeenAt: now, slots })
     else {
+      c.slots = slots
       // New addresses (e.g. a new relay reservation after a restart) deserve a fresh try.
       if (addrs.join() !== c.addrs.join()) {
         c.failures = 0
@@ -55,27 +64,53 @@ export class DialPlanner {
     }
   }
 
-  /** The next peer to dial and the address to use, or undefined when nothing is due. */
+  /**
+   * The next peer to dial and the address to use, or undefined when nothing is due. The tie-break
+   * side dials first; if a peer stays unconnected for `yieldMs` (its side is at its target) we
+   * dial it ourselves, so a newcomer is never starved. Server-like peers (Node validators) are
+   * dialled up to `serverBonus` beyond the target: they are few and carry the subnet's work.
+   */
   next(connected: ReadonlySet<string>, directCount: number, target: number, now: number): { id: string; addr: string } | undefined {
-    if (directCount >= target) return undefined
+    if (directCount >= target + this.serverBonus) return undefined
     let best: Candidate | undefined
+    let bestRank = Infinity
     for (const c of this.candidates.values()) {
       if (connected.has(c.id)) continue
       if (now - c.lastSeenAt > this.forgetAfterMs) {
         this.candidates.delete(c.id)
         continue
       }
-      if (c.nextAttemptAt > now || !shouldDial(this.self, c)) continue
-      if (best === undefined || c.failures < best.failures || (c.failures === best.failures && c.nextAttemptAt < best.nextAttemptAt)) best = c
+      if (c.nextAttemptAt > now || c.slots === 0 || dialableAddrs(this.self.runtime, c.addrs).length === 0) continue
+      const server = isServerLike(c.addrs)
+      if (directCount >= target && !server) continue
+      const preferred = shouldDial(this.self, c)
+      if (!preferred && now - c.firstSeenAt < this.yieldMs) continue
+      const rank = (server ? 0 : 1000) + (preferred ? 0 : 100) + c.failures
+      if (rank < bestRank || (rank === bestRank && best !== undefined && c.nextAttemptAt < best.nextAttemptAt)) {
+        best = c
+        bestRank = rank
+      }
     }
     if (best === undefined) return undefined
     const addr = dialableAddrs(this.self.runtime, best.addrs)[best.failures % Math.max(1, dialableAddrs(this.self.runtime, best.addrs).length)]
     return addr === undefined ? undefined : { id: best.id, addr: withPeerId(addr, best.id) }
   }
 
-  succeeded(id: string): void {
+  succeeded(id: string, now: number): void {
     const c = this.candidates.get(id)
-    if (c) c.failures = 0
+    if (c) {
+      c.failures = 0
+      c.connectedAt = now
+    }
+  }
+
+  /** A link to `id` closed: if it was ours and short-lived (the peer refused it as full), back off. */
+  disconnected(id: string, now: number, rand: number): void {
+    const c = this.candidates.get(id)
+    if (c?.connectedAt === undefined) return
+    const lived = now - c.connectedAt
+    c.connectedAt = undefined
+    if (lived < 10_000) this.failed(id, now, rand)
   }
 
   failed(id: string, now: number, rand: number): void {
@@ -191,7 +226,7 @@ export class DialMaintainer {
     if (plan === undefined) return false
     try {
       await this.node.dial(multiaddr(plan.addr), { signal: this.signal() })
-      this.planner.succeeded(plan.id)
+      this.planner.succeeded(plan.id, Date.now())
       if (transportOf(plan.addr) === 'webrtc') this.closeRelayedSoon(plan.id)
     } catch (err) {
       this.planner.failed(plan.id, Date.now(), Math.random())

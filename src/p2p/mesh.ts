@@ -13,11 +13,11 @@ import { webSockets } from '@libp2p/websockets'
 import { webRTC } from '@libp2p/webrtc'
 import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { Libp2p, Libp2pEvents } from '@libp2p/interface'
+import type { Connection, Libp2p, Libp2pEvents } from '@libp2p/interface'
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import type { Signer } from '../node/identity.ts'
-import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
-import { DialMaintainer } from './dialer.ts'
+import { isPrivateAddr, isServerLike, shouldDial, transportOf, type Runtime } from './addrs.ts'
+import { DialMaintainer, directPeers } from './dialer.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
@@ -30,7 +30,7 @@ export interface MeshOptions {
   bootstrap: string[]
   /** Node only: listen addresses, e.g. `['/ip4/127.0.0.1/tcp/0/ws']` so browsers can dial this peer directly. */
   listen?: string[]
-  /** Direct (non-relay) connections the dialer keeps. Default 8. */
+  /** Direct (non-relay) connections the dialer keeps; inbound links beyond twice this are refused. Default 4 in browsers, 8 in Node. */
   targetConnections?: number
   /** Dial private/loopback and plain `ws://` addresses (dev, tests, LAN). Default: true when a bootstrap address is private. */
   allowPrivateAddresses?: boolean
@@ -103,7 +103,8 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   }
   const runtime: Runtime = isNode ? 'node' : 'browser'
   const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
-  const target = options.targetConnections ?? 8
+  // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
+  const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
 
   const node = await createLibp2p({
     start: false,
@@ -150,14 +151,14 @@ class LibpMesh implements Mesh {
   private started = false
   private lastAdvert = 0
   private advertTimer: ReturnType<typeof setTimeout> | undefined
-  private periodic: ReturnType<typeof setInterval> | undefined
+  private periodic: ReturnType<typeof setTimeout> | undefined
   private readonly cleanups: (() => void)[] = []
 
   constructor(
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
     private readonly options: MeshOptions,
     private readonly runtime: Runtime,
-    target: number,
+    private readonly target: number,
   ) {
     this.pubsub = libp2p.services.pubsub
     this.guard = new InboundGuard({
@@ -189,9 +190,13 @@ class LibpMesh implements Mesh {
       this.identified.add(e.detail.peerId.toString())
       this.emitStats()
     })
-    on('connection:open', () => this.emitStats())
+    on('connection:open', (e) => {
+      this.refuseIfFull(e.detail)
+      this.emitStats()
+    })
     on('connection:close', (e) => {
       const peer = e.detail.remotePeer.toString()
+      this.dialer.planner.disconnected(peer, Date.now(), Math.random())
       if (!this.libp2p.getConnections(e.detail.remotePeer).some((c) => c.status === 'open')) this.identified.delete(peer)
       this.emitStats()
       this.dialer.kick(100)
@@ -212,8 +217,7 @@ class LibpMesh implements Mesh {
     for (const topic of this.topicKinds.keys()) this.pubsub.subscribe(topic)
     this.pubsub.subscribe(DISCOVERY_TOPIC)
     this.dialer.start()
-    // Re-announce periodically: newcomers learn existing peers, and records are refreshed.
-    this.periodic = setInterval(() => this.advertise(), 10_000)
+    this.schedulePeriodicAdvert()
     this.advertise()
   }
 
@@ -221,7 +225,7 @@ class LibpMesh implements Mesh {
     if (!this.started) return
     this.started = false
     this.dialer.stop()
-    if (this.periodic) clearInterval(this.periodic)
+    if (this.periodic) clearTimeout(this.periodic)
     if (this.advertTimer) clearTimeout(this.advertTimer)
     for (const c of this.cleanups.splice(0)) c()
     await this.libp2p.stop()
@@ -311,6 +315,45 @@ class LibpMesh implements Mesh {
     }
   }
 
+  /** Most direct peer links we keep (dialled + accepted); beyond it inbound links are refused. */
+  private get maxDirect(): number {
+    return 2 * this.target
+  }
+
+  private directCount(): number {
+    let n = 0
+    for (const p of directPeers(this.libp2p)) if (!this.dialer.isBootstrap(p)) n++
+    return n
+  }
+
+  /** Closes a new inbound direct link when we are full, so a popular peer's load stays bounded. */
+  private refuseIfFull(conn: Connection): void {
+    if (conn.direction !== 'inbound' || conn.limits !== undefined || transportOf(conn.remoteAddr.toString()) === 'circuit-relay') return
+    if (this.dialer.isBootstrap(conn.remotePeer.toString())) return
+    const n = this.directCount()
+    if (n > this.maxDirect) {
+      conn.close().catch(() => {})
+      return
+    }
+    // Tell the others when we fill up (or free up) so they stop (or resume) dialling us.
+    if (n === this.maxDirect) this.advertise()
+  }
+
+  /**
+   * Re-announces periodically so records stay fresh and newcomers learn of quiet peers (they
+   * also get answers at once, see onDiscovery). Every record reaches every peer and each gossip
+   * transmission costs ~0.5 ms of CPU here, so the period grows with the number of peers (30 s
+   * up to 10 peers, at most 120 s) to keep discovery traffic roughly constant.
+   */
+  private schedulePeriodicAdvert(): void {
+    const known = this.dialer.planner.candidates.size
+    const period = Math.min(120_000, 30_000 * Math.max(1, known / 10)) * (0.8 + Math.random() * 0.4)
+    this.periodic = setTimeout(() => {
+      this.advertise()
+      if (this.started) this.schedulePeriodicAdvert()
+    }, period)
+  }
+
   /** Publishes our dialable addresses on the discovery topic, at most every 2 s. */
   private advertise(): void {
     if (!this.started) return
@@ -325,7 +368,8 @@ class LibpMesh implements Mesh {
     const addrs = this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay')
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
-    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
+    const slots = Math.max(0, this.maxDirect - this.directCount())
+    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs, slots })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
   private onDiscovery(msg: Message): TopicValidatorResult {
@@ -337,16 +381,21 @@ class LibpMesh implements Mesh {
       return TopicValidatorResult.Reject
     }
     const addrs = (record as { addrs?: unknown } | null)?.addrs
+    const slots = (record as { slots?: unknown } | null)?.slots
     if (!Array.isArray(addrs) || addrs.length > 32 || !addrs.every((a) => typeof a === 'string' && a.length <= 512 && a.startsWith('/'))) {
       return TopicValidatorResult.Reject
     }
+    if (slots !== undefined && !(Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 1024)) return TopicValidatorResult.Reject
     const from = msg.from.toString()
     const isNew = !this.dialer.planner.candidates.has(from)
-    this.dialer.planner.heard(from, addrs as string[], Date.now())
+    this.dialer.planner.heard(from, addrs as string[], Date.now(), slots as number | undefined)
     if (isNew) {
-      // A newcomer: answer with our own record so it need not wait for the periodic one.
-      this.advertise()
       this.dialer.kick()
+      // A newcomer that should dial us (tie-break) would otherwise wait for our periodic record.
+      // Only about 2×target peers answer, so a join costs O(target) records, not O(peers).
+      const newcomer = { id: from, runtime: (isServerLike(addrs as string[]) ? 'node' : 'browser') as Runtime }
+      const answerChance = Math.min(1, (2 * this.target) / Math.max(1, this.dialer.planner.candidates.size))
+      if (shouldDial(newcomer, { id: this.peerId, addrs: this.multiaddrs }) && Math.random() < answerChance) this.advertise()
     }
     return TopicValidatorResult.Accept
   }

@@ -8,6 +8,9 @@ import { launchChromium, TEST_HOST } from '../support/browser.ts'
 import { hotkeyFromSecret } from '../../src/node/identity.ts'
 import { createMesh, createRelay, topicFor, type Envelope, type Mesh, type Relay } from '../../src/p2p/index.ts'
 import { buildTestPage, serveDir, until } from './harness.ts'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const NETUID = 5
 const TABS = 5
@@ -25,6 +28,7 @@ interface PageApi {
   clear(): void
   webrtcPeers(): string[]
   topicPeers(topic: string): string[]
+  connectedTo(peerId: string): boolean
 }
 declare const wt: PageApi
 
@@ -35,6 +39,7 @@ let nodePeer: Mesh | undefined
 const pages: Page[] = []
 const ids: { peerId: string; hotkey: string }[] = []
 let bootstrap: string[]
+let keyFile: string
 
 async function openTab(i: number): Promise<void> {
   const page = pages[i] ?? (await browser.newPage())
@@ -46,7 +51,8 @@ async function openTab(i: number): Promise<void> {
 }
 
 before(async () => {
-  relay = await createRelay({ host: TEST_HOST, port: 0 })
+  keyFile = join(await mkdtemp(join(tmpdir(), 'webtensor-relay-')), 'relay.key')
+  relay = await createRelay({ host: TEST_HOST, port: 0, keyFile })
   await relay.start()
   bootstrap = relay.multiaddrs
   server = await serveDir(await buildTestPage(), TEST_HOST)
@@ -163,4 +169,32 @@ test('a reloaded tab rejoins the mesh and exchanges messages again', async () =>
   const fromReloaded = await pages[2].evaluate(() => wt.received().find((r) => r.id === 'after-reload'))
   assert.equal(fromReloaded?.peerId, ids[0].peerId)
   assert.equal(fromReloaded?.hotkey, ids[0].hotkey)
+})
+
+test('after a relay restart the tabs re-reserve, and a new tab reaches them over WebRTC', async () => {
+  const relayId = relay.peerId
+  const port = Number(/\/tcp\/(\d+)\//.exec(bootstrap[0])![1])
+  await relay.stop()
+  await until('tabs to notice the relay is gone', async () => {
+    for (const p of pages) if (await p.evaluate((id) => wt.connectedTo(id), relayId)) return false
+    return true
+  })
+  relay = await createRelay({ host: TEST_HOST, port, keyFile })
+  await relay.start()
+  assert.equal(relay.peerId, relayId)
+  await until('tabs to reconnect and re-reserve', () => relay.metrics().reservations >= TABS, 60_000)
+
+  await openTab(TABS) // a newcomer after the restart
+  const newcomer = ids[TABS].peerId
+  await until('the newcomer to have WebRTC links to the old tabs', async () => (await pages[TABS].evaluate(() => wt.webrtcPeers())).length >= 2, 60_000)
+  await until('topic peers', () => everyTabHasTopicPeers(1), 30_000)
+  await new Promise((r) => setTimeout(r, 1500))
+  for (const p of pages) await p.evaluate(() => wt.clear())
+  await pages[TABS].evaluate(() => wt.publish('newcomer'))
+  await until('every old tab to get the newcomer’s message', async () => {
+    for (const p of pages.slice(0, TABS)) if (!(await p.evaluate(() => wt.received().some((r) => r.id === 'newcomer')))) return false
+    return true
+  })
+  const r = await pages[1].evaluate(() => wt.received().find((x) => x.id === 'newcomer'))
+  assert.equal(r?.peerId, newcomer)
 })

@@ -29,6 +29,14 @@ const api = {
       if (s.byTransport['websockets'] && joinMarks.relay === undefined) joinMarks.relay = ms
       if (s.byTransport['webrtc'] && joinMarks.firstWebrtc === undefined) joinMarks.firstWebrtc = ms
     })
+    const counters = { opened: 0, closed: 0, openedByTransport: {} as Record<string, number> }
+    ;(globalThis as unknown as { wtCounters: typeof counters }).wtCounters = counters
+    mesh.libp2p.addEventListener('connection:open', (e) => {
+      counters.opened++
+      const t = e.detail.remoteAddr.toString().includes('/webrtc') ? 'webrtc' : e.detail.remoteAddr.toString().includes('p2p-circuit') ? 'relayed' : 'other'
+      counters.openedByTransport[t] = (counters.openedByTransport[t] ?? 0) + 1
+    })
+    mesh.libp2p.addEventListener('connection:close', () => counters.closed++)
     await mesh.start()
     return { peerId: mesh.peerId, hotkey: signer.address }
   },
@@ -39,6 +47,7 @@ const api = {
   received: () => received,
   clear: () => void received.splice(0),
   stats: () => mesh!.stats(),
+  counters: () => (globalThis as unknown as { wtCounters: unknown }).wtCounters,
   joinMarks: () => joinMarks,
   /** Peers we hold an open direct WebRTC connection to. */
   webrtcPeers: () =>
@@ -46,6 +55,7 @@ const api = {
       .getConnections()
       .filter((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
       .map((c) => c.remotePeer.toString()),
+  connectedTo: (peerId: string) => mesh!.libp2p.getConnections().some((c) => c.status === 'open' && c.remotePeer.toString() === peerId),
   /** Peers in our gossipsub view of the query topic. */
   topicPeers: (topic: string) => (mesh!.libp2p.services as { pubsub: { getSubscribers(t: string): { toString(): string }[] } }).pubsub.getSubscribers(topic).map(String),
   async stop(): Promise<void> {

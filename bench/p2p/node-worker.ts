@@ -1,0 +1,56 @@
+// One process of the Node-peer benchmark: hosts a share of the peers, driven over IPC by nodes.ts.
+import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { createMesh, topicFor, type Mesh } from '../../src/p2p/index.ts'
+import type { GossipSub } from '@libp2p/gossipsub'
+
+type Cmd =
+  | { type: 'start'; bootstrap: string[]; count: number; offset: number; host: string; target: number }
+  | { type: 'state' }
+  | { type: 'publish'; peer: number; id: string; size: number }
+  | { type: 'clear' }
+  | { type: 'report' }
+  | { type: 'stop' }
+
+const NETUID = 1
+const meshes: Mesh[] = []
+let latencies: number[] = []
+const send = (m: unknown) => process.send!(m)
+
+process.on('message', async (cmd: Cmd) => {
+  try {
+    if (cmd.type === 'start') {
+      const signers = await Promise.all(Array.from({ length: cmd.count }, (_, i) => hotkeyFromSecret(`//BenchNode${cmd.offset + i}`)))
+      await Promise.all(
+        signers.map(async (signer) => {
+          const mesh = await createMesh({ netuid: NETUID, signer, bootstrap: cmd.bootstrap, listen: [`/ip4/${cmd.host}/tcp/0`], targetConnections: cmd.target })
+          mesh.subscribe('query', (e) => latencies.push(Date.now() - Number(e.payload.prompt.split(' ')[0])))
+          meshes.push(mesh)
+          await mesh.start()
+        }),
+      )
+      send({ type: 'started' })
+    } else if (cmd.type === 'state') {
+      const topic = topicFor(NETUID, 'query')
+      const counts = meshes.map((m) => (m.libp2p.services as { pubsub: GossipSub }).pubsub.getSubscribers(topic).length)
+      const byTransport: Record<string, number> = {}
+      for (const m of meshes) for (const [k, v] of Object.entries(m.stats().byTransport)) byTransport[k] = (byTransport[k] ?? 0) + v
+      send({ type: 'state', minTopicPeers: Math.min(...counts), byTransport })
+    } else if (cmd.type === 'publish') {
+      await meshes[cmd.peer].publish('query', { id: cmd.id, prompt: `${Date.now()} `.padEnd(cmd.size, 'x'), maxNewTokens: 1 })
+    } else if (cmd.type === 'clear') {
+      latencies = []
+      send({ type: 'cleared' })
+    } else if (cmd.type === 'report') {
+      const rejected: Record<string, number> = {}
+      for (const m of meshes) for (const [k, v] of Object.entries(m.stats().rejected)) rejected[k] = (rejected[k] ?? 0) + v
+      send({ type: 'report', latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected })
+    } else if (cmd.type === 'stop') {
+      await Promise.all(meshes.map((m) => m.stop()))
+      send({ type: 'stopped' })
+      process.exit(0)
+    }
+  } catch (err) {
+    send({ type: 'error', message: String(err) })
+  }
+})
+send({ type: 'ready' })

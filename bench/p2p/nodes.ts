@@ -1,0 +1,116 @@
+// Node-peer benchmark: M peers over 2 worker processes join through a relay (in this process);
+// 200 × 1 KiB messages at 5 msg/s are published from random peers.
+import { fork, type ChildProcess } from 'node:child_process'
+import { createRelay } from '../../src/p2p/index.ts'
+import { descendants, percentile, sampleCpu } from './stats.ts'
+
+type Reply = { type: string; [k: string]: unknown }
+
+class Worker {
+  private waiting: ((r: Reply) => void)[] = []
+  constructor(readonly proc: ChildProcess) {
+    proc.on('message', (m: Reply) => {
+      if (m.type === 'error') console.error('worker error:', m.message)
+      else this.waiting.shift()?.(m)
+    })
+  }
+  ask(cmd: object): Promise<Reply> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve)
+      this.proc.send(cmd)
+    })
+  }
+  tell(cmd: object): void {
+    this.proc.send(cmd)
+  }
+}
+
+export async function benchNodes(m: number, opts: { messages: number; rate: number; size: number; host: string; target?: number; processes?: number }): Promise<Record<string, unknown>> {
+  const relay = await createRelay({ host: opts.host, port: 0, maxReservations: 16 })
+  await relay.start()
+  const nproc = opts.processes ?? 2
+  const workers = await Promise.all(
+    Array.from({ length: nproc }, async () => {
+      const proc = fork(new URL('./node-worker.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] })
+      const w = new Worker(proc)
+      await new Promise<void>((r) => proc.once('message', () => r())) // 'ready'
+      return w
+    }),
+  )
+  const shares = workers.map((_, i) => Math.floor(m / nproc) + (i < m % nproc ? 1 : 0))
+  const target = opts.target ?? 8
+  const t0 = performance.now()
+  let offset = 0
+  await Promise.all(
+    workers.map((w, i) => {
+      const o = offset
+      offset += shares[i]
+      return w.ask({ type: 'start', bootstrap: relay.multiaddrs, count: shares[i], offset: o, host: opts.host, target })
+    }),
+  )
+  const started = (performance.now() - t0) / 1000
+  const minLinks = Math.min(m - 1, 4)
+  let joinAt = NaN
+  let byTransport: Record<string, number> = {}
+  while (performance.now() - t0 < 300_000) {
+    const states = await Promise.all(workers.map((w) => w.ask({ type: 'state' })))
+    if (states.every((s) => (s.minTopicPeers as number) >= minLinks)) {
+      joinAt = (performance.now() - t0) / 1000
+      byTransport = {}
+      for (const s of states) for (const [k, v] of Object.entries(s.byTransport as Record<string, number>)) byTransport[k] = (byTransport[k] ?? 0) + v
+      break
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  console.log(`join: ${m} peers started in ${started.toFixed(1)} s; every peer with ≥ ${minLinks} topic peers after ${joinAt.toFixed(1)} s`)
+  console.log(`connections by transport (sum over peers): ${JSON.stringify(byTransport)}`)
+  await new Promise((r) => setTimeout(r, 3000))
+  const pids = () => [process.pid, ...descendants(process.pid).map((p) => p.pid)]
+  const idle = await sampleCpu(pids, 10_000)
+  console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${m} peers + relay; RSS ${idle.rssMb.toFixed(0)} MB`)
+
+  await Promise.all(workers.map((w) => w.ask({ type: 'clear' })))
+  const busyCpu = sampleCpu(pids, (opts.messages / opts.rate) * 1000)
+  const start = performance.now()
+  for (let k = 0; k < opts.messages; k++) {
+    const due = start + (k * 1000) / opts.rate
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const wi = Math.floor(Math.random() * nproc)
+    workers[wi].tell({ type: 'publish', peer: Math.floor(Math.random() * shares[wi]), id: `m${k}`, size: opts.size })
+  }
+  const busy = await busyCpu
+  const expected = opts.messages * (m - 1)
+  let latencies: number[] = []
+  let rssMb = 0
+  let rejected: Record<string, number> = {}
+  const deadline = performance.now() + 30_000
+  while (true) {
+    const reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
+    latencies = reports.flatMap((r) => r.latencies as number[])
+    rssMb = reports.reduce((a, r) => a + (r.rssMb as number), 0)
+    rejected = {}
+    for (const r of reports) for (const [k, v] of Object.entries(r.rejected as Record<string, number>)) rejected[k] = (rejected[k] ?? 0) + v
+    if (latencies.length >= expected || performance.now() > deadline) break
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  latencies.sort((a, b) => a - b)
+  const delivery = latencies.length / expected
+  console.log(`delivery ${(delivery * 100).toFixed(2)}% (${latencies.length}/${expected}); latency p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${latencies.at(-1)} ms`)
+  console.log(`busy: ${(busy.cpuCores * 100).toFixed(0)}% of a core; worker RSS ${rssMb.toFixed(0)} MB; rejected ${JSON.stringify(rejected)}`)
+  await Promise.all(workers.map((w) => w.ask({ type: 'stop' })))
+  await relay.stop()
+  return {
+    node_peers: m,
+    processes: nproc,
+    delivery: Number(delivery.toFixed(4)),
+    p50_ms: percentile(latencies, 50),
+    p95_ms: percentile(latencies, 95),
+    join_s: Number(joinAt.toFixed(2)),
+    idle_cpu_per_tab: null,
+    idle_cpu_per_peer: Number((idle.cpuCores / m).toFixed(4)),
+    busy_cpu: Number(busy.cpuCores.toFixed(3)),
+    rss_mb: Math.round(rssMb),
+    by_transport: byTransport,
+  }
+}
