@@ -190,3 +190,22 @@ test('with cache on, a second load in the same profile reads no model file from 
   assert.deepEqual(server.requests.slice(mark).filter((p) => p.startsWith('/models/')), [], 'second load came from the Cache API')
   await page.close()
 })
+
+test('embeddings from the tiny BERT in a Chromium WASM worker match Node', async () => {
+  const texts = ['a miner', 'a validator checks the miner', 'short']
+  const nodeBert = await loadModel({ modelId: 'webtensor/tiny-bert', localModelPath: join(root, 'models') })
+  const expected = await nodeBert.embed!(texts)
+  await nodeBert.dispose()
+  const page = await openPage()
+  const got = await page.evaluate(async (texts) => {
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: 'webtensor/tiny-bert', device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', cache: false })
+    try {
+      return { hasEmbed: typeof m.embed === 'function', vectors: await m.embed!(texts) }
+    } finally {
+      await m.dispose()
+    }
+  }, texts)
+  await page.close()
+  assert.equal(got.hasEmbed, true)
+  got.vectors.forEach((v, i) => v.forEach((x, d) => assert.ok(Math.abs(x - expected[i][d]) < 1e-4, `text ${i} dim ${d}`)))
+})

@@ -83,7 +83,7 @@ export interface ModelRunner {
   readonly deviceReason: string
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
-  /** Present for encoder models: mean-pooled, L2-normalised vectors. */
+  /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */
   embed?(texts: string[]): Promise<number[][]>
   /** Stops the running request at the next token; it rejects with `InferenceCancelledError`. */
   cancel(): void
