@@ -209,3 +209,19 @@ test('embeddings from the tiny BERT in a Chromium WASM worker match Node', async
   assert.equal(got.hasEmbed, true)
   got.vectors.forEach((v, i) => v.forEach((x, d) => assert.ok(Math.abs(x - expected[i][d]) < 1e-4, `text ${i} dim ${d}`)))
 })
+
+test('a model from a remote host (Hugging Face layout) downloads with progress and passes the manifest', async () => {
+  const page = await openPage()
+  const before = server.requests.length
+  const out = await page.evaluate(async ({ id, manifest, host }) => {
+    const progress: LoadProgress[] = []
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', remoteHost: host, wasmPaths: '/ort/', integrity: manifest, cache: false, onProgress: (p) => progress.push(p) })
+    const r = await m.generate({ prompt: 'Hello', maxNewTokens: 4 })
+    await m.dispose()
+    return { tokenIds: r.tokenIds, statuses: [...new Set(progress.map((p) => p.status))] }
+  }, { id: ID, manifest, host: `${server.url}/hf` })
+  await page.close()
+  assert.deepEqual(out.tokenIds, node[2].tokenIds.slice(0, 4)) // node[2] is the greedy run for 'Hello'
+  assert.deepEqual(out.statuses, ['download', 'ready'])
+  assert.ok(server.requests.slice(before).includes(`/hf/${ID}/resolve/main/onnx/model.onnx`))
+})

@@ -38,6 +38,11 @@ export interface LoadOptions extends ModelSourceOptions {
   wasmPaths?: string
   integrity?: ModelIntegrity
   onProgress?: (p: LoadProgress) => void
+  /**
+   * Which onnxruntime-web WASM build to load from `wasmPaths`: `asyncify` (needed for WebGPU) or
+   * `plain` (no asyncify instrumentation); `auto` (default) picks by device.
+   */
+  wasmFlavor?: 'auto' | 'asyncify' | 'plain'
   /** WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
   numThreads?: number
 }
