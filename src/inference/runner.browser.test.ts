@@ -225,3 +225,22 @@ test('a model from a remote host (Hugging Face layout) downloads with progress a
   assert.deepEqual(out.statuses, ['download', 'ready'])
   assert.ok(server.requests.slice(before).includes(`/hf/${ID}/resolve/main/onnx/model.onnx`))
 })
+
+test('cancel from the page stops a generate running in the worker', async () => {
+  const page = await openPage()
+  const out = await page.evaluate(async (id) => {
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', cache: false })
+    try {
+      const running = m.generate({ prompt: 'Long', maxNewTokens: 500 })
+      setTimeout(() => m.cancel(), 30)
+      const name = await running.then(() => 'finished', (e: Error) => e.name)
+      const after = await m.generate({ prompt: 'Short', maxNewTokens: 2 })
+      return { name, after: after.tokenIds.length }
+    } finally {
+      await m.dispose()
+    }
+  }, ID)
+  await page.close()
+  assert.equal(out.name, 'InferenceCancelledError')
+  assert.ok(out.after >= 1, 'the runner works after a cancel')
+})
