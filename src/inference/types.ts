@@ -43,7 +43,7 @@ export interface LoadOptions extends ModelSourceOptions {
    * `plain` (no asyncify instrumentation); `auto` (default) picks by device.
    */
   wasmFlavor?: 'auto' | 'asyncify' | 'plain'
-  /** WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
+  /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
   numThreads?: number
 }
 
