@@ -1,4 +1,5 @@
 /** Which files make up a model in the Hugging Face layout transformers.js reads. */
+import { ModelIntegrityError } from './errors.ts'
 import type { ModelIntegrity } from './types.ts'
 
 /** The files fetched when no manifest is given (fp32 ONNX, tokenizer, configs). */
@@ -7,9 +8,18 @@ export const DEFAULT_MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_
 /** Files that may be absent without failing the load. */
 export const OPTIONAL_MODEL_FILES = ['generation_config.json'] as const
 
-/** The list of files to fetch: the manifest's when pinned, else the defaults. */
+/** A manifest path must stay inside the model folder: relative, `/`-separated, no `..` or empty parts. */
+export function isSafeModelPath(path: string): boolean {
+  return path.length > 0 && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((p) => p !== '' && p !== '.' && p !== '..')
+}
+
+/** The list of files to fetch: the manifest's when pinned, else the defaults. Throws on unsafe paths. */
 export function modelFileList(integrity?: ModelIntegrity): string[] {
-  return integrity ? Object.keys(integrity.files).sort() : [...DEFAULT_MODEL_FILES]
+  if (!integrity) return [...DEFAULT_MODEL_FILES]
+  const files = Object.keys(integrity.files).sort()
+  const bad = files.find((f) => !isSafeModelPath(f))
+  if (bad !== undefined) throw new ModelIntegrityError(bad, 'unsafe path in the integrity manifest')
+  return files
 }
 
 /** URL of a file on a Hugging Face-style host: `<host>/<modelId>/resolve/main/<file>`. */

@@ -3,6 +3,7 @@ import type { LoadProgress, ModelIntegrity } from './types.ts'
 
 export class ProgressTracker {
   private readonly files = new Map<string, { loaded: number; total: number }>()
+  private lastEmitted = -1
   constructor(
     private readonly onProgress: ((p: LoadProgress) => void) | undefined,
     integrity?: ModelIntegrity,
@@ -12,8 +13,14 @@ export class ProgressTracker {
   }
 
   file(file: string, loaded: number, total: number, status: 'download' | 'load'): void {
+    const prev = this.files.get(file)
     this.files.set(file, { loaded, total: Math.max(total, loaded) })
-    this.emit({ file, loaded, total: Math.max(total, loaded), progress: this.overall(), status })
+    const progress = this.overall()
+    // Throttled (events cross a worker boundary): a file's first and last event, else every 0.5%.
+    const edge = prev === undefined || prev.loaded === 0 || loaded >= total
+    if (!edge && progress - this.lastEmitted < 0.005) return
+    this.lastEmitted = progress
+    this.emit({ file, loaded, total: Math.max(total, loaded), progress, status })
   }
 
   ready(): void {

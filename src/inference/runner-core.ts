@@ -35,6 +35,25 @@ export interface RunnerParts {
   model: ModelLike
 }
 
+/**
+ * Lets queued tasks (a `cancel` message from the page) run between decoding steps: in a worker,
+ * onnxruntime-web's run can settle through microtasks only, which would starve the message queue.
+ * A MessageChannel round trip is a task without setTimeout's 4 ms clamping.
+ */
+function yieldToTasks(): Promise<void> {
+  if (typeof MessageChannel === 'undefined' || (typeof process !== 'undefined' && process.release?.name === 'node')) {
+    return new Promise((r) => setImmediate(r))
+  }
+  return new Promise((r) => {
+    const ch = new MessageChannel()
+    ch.port1.onmessage = () => {
+      ch.port1.close()
+      r()
+    }
+    ch.port2.postMessage(null)
+  })
+}
+
 const int64 = (ids: number[]) => new Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length])
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
 
@@ -151,6 +170,7 @@ class RunnerCore {
       let past = 0
       while (tokenIds.length < budget) {
         const { logits, vocab } = await this.forward(next, past, cache)
+        await yieldToTasks()
         this.checkCancelled(epoch)
         past += next.length
         const row = logits.subarray((next.length - 1) * vocab, next.length * vocab)

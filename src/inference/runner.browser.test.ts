@@ -190,3 +190,57 @@ test('with cache on, a second load in the same profile reads no model file from 
   assert.deepEqual(server.requests.slice(mark).filter((p) => p.startsWith('/models/')), [], 'second load came from the Cache API')
   await page.close()
 })
+
+test('embeddings from the tiny BERT in a Chromium WASM worker match Node', async () => {
+  const texts = ['a miner', 'a validator checks the miner', 'short']
+  const nodeBert = await loadModel({ modelId: 'webtensor/tiny-bert', localModelPath: join(root, 'models') })
+  const expected = await nodeBert.embed!(texts)
+  await nodeBert.dispose()
+  const page = await openPage()
+  const got = await page.evaluate(async (texts) => {
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: 'webtensor/tiny-bert', device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', cache: false })
+    try {
+      return { hasEmbed: typeof m.embed === 'function', vectors: await m.embed!(texts) }
+    } finally {
+      await m.dispose()
+    }
+  }, texts)
+  await page.close()
+  assert.equal(got.hasEmbed, true)
+  got.vectors.forEach((v, i) => v.forEach((x, d) => assert.ok(Math.abs(x - expected[i][d]) < 1e-4, `text ${i} dim ${d}`)))
+})
+
+test('a model from a remote host (Hugging Face layout) downloads with progress and passes the manifest', async () => {
+  const page = await openPage()
+  const before = server.requests.length
+  const out = await page.evaluate(async ({ id, manifest, host }) => {
+    const progress: LoadProgress[] = []
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', remoteHost: host, wasmPaths: '/ort/', integrity: manifest, cache: false, onProgress: (p) => progress.push(p) })
+    const r = await m.generate({ prompt: 'Hello', maxNewTokens: 4 })
+    await m.dispose()
+    return { tokenIds: r.tokenIds, statuses: [...new Set(progress.map((p) => p.status))] }
+  }, { id: ID, manifest, host: `${server.url}/hf` })
+  await page.close()
+  assert.deepEqual(out.tokenIds, node[2].tokenIds.slice(0, 4)) // node[2] is the greedy run for 'Hello'
+  assert.deepEqual(out.statuses, ['download', 'ready'])
+  assert.ok(server.requests.slice(before).includes(`/hf/${ID}/resolve/main/onnx/model.onnx`))
+})
+
+test('cancel from the page stops a generate running in the worker', async () => {
+  const page = await openPage()
+  const out = await page.evaluate(async (id) => {
+    const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', cache: false })
+    try {
+      const running = m.generate({ prompt: 'Long', maxNewTokens: 500 })
+      setTimeout(() => m.cancel(), 30)
+      const name = await running.then(() => 'finished', (e: Error) => e.name)
+      const after = await m.generate({ prompt: 'Short', maxNewTokens: 2 })
+      return { name, after: after.tokenIds.length }
+    } finally {
+      await m.dispose()
+    }
+  }, ID)
+  await page.close()
+  assert.equal(out.name, 'InferenceCancelledError')
+  assert.ok(out.after >= 1, 'the runner works after a cancel')
+})

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureTestModels, InferenceCancelledError, loadModel, type ModelRunner } from './index.ts'
+import { chooseDevice, ensureTestModels, InferenceCancelledError, loadModel, type ModelRunner } from './index.ts'
 
 /** |generate logprob − score logprob| allowed on one backend (KV-cached steps vs one full pass). */
 const SAME_BACKEND_TOLERANCE = 1e-4
@@ -80,4 +80,11 @@ test('cancel stops a running generate with InferenceCancelledError, and the runn
 test('bad requests are refused with typed errors', async () => {
   await assert.rejects(runner.generate({ prompt: '', maxNewTokens: 2 }), { code: 'bad_request' })
   await assert.rejects(runner.score({ prompt: 'x', tokenIds: [50257] }), { code: 'bad_request' })
+})
+
+test('chooseDevice in Node: cpu for auto/cpu, browser devices refused', async () => {
+  assert.equal((await chooseDevice()).device, 'cpu')
+  assert.equal((await chooseDevice('cpu')).device, 'cpu')
+  await assert.rejects(chooseDevice('webgpu'), { code: 'device_unavailable' })
+  await assert.rejects(loadModel({ modelId: 'webtensor/tiny-gpt2', localModelPath: root, device: 'wasm' }), { code: 'device_unavailable' })
 })

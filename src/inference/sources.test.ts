@@ -99,3 +99,12 @@ test('without local files and with remote off, loading fails with model_not_foun
     return true
   })
 })
+
+test('a manifest path that leaves the model folder is refused', async () => {
+  const evil: ModelIntegrity = { files: { ...manifest.files, '../escape.json': { size: 1, sha256: '0'.repeat(64) } } }
+  await assert.rejects(loadModel({ modelId: ID, localModelPath: join(root, 'models'), integrity: evil }), (e: unknown) => {
+    assert.ok(e instanceof ModelIntegrityError)
+    assert.equal(e.file, '../escape.json')
+    return true
+  })
+})

@@ -38,7 +38,12 @@ export interface LoadOptions extends ModelSourceOptions {
   wasmPaths?: string
   integrity?: ModelIntegrity
   onProgress?: (p: LoadProgress) => void
-  /** WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
+  /**
+   * Which onnxruntime-web WASM build to load from `wasmPaths`: `asyncify` (needed for WebGPU) or
+   * `plain` (no asyncify instrumentation); `auto` (default) picks by device.
+   */
+  wasmFlavor?: 'auto' | 'asyncify' | 'plain'
+  /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
   numThreads?: number
 }
 
@@ -83,7 +88,7 @@ export interface ModelRunner {
   readonly deviceReason: string
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
-  /** Present for encoder models: mean-pooled, L2-normalised vectors. */
+  /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */
   embed?(texts: string[]): Promise<number[][]>
   /** Stops the running request at the next token; it rejects with `InferenceCancelledError`. */
   cancel(): void

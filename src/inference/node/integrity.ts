@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { ModelIntegrityError } from '../errors.ts'
+import { modelFileList } from '../model-files.ts'
 import type { ModelIntegrity } from '../types.ts'
 
 /** sha256 (hex) and size of one file; `onBytes` sees the running byte count. */
@@ -46,7 +47,7 @@ export async function computeIntegrity(dir: string): Promise<ModelIntegrity> {
  * costs no hashing.
  */
 export async function verifyDir(dir: string, integrity: ModelIntegrity, onFile?: (file: string, loaded: number, total: number) => void): Promise<void> {
-  for (const file of Object.keys(integrity.files).sort()) {
+  for (const file of modelFileList(integrity)) {
     const expected = integrity.files[file]
     const path = join(dir, ...file.split('/'))
     const info = await stat(path).catch(() => null)

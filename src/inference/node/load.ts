@@ -34,7 +34,12 @@ export async function loadModelNode(options: NodeLoadOptions): Promise<ModelRunn
     const config = JSON.parse(await readFile(join(resolved.dir, 'config.json'), 'utf8')) as { model_type?: string }
     const kind = config.model_type === 'bert' ? 'encoder' : 'causal-lm'
     // An absolute folder path (not a hub id) makes transformers.js read exactly these files.
-    const pretrained = { device: 'cpu' as const, dtype: 'fp32' as const }
+    const pretrained = {
+      device: 'cpu' as const,
+      dtype: 'fp32' as const,
+      // onnxruntime-node's default is one intra-op thread per core.
+      ...(options.numThreads ? { session_options: { intraOpNumThreads: options.numThreads } } : {}),
+    }
     const tokenizer = await AutoTokenizer.from_pretrained(resolved.dir)
     const model = kind === 'encoder' ? await AutoModel.from_pretrained(resolved.dir, pretrained) : await AutoModelForCausalLM.from_pretrained(resolved.dir, pretrained)
     progress.ready()

@@ -1,15 +1,18 @@
 /**
- * Test page for `runner.browser.test.ts` and the inference bench: exposes the public API on
- * `window.webtensorInference` so Playwright can drive it.
+ * Test page for `runner.browser.test.ts` and the inference bench: exposes the public API and the
+ * bench measurements on `window` so Playwright can drive them.
  */
 import * as inference from '../index.ts'
+import * as measure from './measure.ts'
 
 declare global {
   interface Window {
     webtensorInference: typeof inference
+    webtensorMeasure: typeof measure
     webtensorReady: boolean
   }
 }
 
 window.webtensorInference = inference
+window.webtensorMeasure = measure
 window.webtensorReady = true

@@ -48,7 +48,10 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** Serves `pageDir` at `/`, `modelsDir` at `/models/`, onnxruntime-web at `/ort/`. */
+/**
+ * Serves `pageDir` at `/`, `modelsDir` at `/models/`, onnxruntime-web at `/ort/`, and the models
+ * again Hugging Face-style at `/hf/<owner>/<name>/resolve/main/<file>` (a stand-in remote host).
+ */
 export async function serveTestPage(pageDir: string, modelsDir: string, host: string): Promise<TestServer> {
   const mounts: [string, string][] = [
     ['/models/', resolve(modelsDir)],
@@ -57,8 +60,10 @@ export async function serveTestPage(pageDir: string, modelsDir: string, host: st
   ]
   const requests: string[] = []
   const server: Server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-    requests.push(path)
+    const requested = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    requests.push(requested)
+    const hf = /^\/hf\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(requested)
+    const path = hf ? `/models/${hf[1]}/${hf[2]}` : requested
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',

@@ -5,12 +5,12 @@ import { WebtensorError } from '../../errors.ts'
 import { ModelLoadError } from '../errors.ts'
 import { ProgressTracker } from '../progress.ts'
 import { createRunner, type ModelLike, type TokenizerLike } from '../runner-core.ts'
-import type { LoadOptions, ModelRunner } from '../types.ts'
+import type { Device, LoadOptions, ModelRunner } from '../types.ts'
 import { fetchModelFile, registerContext, SYNTHETIC_HOST } from './model-fetch.ts'
 
 let loading: Promise<unknown> = Promise.resolve()
 
-function configureEnvironment(options: LoadOptions): void {
+function configureEnvironment(options: LoadOptions, device: Device): void {
   // All model bytes come through fetchModelFile (integrity, progress, our cache), so
   // transformers.js' own caches and local lookups are off.
   env.allowLocalModels = false
@@ -25,8 +25,11 @@ function configureEnvironment(options: LoadOptions): void {
   if (wasm) {
     if (options.wasmPaths) {
       const base = new URL(options.wasmPaths, globalThis.location?.href).href
-      // The asyncify build serves both WASM and WebGPU (JSEP-free) in this onnxruntime-web.
-      wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` }
+      // WebGPU needs the asyncify build; plain WASM inference can use the build without asyncify
+      // instrumentation. (One build per JS context: the first session fixes it.)
+      const flavor = (options.wasmFlavor ?? 'auto') === 'auto' ? (device === 'webgpu' ? 'asyncify' : 'plain') : options.wasmFlavor
+      const stem = flavor === 'plain' ? 'ort-wasm-simd-threaded' : 'ort-wasm-simd-threaded.asyncify'
+      wasm.wasmPaths = { mjs: `${base}${stem}.mjs`, wasm: `${base}${stem}.wasm` }
     }
     // One thread by default: on two cores a second thread slowed per-token decoding here.
     wasm.numThreads = options.numThreads ?? 1
@@ -44,7 +47,7 @@ export async function loadModelWeb(options: LoadOptions): Promise<ModelRunner> {
 
 async function load(options: LoadOptions): Promise<ModelRunner> {
   const { device, reason } = await chooseDevice(options.device ?? 'auto')
-  configureEnvironment(options)
+  configureEnvironment(options, device)
   const progress = new ProgressTracker(options.onProgress, options.integrity)
   const ctx = {
     modelId: options.modelId,

@@ -6,7 +6,7 @@
  */
 import { ModelIntegrityError, ModelLoadError } from '../errors.ts'
 import { verifyFileBytes } from '../integrity.ts'
-import { isValidModelId, remoteFileUrl } from '../model-files.ts'
+import { isSafeModelPath, isValidModelId, remoteFileUrl } from '../model-files.ts'
 import type { ModelSourceOptions, ModelIntegrity } from '../types.ts'
 
 /** The host transformers.js is told to load from; never contacted on the network. */
@@ -61,6 +61,7 @@ async function openCache(ctx: FetchContext): Promise<Cache | null> {
 
 /** Gets one file's verified bytes, or null when no source has it. */
 async function getFile(ctx: FetchContext, file: string): Promise<Uint8Array | null> {
+  if (!isSafeModelPath(file)) return null
   const expected = ctx.integrity?.files[file]
   // A pinned model has exactly its listed files; others (optional configs) are "not found".
   if (ctx.integrity && !expected) return null
