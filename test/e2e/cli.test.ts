@@ -1,0 +1,44 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runCli } from '../support/cli.ts'
+
+test('webtensor help and bad arguments', async () => {
+  const help = runCli(['--help'])
+  await help.waitFor(/Commands:/)
+  assert.equal(await new Promise((r) => help.child.once('exit', r)), 0)
+  const unknown = runCli(['frobnicate'])
+  await unknown.waitFor(/unknown command "frobnicate"/)
+  assert.equal(await new Promise((r) => unknown.child.once('exit', r)), 2)
+  const badPort = runCli(['start', '--port', '99999'])
+  await badPort.waitFor(/--port must be 0\.\.65535/)
+  assert.equal(await new Promise((r) => badPort.child.once('exit', r)), 2)
+})
+
+test('webtensor start, then a headless `webtensor miner` joins, answers and earns', { timeout: 300_000 }, async () => {
+  const start = runCli(['start', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-cli-'))])
+  let miner: ReturnType<typeof runCli> | undefined
+  try {
+    const [, url] = await start.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
+    const state = mkdtempSync(join(tmpdir(), 'wt-cli-miner-'))
+    miner = runCli(['miner', '--relay', url!, '--state', state])
+    const [, hotkey] = await miner.waitFor(/miner (5\w{47}) running on cpu/, 120_000)
+    await miner.waitFor(/miner: uid \d+ answered [1-9]\d* score [01]\.\d+ incentive (?!0\.0000)\d\.\d{4}/, 240_000)
+    const health = (await (await fetch(new URL('/api/health', url))).json()) as { chain: { registrations: number } }
+    assert.ok(health.chain.registrations >= 1)
+    await miner.stop()
+
+    // The Node miner keeps its hotkey in --state across restarts.
+    miner = runCli(['miner', '--relay', url!, '--state', state])
+    const [, again] = await miner.waitFor(/miner (5\w{47}) running on cpu/, 120_000)
+    assert.equal(again, hotkey)
+  } catch (err) {
+    console.error(`--- start ---\n${start.output().slice(-4000)}\n--- miner ---\n${miner?.output().slice(-4000) ?? ''}`)
+    throw err
+  } finally {
+    await miner?.stop()
+    assert.equal(await start.stop(), 0, 'start exits cleanly on SIGTERM')
+  }
+})
