@@ -149,7 +149,7 @@ export class DialMaintainer {
   private stopped = true
   private readonly bootstrapIds: Set<string>
   private readonly bootstrapState = new Map<string, { failures: number; nextAttemptAt: number }>()
-  private readonly controller = new AbortController()
+  private controller = new AbortController()
 
   constructor(
     private readonly node: Libp2p,
@@ -165,6 +165,7 @@ export class DialMaintainer {
 
   start(): void {
     this.stopped = false
+    if (this.controller.signal.aborted) this.controller = new AbortController() // restarted after stop()
     this.kick()
   }
 
