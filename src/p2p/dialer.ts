@@ -187,6 +187,7 @@ export class DialMaintainer {
     this.busy = true
     let dialled = false
     try {
+      this.closeStaleRelayed()
       dialled = (await this.ensureBootstrap()) || (await this.dialOnePeer())
     } finally {
       this.busy = false
@@ -234,6 +235,19 @@ export class DialMaintainer {
       this.options.log?.(`dial ${plan.addr} failed: ${(err as Error).message}`)
     }
     return true
+  }
+
+  /**
+   * Relayed connections only carry WebRTC signalling, which finishes within the dial timeout;
+   * any older one (a failed dial, or the accepting side of a successful one) only holds a relay
+   * slot and costs keep-alives, so close it.
+   */
+  private closeStaleRelayed(): void {
+    const now = Date.now()
+    for (const c of this.node.getConnections()) {
+      const relayed = c.limits !== undefined || transportOf(c.remoteAddr.toString()) === 'circuit-relay'
+      if (relayed && c.status === 'open' && now - c.timeline.open > 30_000) c.close().catch(() => {})
+    }
   }
 
   /**
