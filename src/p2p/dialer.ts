@@ -149,7 +149,7 @@ export class DialMaintainer {
   private stopped = true
   private readonly bootstrapIds: Set<string>
   private readonly bootstrapState = new Map<string, { failures: number; nextAttemptAt: number }>()
-  private readonly controller = new AbortController()
+  private controller = new AbortController()
 
   constructor(
     private readonly node: Libp2p,
@@ -165,6 +165,7 @@ export class DialMaintainer {
 
   start(): void {
     this.stopped = false
+    if (this.controller.signal.aborted) this.controller = new AbortController() // restarted after stop()
     this.kick()
   }
 
@@ -186,6 +187,7 @@ export class DialMaintainer {
     this.busy = true
     let dialled = false
     try {
+      this.closeStaleRelayed()
       dialled = (await this.ensureBootstrap()) || (await this.dialOnePeer())
     } finally {
       this.busy = false
@@ -233,6 +235,19 @@ export class DialMaintainer {
       this.options.log?.(`dial ${plan.addr} failed: ${(err as Error).message}`)
     }
     return true
+  }
+
+  /**
+   * Relayed connections only carry WebRTC signalling, which finishes within the dial timeout;
+   * any older one (a failed dial, or the accepting side of a successful one) only holds a relay
+   * slot and costs keep-alives, so close it.
+   */
+  private closeStaleRelayed(): void {
+    const now = Date.now()
+    for (const c of this.node.getConnections()) {
+      const relayed = c.limits !== undefined || transportOf(c.remoteAddr.toString()) === 'circuit-relay'
+      if (relayed && c.status === 'open' && now - c.timeline.open > 30_000) c.close().catch(() => {})
+    }
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { decode as cborDecode, encode as cborEncode, rfc8949EncodeOptions } from 'cborg'
 import type { Signer } from '../node/identity.ts'
-import { verifySignature } from '../node/identity.ts'
+import { verifyHotkeySignature } from './verify.ts'
 import { P2PError } from './errors.ts'
 import { isInt, isPlainObject, validatePayload, type SchemaResult } from './schema.ts'
 
@@ -163,7 +163,7 @@ export function decodeEnvelope(bytes: Uint8Array, expected: { netuid: number; ki
 
 /** True when `signature` is the envelope hotkey's sr25519 signature of `body`. */
 export function verifyEnvelopeSignature(decoded: { envelope: Envelope; body: Uint8Array; signature: Uint8Array }): boolean {
-  return verifySignature(decoded.body, decoded.signature, decoded.envelope.hotkey)
+  return verifyHotkeySignature(decoded.body, decoded.signature, decoded.envelope.hotkey)
 }
 
 const ENVELOPE_KEYS = new Set(['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload'])

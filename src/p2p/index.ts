@@ -21,3 +21,4 @@ export {
 export { validatePayload, LIMITS } from './schema.ts'
 export { InboundGuard, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
 export { P2PError } from './errors.ts'
+export { requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'

@@ -22,6 +22,7 @@ import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type Mess
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
+import { handleRequests, request, requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'
 
 export interface MeshOptions {
   netuid: number
@@ -64,6 +65,15 @@ export interface Mesh {
   stats(): MeshStats
   /** Fires on connection changes (open, close, identify). */
   onStats(handler: (s: MeshStats) => void): () => void
+  /**
+   * Serves direct requests of kind `name` (e.g. 'missed-message', 'weights-log') from connected
+   * peers; the handler gets the raw request bytes and the caller's peer id. Resolves to an
+   * unregister function. Bytes are not validated here: carry signed envelopes inside when the
+   * content must be attributable.
+   */
+  handle(name: string, handler: RequestHandler): Promise<() => Promise<void>>
+  /** Sends a direct request to `peerId` (over a direct link) and resolves with the answer; P2PError `timeout` / `too_large` / `request_failed`. */
+  request(peerId: string, name: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
   /** The underlying libp2p node, for diagnostics and benchmarks. */
   readonly libp2p: Libp2p
 }
@@ -122,8 +132,9 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
       inboundConnectionThreshold: 200,
       maxIncomingPendingConnections: 50,
     },
-    // A busy event loop misses pings; aborting then would tear down healthy links.
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    // A busy event loop misses pings; aborting then would tear down healthy links. Each ping
+    // opens a stream (a new data channel over WebRTC), so ping every 30 s instead of 10 s.
+    connectionMonitor: { abortConnectionOnPingFailure: false, pingInterval: 30_000 },
     services: {
       identify: identify(),
       ping: ping(),
@@ -256,6 +267,15 @@ class LibpMesh implements Mesh {
     const h = handler as unknown as Handler
     set.add(h)
     return () => set.delete(h)
+  }
+
+  handle(name: string, handler: RequestHandler): Promise<() => Promise<void>> {
+    return handleRequests(this.libp2p, requestProtocol(this.options.netuid, name), handler, this.options.log)
+  }
+
+  request(peerId: string, name: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
+    if (!this.started) return Promise.reject(new P2PError('mesh is not started', { code: 'not_started' }))
+    return request(this.libp2p, peerId, requestProtocol(this.options.netuid, name), body, options)
   }
 
   stats(): MeshStats {

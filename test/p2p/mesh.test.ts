@@ -99,3 +99,24 @@ test('forged, re-attributed and replayed messages are rejected before handlers s
   assert.deepEqual(seen.map((e) => e.payload.id), ['once'])
   unsub()
 })
+
+test('direct request/response between peers, with a timeout', async () => {
+  const [a, b] = meshes
+  const unhandle = await b.handle('echo', (req, from) => {
+    assert.equal(from, a.peerId)
+    return new Uint8Array([...req].reverse())
+  })
+  const answer = await a.request(b.peerId, 'echo', new Uint8Array([1, 2, 3]))
+  assert.deepEqual([...answer], [3, 2, 1])
+  const big = new Uint8Array(200 * 1024).map((_, i) => i % 251)
+  const bigAnswer = await a.request(b.peerId, 'echo', big)
+  assert.equal(bigAnswer.byteLength, big.byteLength)
+  assert.equal(bigAnswer[0], big[big.length - 1])
+
+  const unhandleSlow = await b.handle('slow', () => new Promise<Uint8Array>(() => {})) // never answers
+  await assert.rejects(a.request(b.peerId, 'slow', new Uint8Array([1]), { timeoutMs: 500 }), (err: Error & { code?: string }) => err.code === 'timeout')
+  await assert.rejects(a.request(b.peerId, 'echo', big, { maxBytes: 1000 }), (err: Error & { code?: string }) => err.code === 'too_large')
+  await assert.rejects(a.request(b.peerId, 'nobody-serves-this', new Uint8Array([1])), (err: Error & { code?: string }) => err.code === 'request_failed')
+  await unhandle()
+  await unhandleSlow()
+})
