@@ -120,9 +120,9 @@ export async function startMiningSession(options: {
   // The owner signed the digests of the epoch's input and output; the input itself comes from the
   // server. If its digest matches the signed one, recomputing it here checks the signed rewards.
   async function verifyEpoch(e: EpochResult): Promise<SessionState['verified']> {
-    const res = await fetch(new URL('/api/epochs/latest', options.origin))
-    const record = (await res.json()) as { epoch: number; input: unknown } | null
-    if (record === null || record.epoch !== e.epoch) return { epoch: e.epoch, ok: false, detail: 'epoch input not available' }
+    const res = await fetch(new URL('/api/epochs/recent', options.origin))
+    const record = ((await res.json()) as { epoch: number; input: unknown }[]).find((r) => r.epoch === e.epoch)
+    if (record === undefined) return { epoch: e.epoch, ok: false, detail: 'epoch input not available' }
     const inputDigest = await yuma.epochDigest(record.input as never)
     if (e.inputDigest !== undefined && inputDigest !== e.inputDigest) {
       return { epoch: e.epoch, ok: false, detail: 'the served input does not match the signed input digest' }

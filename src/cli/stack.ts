@@ -17,6 +17,8 @@ import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
 
 export type Log = (line: string) => void
 
+const RECENT_EPOCHS = 4
+
 export function readManifest(path: string): SubnetManifest {
   return parseManifest(JSON.parse(readFileSync(path, 'utf8')))
 }
@@ -69,10 +71,10 @@ export async function startRelayStack(opts: {
         models: { localModelPath: '/models/', wasmPaths: '/ort/' },
       }),
       '/api/health': () => ({ ok: true, relay: relay.metrics(), chain: stack.owner?.stats() ?? null }),
-      '/api/epochs/latest': () => {
-        const last = stack.owner?.epochs.at(-1)
-        return last === undefined ? null : { epoch: last.epoch, block: last.block, input: last.input, output: last.output }
-      },
+      // The inputs of the last few epochs, so a page can recompute the one it was told about even
+      // if another epoch ran in between.
+      '/api/epochs/recent': () =>
+        (stack.owner?.epochs ?? []).slice(-RECENT_EPOCHS).map((e) => ({ epoch: e.epoch, block: e.block, input: e.input, output: e.output })),
     },
   })
   await stack.server.start()

@@ -118,6 +118,9 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const onWeights = (msg: Envelope<'weights'>): void => {
     const uid = chain.uidOf(hotkey)
     if (uid === undefined) return
+    // Anyone can gossip a weights message; only a permitted validator's counts as a score.
+    const sender = chain.uidOf(msg.hotkey)
+    if (sender === undefined || chain.metagraph()?.neurons[sender]?.validatorPermit !== true) return
     const at = msg.payload.uids.indexOf(uid)
     stats.lastScore = at === -1 ? 0 : msg.payload.weights[at]! / U16_MAX
     changed()
