@@ -41,3 +41,12 @@ test('the default model made on this machine is byte-identical to the manifest p
   const made = await makeTestModel('tiny-gpt2', join(mkdtempSync(join(tmpdir(), 'wt-model-')), 'tiny-gpt2'))
   assert.deepEqual(made.files, m.model.integrity!.files)
 })
+
+test('a hub model defaults to the Hugging Face hub; a mirror can be named', () => {
+  const hub = structuredClone(raw)
+  hub.model = { id: 'Xenova/distilgpt2', source: 'hub', integrity: null }
+  assert.equal(parseManifest(hub).model.remoteHost, 'https://huggingface.co')
+  hub.model.remoteHost = 'http://mirror.example:8080'
+  assert.equal(parseManifest(hub).model.remoteHost, 'http://mirror.example:8080')
+  assert.equal(parseManifest(raw).model.remoteHost, undefined)
+})

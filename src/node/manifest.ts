@@ -39,6 +39,9 @@ export interface SubnetManifest {
   }
 }
 
+/** Where `source: "hub"` models come from unless the manifest names a mirror in `remoteHost`. */
+export const HUGGING_FACE_HUB = 'https://huggingface.co'
+
 export class ManifestError extends WebtensorError {
   override name = 'ManifestError'
   constructor(field: string, problem: string) {
@@ -112,7 +115,11 @@ export function parseManifest(json: unknown): SubnetManifest {
     model: {
       id: str(model.id, 'model.id'),
       source,
-      ...(model.remoteHost === undefined ? {} : { remoteHost: str(model.remoteHost, 'model.remoteHost') }),
+      ...(model.remoteHost !== undefined
+        ? { remoteHost: str(model.remoteHost, 'model.remoteHost') }
+        : source === 'hub'
+          ? { remoteHost: HUGGING_FACE_HUB }
+          : {}),
       integrity: model.integrity == null ? null : parseIntegrity(model.integrity),
     },
     chain: {
