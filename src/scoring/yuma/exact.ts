@@ -1,7 +1,7 @@
 import { ONE, div, divPos, mul, sigmoidOfExp, toU16, u16Proportion } from './fixed.ts'
 import { topkNonzero } from './fast.ts'
 import { weightedMedianColSparse } from './median.ts'
-import type { PreparedEpoch } from './prepare.ts'
+import { maskedBondRows, type PreparedEpoch } from './prepare.ts'
 import type { EpochOutput, SparseRowU16 } from './types.ts'
 
 /**
@@ -226,16 +226,7 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
   }
 
   // == Bonds: mask columns of miners registered since the last mechanism step.
-  const lastTempo = p.lastMechanismStepBlock === 0 ? Math.max(p.block - hp.tempo, 0) : p.lastMechanismStepBlock + 1
-  const maskedBonds = (scale: (u16: number) => number): Row[] => p.bonds.map((r) => {
-    const out: Row = { c: [], v: [] }
-    for (let k = 0; k < r.cols.length; k++) {
-      if (lastTempo <= p.registered[r.cols[k]]) continue
-      out.c.push(r.cols[k])
-      out.v.push(scale(r.vals[k]))
-    }
-    return out
-  })
+  const maskedBonds = (scale: (u16: number) => number): Row[] => maskedBondRows(p, hp.tempo, scale)
   // alpha = 1 - I32F32(I64F64(bma) / I64F64(1e6)).
   const alphaNormal = ONE - Number(((BigInt(hp.bonds_moving_average) << 64n) / 1_000_000n) >> 32n)
 

@@ -1,5 +1,5 @@
 import { weightedMedianColSparse } from './median.ts'
-import type { PreparedEpoch } from './prepare.ts'
+import { maskedBondRows, type PreparedEpoch } from './prepare.ts'
 import type { EpochOutput, SparseRowU16 } from './types.ts'
 
 /** A sparse row of proportions: parallel uid/value arrays, order kept as the chain keeps it. */
@@ -121,16 +121,7 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
     return out
   })
 
-  const lastTempo = p.lastMechanismStepBlock === 0 ? Math.max(p.block - hp.tempo, 0) : p.lastMechanismStepBlock + 1
-  const maskedBonds = (scale: (u16: number) => number): Row[] => p.bonds.map((r) => {
-    const out: Row = { c: [], v: [] }
-    for (let k = 0; k < r.cols.length; k++) {
-      if (lastTempo <= p.registered[r.cols[k]]) continue
-      out.c.push(r.cols[k])
-      out.v.push(scale(r.vals[k]))
-    }
-    return out
-  })
+  const maskedBonds = (scale: (u16: number) => number): Row[] => maskedBondRows(p, hp.tempo, scale)
   const alphaNormal = 1 - hp.bonds_moving_average / 1_000_000
 
   let dividends: Float64Array

@@ -232,3 +232,21 @@ export function rowsToJson(rows: U16Row[]): SparseRowU16[] {
 export function raoString(x: Rao): string {
   return BigInt(x).toString()
 }
+
+/**
+ * Stored bonds with the columns of recently registered miners dropped (`last_tempo <= reg_j`,
+ * where `last_tempo` is the last mechanism step + 1, or `block - tempo` before the first step),
+ * each kept value mapped by `scale` (u16 → the mode's number type). Shared by both modes.
+ */
+export function maskedBondRows(p: PreparedEpoch, tempo: number, scale: (u16: number) => number): { c: number[]; v: number[] }[] {
+  const lastTempo = p.lastMechanismStepBlock === 0 ? Math.max(p.block - tempo, 0) : p.lastMechanismStepBlock + 1
+  return p.bonds.map((r) => {
+    const out = { c: [] as number[], v: [] as number[] }
+    for (let k = 0; k < r.cols.length; k++) {
+      if (lastTempo <= p.registered[r.cols[k]]) continue
+      out.c.push(r.cols[k])
+      out.v.push(scale(r.vals[k]))
+    }
+    return out
+  })
+}
