@@ -42,8 +42,9 @@ interface PendingQuery {
 }
 
 /**
- * A validator: queries the miners it knows with the subnet's prompts, scores each answer against
- * its own greedy run of the pinned model (a miner that answers nothing scores 0), keeps a moving
+ * A validator: queries the miners it knows with the subnet's prompts, scores each answer (tokens
+ * and their log-probabilities) against its own greedy run of the pinned model (a miner that
+ * answers nothing scores 0), keeps a moving
  * score per uid, and sets those scores as u16 weights every half tempo.
  */
 export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
@@ -115,7 +116,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
     q.answered.add(msg.hotkey)
     miners.add(msg.hotkey)
     const reference = await q.reference
-    const score = scoreAgainstReference(reference.tokenIds, msg.payload.tokenIds)
+    const score = scoreAgainstReference(reference, msg.payload)
     stats.responsesScored++
     record(msg.hotkey, score)
   }

@@ -17,11 +17,16 @@ test('weights from scores drop zeros and sort uids', () => {
   assert.deepEqual(w, { uids: [2, 5], weights: [65535, 32768] })
 })
 
-test('a response scores its common prefix with the reference', () => {
-  assert.equal(scoreAgainstReference([1, 2, 3, 4], [1, 2, 3, 4]), 1)
-  assert.equal(scoreAgainstReference([1, 2, 3, 4], [1, 2, 9, 4]), 0.5)
-  assert.equal(scoreAgainstReference([1, 2], []), 0)
-  assert.equal(scoreAgainstReference([1, 2], [1, 2, 3]), 1)
+test('a response scores its common prefix with the reference, tokens and log-probabilities', () => {
+  const ref = { tokenIds: [1, 2, 3, 4], logprobs: [-0.5, -1, -1.5, -2] }
+  const answer = (tokenIds: number[], logprobs = ref.logprobs.slice(0, tokenIds.length)) => ({ tokenIds, logprobs })
+  assert.equal(scoreAgainstReference(ref, answer([1, 2, 3, 4])), 1)
+  assert.equal(scoreAgainstReference(ref, answer([1, 2, 9, 4])), 0.5)
+  assert.equal(scoreAgainstReference(ref, answer([])), 0)
+  assert.equal(scoreAgainstReference(ref, answer([1, 2, 3, 4, 5], [-0.5, -1, -1.5, -2, -3])), 1)
+  // Right tokens with made-up log-probabilities stop counting where the numbers stray.
+  assert.equal(scoreAgainstReference(ref, answer([1, 2, 3, 4], [-0.5, -1.0005, -0.1, -2])), 0.5)
+  assert.equal(scoreAgainstReference(ref, answer([1, 2, 3, 4], [-0.5, -1, -1.5])), 0.75, 'a missing log-probability fails')
 })
 
 test('the moving score starts at the first score and moves by alpha', () => {
