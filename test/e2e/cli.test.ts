@@ -17,6 +17,25 @@ test('webtensor help and bad arguments', async () => {
   assert.equal(await new Promise((r) => badPort.child.once('exit', r)), 2)
 })
 
+test('webtensor relay serves the app, the config with relay addresses, health, models and wasm', { timeout: 120_000 }, async () => {
+  const relay = runCli(['relay', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-relay-'))])
+  try {
+    const [, url] = await relay.waitFor(/open (http:\/\/\S+) to mine/, 90_000)
+    const config = (await (await fetch(new URL('/api/config', url))).json()) as { relay: string[]; netuid: number; manifest: { owner: Record<string, unknown> } }
+    assert.ok(config.relay.length > 0 && config.relay.every((a) => /\/ws\/p2p\/12D3/.test(a)), JSON.stringify(config.relay))
+    assert.equal(config.manifest.owner.devSecret, undefined, 'secrets are not served')
+    const health = (await (await fetch(new URL('/api/health', url))).json()) as { ok: boolean; relay: { peerId: string }; chain: unknown }
+    assert.equal(health.ok, true)
+    assert.equal(health.chain, null, 'a bare relay runs no chain')
+    assert.match((await (await fetch(url!)).text()), /<div id="app">/)
+    const wasm = await fetch(new URL('/ort/ort-wasm-simd-threaded.wasm', url))
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm')
+    await wasm.arrayBuffer()
+  } finally {
+    assert.equal(await relay.stop(), 0)
+  }
+})
+
 test('webtensor start, then a headless `webtensor miner` joins, answers and earns', { timeout: 300_000 }, async () => {
   const start = runCli(['start', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-cli-'))])
   let miner: ReturnType<typeof runCli> | undefined
