@@ -51,6 +51,8 @@ export async function startRelayStack(opts: {
   const { manifest, log } = opts
   mkdirSync(opts.stateDir, { recursive: true })
   await ensureAppBuilt(log)
+  // The relay is where browsers get the subnet's model: make the built-in test models if missing.
+  if (manifest.model.source === 'relay') await ensureTestModels(opts.modelsDir)
   const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key') })
   await relay.start()
   const stack: RelayStack = { relay, server: undefined as unknown as AppServer }

@@ -31,6 +31,9 @@ test('webtensor relay serves the app, the config with relay addresses, health, m
     const wasm = await fetch(new URL('/ort/ort-wasm-simd-threaded.wasm', url))
     assert.equal(wasm.headers.get('content-type'), 'application/wasm')
     await wasm.arrayBuffer()
+    const model = await fetch(new URL('/models/webtensor/tiny-gpt2/config.json', url))
+    assert.equal(model.status, 200)
+    assert.equal(((await model.json()) as { model_type: string }).model_type, 'gpt2')
   } finally {
     assert.equal(await relay.stop(), 0)
   }
