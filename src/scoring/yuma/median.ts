@@ -1,4 +1,7 @@
-import { divPos } from './fixed.ts'
+import * as fixed from './fixed.ts'
+
+// Read once: imported names can compile to getters (tsx), too slow for inner loops.
+const { divPos } = fixed
 
 /** A sparse row: parallel uid / I32F32-bits arrays. */
 export interface Row {
