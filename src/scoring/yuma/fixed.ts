@@ -10,12 +10,19 @@
 export const ONE = 4294967296 // 2^32
 const TWO16 = 65536
 const SAFE = 9007199254740992 // 2^53
+const TWO84 = 2 ** 84
 
 /** I32F32 multiply: floor(a * b / 2^32). */
 export function mul(a: number, b: number): number {
   const p = a * b
   // A product below 2^53 in magnitude is exact in a double.
   if (p < SAFE && p > -SAFE) return Math.floor(p / ONE)
+  if (p < TWO84 && p > -TWO84) {
+    // ulp(p) <= 2^32 here, so p - q*2^32 is exact and is either 0 or at least ulp(p) > |error|:
+    // the exact product floors to q unless p sits on a multiple of 2^32 and was rounded up.
+    const q = Math.floor(p / ONE)
+    return p - q * ONE === 0 && productError(a, b, p) < 0 ? q - 1 : q
+  }
   const ah = Math.floor(a / ONE)
   const al = a - ah * ONE
   const bh = Math.floor(b / ONE)
