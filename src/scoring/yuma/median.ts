@@ -47,12 +47,13 @@ function medianIn(stake: ArrayLike<number>, score: ArrayLike<number>, cur: Int32
       if (s === pivot) continue
       if (s < pivot) { loStake += stake[k]; lower[nl++] = k } else { hiStake += stake[k]; upper[nu++] = k }
     }
+    // Swap buffers instead of copying: `subarray` allocated a view per step.
     if (minority < lo + loStake && nl > 0) {
-      cur.set(lower.subarray(0, nl))
+      const t = cur; cur = lower; lower = t
       len = nl
       hi = lo + loStake
     } else if (hi - hiStake <= minority && nu > 0) {
-      cur.set(upper.subarray(0, nu))
+      const t = cur; cur = upper; upper = t
       len = nu
       lo = hi - hiStake
     } else {
