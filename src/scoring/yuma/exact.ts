@@ -22,6 +22,17 @@ interface Row {
 
 const TWO32N = 1n << 32n
 
+/** A row with room for `cap` entries: filling by index, then `trim`, avoids push's regrowth. */
+function sized(cap: number): Row {
+  return { c: new Array<number>(cap), v: new Array<number>(cap) }
+}
+
+/** Cuts a `sized` row to the `m` entries written. */
+function trim(r: Row, m: number): Row {
+  if (r.c.length !== m) { r.c.length = m; r.v.length = m }
+  return r
+}
+
 /** `inplace_normalize`: divide by the sum unless it is zero. */
 function normalize(x: number[]): void {
   let s = 0
@@ -61,24 +72,25 @@ function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
       if (!used[j]) { used[j] = 1; touched.push(j) }
       acc[j] += mul(oneMinus, o.v[k])
     }
-    const out: Row = { c: [], v: [] }
+    const out = sized(touched.length)
+    let m = 0
     if (touched.length * 16 > n) {
       // Dense row: a scan in uid order beats sorting the touched uids.
       for (let j = 0; j < n; j++) {
         if (!used[j]) continue
-        if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
+        if (acc[j] > 0) { out.c[m] = j; out.v[m++] = acc[j] }
         acc[j] = 0
         used[j] = 0
       }
-      return out
+      return trim(out, m)
     }
     touched.sort((a, b) => a - b)
     for (const j of touched) {
-      if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) }
+      if (acc[j] > 0) { out.c[m] = j; out.v[m++] = acc[j] }
       acc[j] = 0
       used[j] = 0
     }
-    return out
+    return trim(out, m)
   })
 }
 
@@ -115,13 +127,15 @@ function liquidEma(weights: Row[], bonds: Row[], consensus: number[], hp: Prepar
     for (const j of w.c) alphaAt[j] = liquidAlpha(consensus[j], wSeen[j], bSeen[j], lo, hi, steep)
     // `decayed` is only read at weight-row uids, so only those entries need the bond term.
     for (let k = 0; k < b.c.length; k++) { const j = b.c[k]; decayed[j] = mul(ONE - alphaAt[j], b.v[k]) }
-    const out: Row = { c: [], v: [] }
+    const out = sized(w.c.length)
+    let m = 0
     for (let k = 0; k < w.c.length; k++) {
       const j = w.c[k]
       const inc = Math.max(mul(alphaAt[j], w.v[k]), 0)
       const val = Math.min(decayed[j] + inc, ONE)
-      if (val > 0) { out.c.push(j); out.v.push(val) }
+      if (val > 0) { out.c[m] = j; out.v[m++] = val }
     }
+    trim(out, m)
     for (const j of w.c) { wSeen[j] = 0; bSeen[j] = 0; alphaAt[j] = 0; decayed[j] = 0 }
     for (const j of b.c) decayed[j] = 0
     return out
@@ -166,8 +180,9 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
   // == Weights: permit rows, diagonal (owner kept), outdated, commit-reveal; row-normalise u16s.
   const checkCommit = hp.commit_reveal && p.commitBlocks !== null
   const weights: Row[] = p.weights.map((row, i) => {
-    const out: Row = { c: [], v: [] }
-    if (!permits[i]) return out
+    if (!permits[i]) return { c: [], v: [] }
+    const out = sized(row.cols.length)
+    let m = 0
     const commit = checkCommit ? (p.commitBlocks as number[])[i] : Infinity
     let rowSum = 0
     for (let k = 0; k < row.cols.length; k++) {
@@ -175,10 +190,11 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
       if (j === i && i !== p.owner) continue
       if (p.lastUpdate[i] <= p.registered[j]) continue
       if (commit < p.registered[j]) continue
-      out.c.push(j)
-      out.v.push(row.vals[k])
+      out.c[m] = j
+      out.v[m++] = row.vals[k]
       rowSum += row.vals[k]
     }
+    trim(out, m)
     // Integer weights w / S in I32F32: trunc((w<<32 << 32) / (S<<32)) = floor(w * 2^32 / S).
     for (let k = 0; k < out.v.length; k++) out.v[k] = rowSum > 0 ? intQuotient(out.v[k], rowSum) : out.v[k] * ONE
     return out
@@ -189,14 +205,15 @@ export function runEpochExact(p: PreparedEpoch): EpochOutput {
 
   // == Clip at consensus; validator trust = row sums of clipped weights.
   const clipped: Row[] = weights.map((r) => {
-    const out: Row = { c: [], v: [] }
+    const out = sized(r.c.length)
+    let m = 0
     for (let k = 0; k < r.c.length; k++) {
       const th = consensus[r.c[k]]
       if (th < r.v[k]) {
-        if (th > 0) { out.c.push(r.c[k]); out.v.push(th) }
-      } else { out.c.push(r.c[k]); out.v.push(r.v[k]) }
+        if (th > 0) { out.c[m] = r.c[k]; out.v[m++] = th }
+      } else { out.c[m] = r.c[k]; out.v[m++] = r.v[k] }
     }
-    return out
+    return trim(out, m)
   })
   const validatorTrust = clipped.map((r) => { let s = 0; for (const v of r.v) s += v; return s })
 
