@@ -10,6 +10,17 @@ interface Row {
 
 const TWO64 = 2 ** 64
 
+/** A row with room for `cap` entries: filling by index, then `trim`, avoids push's regrowth. */
+function sized(cap: number): Row {
+  return { c: new Array<number>(cap), v: new Array<number>(cap) }
+}
+
+/** Cuts a `sized` row to the `m` entries written. */
+function trim(r: Row, m: number): Row {
+  if (r.c.length !== m) { r.c.length = m; r.v.length = m }
+  return r
+}
+
 function normalize(x: Float64Array): void {
   let s = 0
   for (let i = 0; i < x.length; i++) s += x[i]
@@ -61,17 +72,19 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
   // Weights: masks, then row normalisation.
   const cutoffRow = (i: number) => p.commitBlocks !== null && hp.commit_reveal ? p.commitBlocks[i] : Infinity
   const weights: Row[] = p.weights.map((row, i) => {
-    const out: Row = { c: [], v: [] }
-    if (!permits[i]) return out
+    if (!permits[i]) return { c: [], v: [] }
+    const out = sized(row.cols.length)
+    let m = 0
     const commit = cutoffRow(i)
     for (let k = 0; k < row.cols.length; k++) {
       const j = row.cols[k]
       if (j === i && i !== p.owner) continue
       if (p.lastUpdate[i] <= p.registered[j]) continue
       if (commit < p.registered[j]) continue
-      out.c.push(j)
-      out.v.push(row.vals[k])
+      out.c[m] = j
+      out.v[m++] = row.vals[k]
     }
+    trim(out, m)
     let s = 0
     for (const v of out.v) s += v
     if (s > 0) for (let k = 0; k < out.v.length; k++) out.v[k] /= s
@@ -87,14 +100,15 @@ export function runEpochFast(p: PreparedEpoch): EpochOutput {
   }))
 
   const clipped: Row[] = weights.map((r) => {
-    const out: Row = { c: [], v: [] }
+    const out = sized(r.c.length)
+    let m = 0
     for (let k = 0; k < r.c.length; k++) {
       const th = consensus[r.c[k]]
       if (th < r.v[k]) {
-        if (th > 0) { out.c.push(r.c[k]); out.v.push(th) }
-      } else { out.c.push(r.c[k]); out.v.push(r.v[k]) }
+        if (th > 0) { out.c[m] = r.c[k]; out.v[m++] = th }
+      } else { out.c[m] = r.c[k]; out.v[m++] = r.v[k] }
     }
-    return out
+    return trim(out, m)
   })
   const validatorTrust = Float64Array.from(clipped, (r) => r.v.reduce((a, b) => a + b, 0))
 
@@ -231,11 +245,12 @@ function emaSparse(next: Row[], old: Row[], alpha: number, n: number): Row[] {
     for (let k = 0; k < r.c.length; k++) { const j = r.c[k]; if (!used[j]) { used[j] = 1; touched.push(j) } acc[j] += alpha * r.v[k] }
     const o = old[i]
     for (let k = 0; k < o.c.length; k++) { const j = o.c[k]; if (!used[j]) { used[j] = 1; touched.push(j) } acc[j] += (1 - alpha) * o.v[k] }
-    const out: Row = { c: [], v: [] }
+    const out = sized(touched.length)
+    let m = 0
     if (touched.length * 16 <= n) touched.sort((a, b) => a - b)
     else { touched.length = 0; for (let j = 0; j < n; j++) if (used[j]) touched.push(j) }
-    for (const j of touched) { if (acc[j] > 0) { out.c.push(j); out.v.push(acc[j]) } acc[j] = 0; used[j] = 0 }
-    return out
+    for (const j of touched) { if (acc[j] > 0) { out.c[m] = j; out.v[m++] = acc[j] } acc[j] = 0; used[j] = 0 }
+    return trim(out, m)
   })
 }
 
