@@ -100,10 +100,12 @@ async function everyTabHasTopicPeers(min: number): Promise<boolean> {
   return true
 }
 
-test(`${TABS} tabs form direct WebRTC connections`, async () => {
+test(`${TABS} tabs form direct WebRTC connections`, async (t) => {
   // Generous deadline: on a loaded 2-core machine WebRTC dials take seconds each and a half-open
   // link is only found and replaced after the mesh's identify probe (≈20–35 s).
+  const t0 = Date.now()
   await until('a connected WebRTC graph', webrtcGraphConnected, 120_000)
+  t.diagnostic(`mutual WebRTC graph connected after ${Date.now() - t0} ms: ${[...lastWebrtcView.values()].map((l) => l.length).join(',')} links per tab`)
   for (const [i, id] of ids.entries()) {
     const links = (lastWebrtcView.get(id.peerId) ?? []).filter((p) => lastWebrtcView.get(p)?.includes(id.peerId))
     assert.ok(links.length >= 1, `tab ${i} has no WebRTC link`)
