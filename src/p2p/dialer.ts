@@ -252,7 +252,9 @@ export class DialMaintainer {
 
   /**
    * The relayed connection that carried the WebRTC signalling is no longer needed once the direct
-   * link is up; closing it frees a relay slot (the relay would cut it at its limits anyway).
+   * link is up; closing it frees a relay slot (the relay would cut it at its limits anyway). Not
+   * at once: on a loaded machine the accepting side may still be finishing the signalling stream
+   * and its upgrade over it, and cutting that makes it drop a link we already count as open.
    */
   private closeRelayedSoon(peerId: string): void {
     setTimeout(() => {
@@ -262,7 +264,7 @@ export class DialMaintainer {
           c.close().catch(() => {})
         }
       }
-    }, 2_000)
+    }, 12_000)
   }
 
   private signal(): AbortSignal {

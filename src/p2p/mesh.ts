@@ -7,7 +7,7 @@ import { createLibp2p } from 'libp2p'
 import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
-import { identify } from '@libp2p/identify'
+import { identify, type Identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { webRTC } from '@libp2p/webrtc'
@@ -131,6 +131,10 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
       // Relayed and co-located peers all arrive from one IP; the default (5/s per IP) refused them.
       inboundConnectionThreshold: 200,
       maxIncomingPendingConnections: 50,
+      // The accepting side of a WebRTC dial runs signalling and upgrade under this deadline; it
+      // must outlast the dialler's (15 s), or a loaded tab gives up on a link the dialler already
+      // counts as open (a half-open link: the dialler sends into a closed peer connection).
+      inboundUpgradeTimeout: 20_000,
     },
     // A busy event loop misses pings; aborting then would tear down healthy links. Each ping
     // opens a stream (a new data channel over WebRTC), so ping every 30 s instead of 10 s.
@@ -141,10 +145,14 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
       pubsub: gossipsub(gossipsubOptions()),
     },
   })
-  return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub }>, options, runtime, target)
+  return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target)
 }
 
 type Handler = (msg: Envelope) => void
+
+/** A direct link not identified by then gets one more identify; if that fails too, it is closed as half-open. */
+const LINK_PROBE_MS = 20_000
+const LINK_PROBE_TIMEOUT_MS = 15_000
 
 class LibpMesh implements Mesh {
   private readonly pubsub: GossipSub
@@ -153,6 +161,9 @@ class LibpMesh implements Mesh {
   private readonly handlers = new Map<MessageKind, Set<Handler>>()
   private readonly statsHandlers = new Set<(s: MeshStats) => void>()
   private readonly identified = new Set<string>()
+  /** Connections on which identify completed: the remote side really has the link too. */
+  private readonly identifiedConns = new WeakSet<Connection>()
+  private readonly probes = new Set<ReturnType<typeof setTimeout>>()
   /** Verdicts from the topic validator, handed to the 'message' event (same object). */
   private readonly accepted = new WeakMap<Message, Envelope>()
   private readonly topicKinds = new Map<string, MessageKind>()
@@ -166,7 +177,7 @@ class LibpMesh implements Mesh {
   private readonly cleanups: (() => void)[] = []
 
   constructor(
-    readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
+    readonly libp2p: Libp2p<{ pubsub: GossipSub; identify: Identify }>,
     private readonly options: MeshOptions,
     private readonly runtime: Runtime,
     private readonly target: number,
@@ -199,10 +210,12 @@ class LibpMesh implements Mesh {
     }
     on('peer:identify', (e) => {
       this.identified.add(e.detail.peerId.toString())
+      this.identifiedConns.add(e.detail.connection)
       this.emitStats()
     })
     on('connection:open', (e) => {
       this.refuseIfFull(e.detail)
+      this.probeLater(e.detail)
       this.emitStats()
     })
     on('connection:close', (e) => {
@@ -236,6 +249,8 @@ class LibpMesh implements Mesh {
     if (!this.started) return
     this.started = false
     this.dialer.stop()
+    for (const t of this.probes) clearTimeout(t)
+    this.probes.clear()
     if (this.periodic) clearTimeout(this.periodic)
     if (this.advertTimer) clearTimeout(this.advertTimer)
     for (const c of this.cleanups.splice(0)) c()
@@ -357,6 +372,28 @@ class LibpMesh implements Mesh {
     }
     // Tell the others when we fill up (or free up) so they stop (or resume) dialling us.
     if (n === this.maxDirect) this.advertise()
+  }
+
+  /**
+   * Closes a direct link that never completes identify. When one side of a WebRTC dial gives up
+   * (a timeout on a loaded machine) after the other side already counts the link as open, the
+   * survivor holds a dead link that hides the peer from its dialer and silently eats gossip; a
+   * link must answer identify (a full round trip) within {@link LINK_PROBE_MS}, or one retry.
+   */
+  private probeLater(conn: Connection): void {
+    if (conn.limits !== undefined || transportOf(conn.remoteAddr.toString()) === 'circuit-relay') return
+    const timer = setTimeout(() => {
+      this.probes.delete(timer)
+      if (!this.started || conn.status !== 'open' || this.identifiedConns.has(conn)) return
+      this.libp2p.services.identify
+        .identify(conn, { signal: AbortSignal.timeout(LINK_PROBE_TIMEOUT_MS) })
+        .catch((err: unknown) => {
+          if (!this.started || conn.status !== 'open' || this.identifiedConns.has(conn)) return
+          this.options.log?.(`closing half-open link to ${conn.remotePeer.toString()}: ${String(err)}`)
+          conn.abort(new P2PError('link failed identify', { code: 'half_open' }))
+        })
+    }, LINK_PROBE_MS)
+    this.probes.add(timer)
   }
 
   /**
