@@ -3,6 +3,7 @@
  * libp2p fails to start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling
  * over websockets fails). Browsers have both; Node ≥ 22 too.
  */
+import { installYamuxWindowHysteresis } from './yamux-window.ts'
 
 /** True in Node (and not in browsers or workers). */
 export const isNode: boolean =
@@ -14,8 +15,9 @@ interface PromiseWithResolversShape<T> {
   reject: (reason?: unknown) => void
 }
 
-/** Installs the missing globals; idempotent. Await it before creating a libp2p node. */
+/** Installs the missing globals and transport tuning; idempotent. Await it before creating a libp2p node. */
 export async function ensureRuntime(): Promise<void> {
+  installYamuxWindowHysteresis()
   const P = Promise as unknown as { withResolvers?: <T>() => PromiseWithResolversShape<T> }
   if (typeof P.withResolvers !== 'function') {
     P.withResolvers = <T>() => {

@@ -120,3 +120,13 @@ test('direct request/response between peers, with a timeout', async () => {
   await unhandle()
   await unhandleSlow()
 })
+
+test('a response many times the yamux window arrives whole (window updates at half the window)', async () => {
+  const [a, b] = meshes
+  const bulk = new Uint8Array(3.5 * 1024 * 1024).map((_, i) => (i * 7) % 253)
+  const unhandle = await b.handle('bulk', () => bulk)
+  const got = await a.request(b.peerId, 'bulk', new Uint8Array([0]), { timeoutMs: 30_000 })
+  assert.equal(got.byteLength, bulk.byteLength)
+  assert.ok(got.every((v, i) => v === bulk[i]), 'bytes differ')
+  await unhandle()
+})
