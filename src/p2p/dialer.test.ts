@@ -76,6 +76,11 @@ test('the planner dials one due peer at a time, backs off after failures, and st
   r.heard('N1', nodeAddrs('N1'), 0)
   assert.equal(r.next(new Set(), 4, 4, 0)?.id, 'N1')
   assert.equal(r.next(new Set(['N1']), 8, 4, 0), undefined)
+  // Between Node peers the target is the target: every one of them is server-like.
+  const n = new DialPlanner({ id: 'Nz', runtime: 'node' })
+  n.heard('N1', nodeAddrs('N1'), 0)
+  assert.equal(n.next(new Set(), 3, 4, 0)?.id, 'N1')
+  assert.equal(n.next(new Set(), 4, 4, 0), undefined)
   // Peers not heard of for long are forgotten.
   assert.equal(p.next(new Set(), 0, 8, 10_000_000), undefined)
   assert.equal(p.candidates.size, 0)

@@ -68,10 +68,13 @@ export class DialPlanner {
    * The next peer to dial and the address to use, or undefined when nothing is due. The tie-break
    * side dials first; if a peer stays unconnected for `yieldMs` (its side is at its target) we
    * dial it ourselves, so a newcomer is never starved. Server-like peers (Node validators) are
-   * dialled up to `serverBonus` beyond the target: they are few and carry the subnet's work.
+   * dialled by browsers up to `serverBonus` beyond the target: they are few and carry the subnet's work.
    */
   next(connected: ReadonlySet<string>, directCount: number, target: number, now: number): { id: string; addr: string } | undefined {
-    if (directCount >= target + this.serverBonus) return undefined
+    // The bonus is a browser's preference for the few Node peers; among Node peers (all
+    // server-like) it would only raise everyone's degree above the target.
+    const bonus = this.self.runtime === 'browser' ? this.serverBonus : 0
+    if (directCount >= target + bonus) return undefined
     let best: Candidate | undefined
     let bestRank = Infinity
     for (const c of this.candidates.values()) {
