@@ -1,4 +1,7 @@
 // One process of the Node-peer benchmark: hosts a share of the peers, driven over IPC by nodes.ts.
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
 import { hotkeyFromSecret } from '../../src/node/identity.ts'
 import { createMesh, topicFor, type Mesh } from '../../src/p2p/index.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -10,6 +13,7 @@ type Cmd =
   | { type: 'clear' }
   | { type: 'report' }
   | { type: 'stop' }
+  | { type: 'profile'; phase: string; ms: number }
 
 const NETUID = 1
 const meshes: Mesh[] = []
@@ -34,7 +38,12 @@ process.on('message', async (cmd: Cmd) => {
       const counts = meshes.map((m) => (m.libp2p.services as { pubsub: GossipSub }).pubsub.getSubscribers(topic).length)
       const byTransport: Record<string, number> = {}
       for (const m of meshes) for (const [k, v] of Object.entries(m.stats().byTransport)) byTransport[k] = (byTransport[k] ?? 0) + v
-      send({ type: 'state', minTopicPeers: Math.min(...counts), byTransport })
+      const worst = counts.indexOf(Math.min(...counts))
+      const w = meshes[worst]
+      const detail = w ? { topicPeers: counts[worst], stats: w.stats(), conns: w.libp2p.getConnections().length, candidates: (w as unknown as { dialer: { planner: { candidates: Map<string, unknown> } } }).dialer.planner.candidates.size } : undefined
+      const meshSizes = meshes.map((m) => (m.libp2p.services as unknown as { pubsub: { getMeshPeers(t: string): string[] } }).pubsub.getMeshPeers(topic).length)
+      const avgMesh = meshSizes.reduce((a, b) => a + b, 0) / Math.max(1, meshSizes.length)
+      send({ type: 'state', minTopicPeers: Math.min(...counts), byTransport, worst: detail, avgMesh })
     } else if (cmd.type === 'publish') {
       await meshes[cmd.peer].publish('query', { id: cmd.id, prompt: `${Date.now()} `.padEnd(cmd.size, 'x'), maxNewTokens: 1 })
     } else if (cmd.type === 'clear') {
@@ -44,6 +53,17 @@ process.on('message', async (cmd: Cmd) => {
       const rejected: Record<string, number> = {}
       for (const m of meshes) for (const [k, v] of Object.entries(m.stats().rejected)) rejected[k] = (rejected[k] ?? 0) + v
       send({ type: 'report', latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected })
+    } else if (cmd.type === 'profile') {
+      // CPU profile of one phase (WEBTENSOR_BENCH_PROF=dir); open the file in Chrome DevTools.
+      const session = new Session()
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+      await new Promise((r) => setTimeout(r, cmd.ms))
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(join(process.env.WEBTENSOR_BENCH_PROF ?? '.', `${cmd.phase}-${process.pid}.cpuprofile`), JSON.stringify(profile))
+      session.disconnect()
+      send({ type: 'profiled' })
     } else if (cmd.type === 'stop') {
       await Promise.all(meshes.map((m) => m.stop()))
       send({ type: 'stopped' })

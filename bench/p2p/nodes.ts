@@ -1,5 +1,6 @@
 // Node-peer benchmark: M peers over 2 worker processes join through a relay (in this process);
 // 200 × 1 KiB messages at 5 msg/s are published from random peers.
+// WEBTENSOR_BENCH_PROF=dir: workers write CPU profiles of the idle and busy phases there.
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRelay } from '../../src/p2p/index.ts'
 import { descendants, percentile, sampleCpu } from './stats.ts'
@@ -56,21 +57,27 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
     const states = await Promise.all(workers.map((w) => w.ask({ type: 'state' })))
     if (states.every((s) => (s.minTopicPeers as number) >= minLinks)) {
       joinAt = (performance.now() - t0) / 1000
+      console.log(`average query-topic mesh degree: ${states.map((s) => (s.avgMesh as number).toFixed(1)).join(', ')}`)
       byTransport = {}
       for (const s of states) for (const [k, v] of Object.entries(s.byTransport as Record<string, number>)) byTransport[k] = (byTransport[k] ?? 0) + v
       break
     }
+    if (process.env.WEBTENSOR_BENCH_DEBUG) console.log(JSON.stringify(states.map((s) => s.worst)))
     await new Promise((r) => setTimeout(r, 500))
   }
   console.log(`join: ${m} peers started in ${started.toFixed(1)} s; every peer with ≥ ${minLinks} topic peers after ${joinAt.toFixed(1)} s`)
   console.log(`connections by transport (sum over peers): ${JSON.stringify(byTransport)}`)
   await new Promise((r) => setTimeout(r, 3000))
   const pids = () => [process.pid, ...descendants(process.pid).map((p) => p.pid)]
+  const profiling = process.env.WEBTENSOR_BENCH_PROF ? Promise.all(workers.map((w) => w.ask({ type: 'profile', phase: 'idle', ms: 10_000 }))) : undefined
   const idle = await sampleCpu(pids, 10_000)
+  await profiling
   console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${m} peers + relay; RSS ${idle.rssMb.toFixed(0)} MB`)
 
   await Promise.all(workers.map((w) => w.ask({ type: 'clear' })))
-  const busyCpu = sampleCpu(pids, (opts.messages / opts.rate) * 1000)
+  const busyMs = (opts.messages / opts.rate) * 1000
+  const busyProfile = process.env.WEBTENSOR_BENCH_PROF ? Promise.all(workers.map((w) => w.ask({ type: 'profile', phase: 'busy', ms: busyMs }))) : undefined
+  const busyCpu = sampleCpu(pids, busyMs)
   const start = performance.now()
   for (let k = 0; k < opts.messages; k++) {
     const due = start + (k * 1000) / opts.rate
@@ -80,6 +87,7 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
     workers[wi].tell({ type: 'publish', peer: Math.floor(Math.random() * shares[wi]), id: `m${k}`, size: opts.size })
   }
   const busy = await busyCpu
+  await busyProfile
   const expected = opts.messages * (m - 1)
   let latencies: number[] = []
   let rssMb = 0

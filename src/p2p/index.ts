@@ -2,7 +2,8 @@
  * webtensor's p2p layer: a libp2p mesh of browsers and Node peers exchanging hotkey-signed
  * envelopes over gossipsub, and the relay/bootstrap node browsers need.
  */
-export { createMesh, topicFor, DISCOVERY_TOPIC, type Mesh, type MeshOptions, type MeshStats } from './mesh.ts'
+export { DISCOVERY_TOPIC, DIRECTORY_PROTOCOL } from './discovery.ts'
+export { createMesh, topicFor, type Mesh, type MeshOptions, type MeshStats } from './mesh.ts'
 export { createRelay, type Relay, type RelayOptions, type RelayMetrics } from './relay.ts'
 export {
   encodeEnvelope,

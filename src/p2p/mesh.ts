@@ -4,7 +4,7 @@
  * signalling, direct WebRTC to other browsers, WebSockets to Node peers. Node: TCP + WebSockets.
  */
 import { createLibp2p } from 'libp2p'
-import { gossipsub, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import { gossipsub, TopicValidatorResult, type GossipSub, type Message, type SubscriptionChangeData } from '@libp2p/gossipsub'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify, type Identify } from '@libp2p/identify'
@@ -14,10 +14,10 @@ import { webRTC } from '@libp2p/webrtc'
 import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import type { Connection, Libp2p, Libp2pEvents } from '@libp2p/interface'
-import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import type { Signer } from '../node/identity.ts'
-import { isPrivateAddr, isServerLike, shouldDial, transportOf, type Runtime } from './addrs.ts'
+import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
+import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeRecord, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, parseRecord } from './discovery.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
@@ -83,8 +83,26 @@ export function topicFor(netuid: number, kind: MessageKind): string {
   return `webtensor/${netuid}/${kind}/1`
 }
 
-/** Topic on which peers announce their dialable addresses (shared by all subnets; the relay forwards it). */
-export const DISCOVERY_TOPIC = 'webtensor/_discovery/1'
+export { DISCOVERY_TOPIC } from './discovery.ts'
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+function hex(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]]
+  return s
+}
+
+/**
+ * Duplicate-detection id of a raw gossip message: author + seqno, which under StrictSign is the
+ * message id itself. Gossipsub records it only after the message's signature verified, so a
+ * forged copy cannot shadow the real one. Messages without author/seqno are invalid under
+ * StrictSign; they all share the id '-', which is never cached because they never validate.
+ */
+export function fastMsgIdFn(msg: { from?: Uint8Array; seqno?: Uint8Array; data?: Uint8Array }): string {
+  if (msg.from === undefined || msg.seqno === undefined) return '-'
+  return `${hex(msg.from)}:${hex(msg.seqno)}`
+}
 
 /** Gossipsub settings shared by peers and the relay. */
 export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
@@ -92,6 +110,13 @@ export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
     globalSignaturePolicy: 'StrictSign',
+    // Gossipsub checks its seen-cache only after verifying the libp2p signature, unless a fast id
+    // lets it drop duplicates first; each peer receives a message from about D mesh peers, so
+    // without this it verified every message ~D times (the largest CPU cost at 60+ peers).
+    fastMsgIdFn,
+    // IDONTWANT saves bandwidth on large messages but costs a control frame to every mesh peer per
+    // message; for the small messages that dominate (queries, weights) it only adds CPU.
+    idontwantMinDataSize: 16 * 1024,
     // Metagraph snapshots are up to 1 MiB; the RPC limit must leave room for them.
     maxInboundDataLength: 4 * 1024 * 1024,
     scoreParams: {
@@ -150,6 +175,9 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
 
 type Handler = (msg: Envelope) => void
 
+/** How often a peer re-announces its record when nothing changed. */
+const REANNOUNCE_MS = 300_000
+
 /** A direct link not identified by then gets one more identify; if that fails too, it is closed as half-open. */
 const LINK_PROBE_MS = 20_000
 const LINK_PROBE_TIMEOUT_MS = 15_000
@@ -172,6 +200,7 @@ class LibpMesh implements Mesh {
   private received = 0
   private started = false
   private lastAdvert = 0
+  private lastDirectory = 0
   private advertTimer: ReturnType<typeof setTimeout> | undefined
   private periodic: ReturnType<typeof setTimeout> | undefined
   private readonly cleanups: (() => void)[] = []
@@ -209,8 +238,10 @@ class LibpMesh implements Mesh {
       this.cleanups.push(() => this.libp2p.removeEventListener(name, fn as never))
     }
     on('peer:identify', (e) => {
-      this.identified.add(e.detail.peerId.toString())
+      const peer = e.detail.peerId.toString()
+      this.identified.add(peer)
       this.identifiedConns.add(e.detail.connection)
+      if (this.dialer.isBootstrap(peer)) void this.fetchDirectory(peer)
       this.emitStats()
     })
     on('connection:open', (e) => {
@@ -234,6 +265,14 @@ class LibpMesh implements Mesh {
     const onMessage = (evt: CustomEvent<Message>) => this.deliver(evt.detail)
     this.pubsub.addEventListener('message', onMessage)
     this.cleanups.push(() => this.pubsub.removeEventListener('message', onMessage))
+    // Announce as soon as the relay can forward it (at join, and after the relay restarts, when
+    // its directory starts empty); a record published before that reaches nobody.
+    const onSubscription = (evt: CustomEvent<SubscriptionChangeData>) => {
+      const { peerId, subscriptions } = evt.detail
+      if (this.dialer.isBootstrap(peerId.toString()) && subscriptions.some((s) => s.topic === DISCOVERY_TOPIC && s.subscribe)) this.advertise()
+    }
+    this.pubsub.addEventListener('subscription-change', onSubscription)
+    this.cleanups.push(() => this.pubsub.removeEventListener('subscription-change', onSubscription))
 
     await this.libp2p.start()
     // Every peer joins every topic of its subnet, so each one forwards all kinds (gossipsub
@@ -241,7 +280,7 @@ class LibpMesh implements Mesh {
     for (const topic of this.topicKinds.keys()) this.pubsub.subscribe(topic)
     this.pubsub.subscribe(DISCOVERY_TOPIC)
     this.dialer.start()
-    this.schedulePeriodicAdvert()
+    this.schedulePeriodic()
     this.advertise()
   }
 
@@ -397,18 +436,21 @@ class LibpMesh implements Mesh {
   }
 
   /**
-   * Re-announces periodically so records stay fresh and newcomers learn of quiet peers (they
-   * also get answers at once, see onDiscovery). Every record reaches every peer and each gossip
-   * transmission costs ~0.5 ms of CPU here, so the period grows with the number of peers (30 s
-   * up to 10 peers, at most 120 s) to keep discovery traffic roughly constant.
+   * Every ~30 s: when short of links, asks the relay's directory for peers we have not heard of;
+   * every ~5 min, re-announces so records stay fresh. Records reach every peer (O(peers²)
+   * transmissions mesh-wide), and newcomers get the current set from the directory, so the
+   * re-announcement is rare; changes (new addresses, filling up) are announced when they happen.
    */
-  private schedulePeriodicAdvert(): void {
-    const known = this.dialer.planner.candidates.size
-    const period = Math.min(120_000, 30_000 * Math.max(1, known / 10)) * (0.8 + Math.random() * 0.4)
+  private schedulePeriodic(): void {
     this.periodic = setTimeout(() => {
-      this.advertise()
-      if (this.started) this.schedulePeriodicAdvert()
-    }, period)
+      if (!this.started) return
+      if (Date.now() - this.lastAdvert > REANNOUNCE_MS * (0.8 + Math.random() * 0.4)) this.advertise()
+      if (this.directCount() < this.target) {
+        const relay = [...directPeers(this.libp2p)].find((p) => this.dialer.isBootstrap(p))
+        if (relay !== undefined) void this.fetchDirectory(relay)
+      }
+      this.schedulePeriodic()
+    }, 30_000 * (0.8 + Math.random() * 0.4))
   }
 
   /** Publishes our dialable addresses on the discovery topic, at most every 2 s. */
@@ -426,34 +468,38 @@ class LibpMesh implements Mesh {
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
     const slots = Math.max(0, this.maxDirect - this.directCount())
-    this.pubsub.publish(DISCOVERY_TOPIC, cborEncode({ addrs, slots })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
+    this.pubsub.publish(DISCOVERY_TOPIC, encodeRecord({ addrs, slots })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
   private onDiscovery(msg: Message): TopicValidatorResult {
-    if (msg.type !== 'signed' || msg.data.byteLength > 4096) return TopicValidatorResult.Reject
-    let record: unknown
-    try {
-      record = cborDecode(msg.data, { strict: true, allowUndefined: false, allowBigInt: false })
-    } catch {
-      return TopicValidatorResult.Reject
-    }
-    const addrs = (record as { addrs?: unknown } | null)?.addrs
-    const slots = (record as { slots?: unknown } | null)?.slots
-    if (!Array.isArray(addrs) || addrs.length > 32 || !addrs.every((a) => typeof a === 'string' && a.length <= 512 && a.startsWith('/'))) {
-      return TopicValidatorResult.Reject
-    }
-    if (slots !== undefined && !(Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 1024)) return TopicValidatorResult.Reject
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    const record = parseRecord(msg.data)
+    if (record === undefined) return TopicValidatorResult.Reject
     const from = msg.from.toString()
     const isNew = !this.dialer.planner.candidates.has(from)
-    this.dialer.planner.heard(from, addrs as string[], Date.now(), slots as number | undefined)
-    if (isNew) {
-      this.dialer.kick()
-      // A newcomer that should dial us (tie-break) would otherwise wait for our periodic record.
-      // Only about 2×target peers answer, so a join costs O(target) records, not O(peers).
-      const newcomer = { id: from, runtime: (isServerLike(addrs as string[]) ? 'node' : 'browser') as Runtime }
-      const answerChance = Math.min(1, (2 * this.target) / Math.max(1, this.dialer.planner.candidates.size))
-      if (shouldDial(newcomer, { id: this.peerId, addrs: this.multiaddrs }) && Math.random() < answerChance) this.advertise()
-    }
+    this.dialer.planner.heard(from, record.addrs, Date.now(), record.slots)
+    if (isNew) this.dialer.kick()
     return TopicValidatorResult.Accept
+  }
+
+  /** Asks the relay for the peer records it holds (at most every 10 s) and feeds them to the dialer. */
+  private async fetchDirectory(relay: string): Promise<void> {
+    const now = Date.now()
+    if (now - this.lastDirectory < 10_000) return
+    this.lastDirectory = now
+    try {
+      const bytes = await request(this.libp2p, relay, DIRECTORY_PROTOCOL, new Uint8Array(0), { timeoutMs: 10_000, maxBytes: MAX_DIRECTORY_ENTRIES * MAX_RECORD_BYTES })
+      if (!this.started) return
+      let added = 0
+      for (const e of parseDirectory(bytes)) {
+        if (e.id === this.peerId) continue
+        if (!this.dialer.planner.candidates.has(e.id)) added++
+        this.dialer.planner.heard(e.id, e.addrs, Date.now(), e.slots)
+      }
+      if (added > 0) this.dialer.kick()
+    } catch (err) {
+      // An older relay without a directory: gossiped records still arrive, just more slowly.
+      this.options.log?.(`directory from ${relay} failed: ${String(err)}`)
+    }
   }
 }

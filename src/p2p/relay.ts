@@ -16,7 +16,9 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { transportOf } from './addrs.ts'
 import { P2PError } from './errors.ts'
-import { DISCOVERY_TOPIC, gossipsubOptions } from './mesh.ts'
+import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, parseRecord } from './discovery.ts'
+import { gossipsubOptions } from './mesh.ts'
+import { handleRequests } from './rpc.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 
 export interface RelayOptions {
@@ -40,6 +42,8 @@ export interface RelayMetrics {
   maxReservations: number
   /** Peers subscribed to the discovery topic through us. */
   discoverySubscribers: number
+  /** Peer records the directory holds. */
+  directory: number
   uptimeS: number
 }
 
@@ -93,6 +97,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
 class LibpRelay implements Relay {
   private startedAt = 0
+  private readonly directory = new Directory()
   constructor(
     private readonly node: Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>,
     private readonly maxReservations: number,
@@ -108,12 +113,18 @@ class LibpRelay implements Relay {
 
   async start(): Promise<void> {
     const pubsub = this.node.services.pubsub
-    // Forward peer records only when they are well-formed; the mesh validates them in full.
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) =>
-      msg.type === 'signed' && msg.data.byteLength <= 4096 ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
-    )
+    // Forward peer records only when they are well-formed, and remember the latest of each peer
+    // (StrictSign: msg.from is the record's authenticated author) for the directory.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => {
+      const record = msg.type === 'signed' ? parseRecord(msg.data) : undefined
+      if (record === undefined || msg.type !== 'signed') return TopicValidatorResult.Reject
+      this.directory.heard(msg.from.toString(), record, Date.now())
+      return TopicValidatorResult.Accept
+    })
+    this.node.addEventListener('peer:disconnect', (e) => this.directory.forget(e.detail.toString()))
     await this.node.start() // gossipsub refuses subscriptions before it starts
     pubsub.subscribe(DISCOVERY_TOPIC)
+    await handleRequests(this.node, DIRECTORY_PROTOCOL, (_req, from) => encodeDirectory(this.directory.list(from, Date.now())))
     this.startedAt = Date.now()
   }
 
@@ -137,6 +148,7 @@ class LibpRelay implements Relay {
       reservations: this.node.services.relay.reservations.size,
       maxReservations: this.maxReservations,
       discoverySubscribers: this.node.services.pubsub.getSubscribers(DISCOVERY_TOPIC).length,
+      directory: this.directory.size,
       uptimeS: this.startedAt === 0 ? 0 : Math.round((Date.now() - this.startedAt) / 1000),
     }
   }
