@@ -1,8 +1,10 @@
 // Browser mesh benchmark: N tabs of one Chromium join through a relay, form WebRTC links, then
 // 200 × 1 KiB messages at 20 msg/s are published from random tabs. Prints figures; the last line
 // is one JSON object.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
+import { launchChromium, secureOrigin, TEST_HOST } from '../../test/support/browser.ts'
 import { createRelay, topicFor } from '../../src/p2p/index.ts'
 import { buildTestPage, serveDir } from '../../test/p2p/harness.ts'
 import { descendants, percentile, sampleCpu } from './stats.ts'
@@ -15,6 +17,7 @@ interface PageApi {
   stats(): { byTransport: Record<string, number> }
   webrtcPeers(): string[]
   topicPeers(topic: string): string[]
+  meshPeers(topic: string): string[]
   connectedTo(peerId: string): boolean
 }
 declare const wt: PageApi
@@ -25,7 +28,7 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   const relay = await createRelay({ host: TEST_HOST, port: 0 })
   await relay.start()
   const server = await serveDir(await buildTestPage(), TEST_HOST)
-  const browser = await launchChromium({ webgpu: false })
+  const browser = await launchChromium({ webgpu: false, extraArgs: secureOrigin(server.url) })
   const pages: Page[] = []
   for (let i = 0; i < n; i++) {
     const p = await browser.newPage()
@@ -65,11 +68,20 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   const idle = await sampleCpu(chromiumPids, 10_000)
   console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${n} tabs (${((idle.cpuCores * 100) / n).toFixed(1)}% per tab), RSS ${idle.rssMb.toFixed(0)} MB`)
 
+  const meshSizes = await Promise.all(pages.map((p) => p.evaluate((t) => wt.meshPeers(t).length, topic)))
+  console.log(`query-topic mesh degree: mean ${(meshSizes.reduce((a, b) => a + b, 0) / n).toFixed(1)}, min ${Math.min(...meshSizes)}`)
   const byTransport: Record<string, number> = {}
   for (const p of pages) for (const [k, v] of Object.entries(await p.evaluate(() => wt.stats().byTransport))) byTransport[k] = (byTransport[k] ?? 0) + v
   console.log(`connections by transport (sum over tabs): ${JSON.stringify(byTransport)}`)
 
   for (const p of pages) await p.evaluate(() => wt.clear())
+  // WEBTENSOR_BENCH_PROF=dir: a CPU profile of the first tab's busy phase (open in DevTools).
+  const profDir = process.env.WEBTENSOR_BENCH_PROF
+  const cdp = profDir ? await pages[0].context().newCDPSession(pages[0]) : undefined
+  if (cdp) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.start')
+  }
   const busyCpu = sampleCpu(chromiumPids, (opts.messages / opts.rate) * 1000)
   const start = performance.now()
   const sends: Promise<void>[] = []
@@ -82,6 +94,10 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   }
   await Promise.all(sends)
   const busy = await busyCpu
+  if (cdp && profDir) {
+    const { profile } = await cdp.send('Profiler.stop')
+    writeFileSync(join(profDir, 'tab0-busy.cpuprofile'), JSON.stringify(profile))
+  }
   const expected = opts.messages * (n - 1)
   const deadline = performance.now() + 20_000
   let got = 0

@@ -104,6 +104,18 @@ export function fastMsgIdFn(msg: { from?: Uint8Array; seqno?: Uint8Array; data?:
   return `${hex(msg.from)}:${hex(msg.seqno)}`
 }
 
+/**
+ * Mesh degree per runtime. Every message reaches a peer from each of its mesh peers, and the
+ * copies after the first are pure cost (receive, decrypt, decode, drop): on a 2-core machine
+ * hosting many peers that is most of the CPU. gossipsub's defaults (D 6, 4–12) suit Ethereum's
+ * large adversarial networks; a webtensor peer keeps 4 (browser) or 8 (Node) direct links, so a
+ * smaller mesh carries everything with fewer copies, and gossip (IHAVE/IWANT) repairs misses.
+ */
+export const MESH_DEGREE: Readonly<Record<Runtime, { D: number; Dlo: number; Dhi: number; Dscore: number; Dout: number; Dlazy: number }>> = {
+  browser: { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 1, Dlazy: 4 },
+  node: { D: 5, Dlo: 4, Dhi: 8, Dscore: 3, Dout: 2, Dlazy: 5 },
+}
+
 /** Gossipsub settings shared by peers and the relay. */
 export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
   return {
@@ -167,7 +179,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub(gossipsubOptions()),
+      pubsub: gossipsub({ ...gossipsubOptions(), ...MESH_DEGREE[runtime] }),
     },
   })
   return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target)

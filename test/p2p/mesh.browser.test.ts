@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
-import { launchChromium, TEST_HOST } from '../support/browser.ts'
+import { launchChromium, secureOrigin, TEST_HOST } from '../support/browser.ts'
 import { hotkeyFromSecret } from '../../src/node/identity.ts'
 import { createMesh, createRelay, topicFor, type Envelope, type Mesh, type Relay } from '../../src/p2p/index.ts'
 import { buildTestPage, serveDir, until } from './harness.ts'
@@ -56,7 +56,7 @@ before(async () => {
   await relay.start()
   bootstrap = relay.multiaddrs
   server = await serveDir(await buildTestPage(), TEST_HOST)
-  browser = await launchChromium({ webgpu: false })
+  browser = await launchChromium({ webgpu: false, extraArgs: secureOrigin(server.url) })
   for (let i = 0; i < TABS; i++) await openTab(i)
 })
 
@@ -103,6 +103,8 @@ async function everyTabHasTopicPeers(min: number): Promise<boolean> {
 test(`${TABS} tabs form direct WebRTC connections`, async (t) => {
   // Generous deadline: on a loaded 2-core machine WebRTC dials take seconds each and a half-open
   // link is only found and replaced after the mesh's identify probe (≈20–35 s).
+  // Tabs run as an https page would: a secure context, with WebCrypto's Ed25519.
+  for (const p of pages) assert.equal(await p.evaluate(() => globalThis.isSecureContext), true)
   const t0 = Date.now()
   await until('a connected WebRTC graph', webrtcGraphConnected, 120_000)
   t.diagnostic(`mutual WebRTC graph connected after ${Date.now() - t0} ms: ${[...lastWebrtcView.values()].map((l) => l.length).join(',')} links per tab`)

@@ -31,3 +31,12 @@ export async function launchChromium(options: LaunchOptions & { webgpu?: boolean
   ]
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args, ...rest })
 }
+
+/**
+ * Chromium flags that make `url`'s origin a secure context, as an https site is in production:
+ * pages served from the test network's private address are otherwise insecure, and lose what
+ * production pages have (WebCrypto's Ed25519, which libp2p uses to verify gossip signatures).
+ */
+export function secureOrigin(url: string): string[] {
+  return [`--unsafely-treat-insecure-origin-as-secure=${new URL(url).origin}`]
+}

@@ -58,6 +58,8 @@ const api = {
   connectedTo: (peerId: string) => mesh!.libp2p.getConnections().some((c) => c.status === 'open' && c.remotePeer.toString() === peerId),
   /** Peers in our gossipsub view of the query topic. */
   topicPeers: (topic: string) => (mesh!.libp2p.services as { pubsub: { getSubscribers(t: string): { toString(): string }[] } }).pubsub.getSubscribers(topic).map(String),
+  /** Peers in our gossipsub mesh for a topic (those we forward every message to). */
+  meshPeers: (topic: string) => (mesh!.libp2p.services as { pubsub: { getMeshPeers(t: string): string[] } }).pubsub.getMeshPeers(topic).map(String),
   async stop(): Promise<void> {
     await mesh?.stop()
   },
