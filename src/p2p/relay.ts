@@ -29,6 +29,11 @@ export interface RelayOptions {
   keyFile?: string
   /** Circuit relay reservations (one per browser). Default 512. */
   maxReservations?: number
+  /**
+   * Open connections: every peer keeps one to its bootstrap relay (browsers and Node peers alike),
+   * plus the relayed links of WebRTC signalling. Default: 1024, or more when the reservations need it.
+   */
+  maxConnections?: number
 }
 
 export interface RelayMetrics {
@@ -74,7 +79,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
     connectionManager: {
-      maxConnections: maxReservations * 2 + 64,
+      // A peer refused here has no other way into the mesh, so leave room beyond the reservations.
+      maxConnections: options.maxConnections ?? Math.max(1024, maxReservations * 2 + 64),
       // Every tab of one machine/NAT connects from one IP; the default allows 5 per second.
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 256,
