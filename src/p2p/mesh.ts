@@ -112,7 +112,7 @@ export function fastMsgIdFn(msg: { from?: Uint8Array; seqno?: Uint8Array; data?:
  * smaller mesh carries everything with fewer copies, and gossip (IHAVE/IWANT) repairs misses.
  */
 export const MESH_DEGREE: Readonly<Record<Runtime, { D: number; Dlo: number; Dhi: number; Dscore: number; Dout: number; Dlazy: number }>> = {
-  browser: { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 1, Dlazy: 4 },
+  browser: { D: 3, Dlo: 2, Dhi: 5, Dscore: 1, Dout: 1, Dlazy: 3 },
   node: { D: 5, Dlo: 4, Dhi: 8, Dscore: 3, Dout: 2, Dlazy: 5 },
 }
 
