@@ -151,7 +151,13 @@ test('one corrupted pair in a random row: same error with and without packing', 
   }), { numRuns: 300 })
 })
 
-test('packOutput → unpackOutput keeps the output', () => {
-  const out = runEpoch(syntheticEpochInput({ n: 40, validators: 10, weightsPerRow: 20, seed: 2, withBonds: true }))
-  assert.deepStrictEqual(unpackOutput(packOutput(out)), out)
+test('packOutput → transfer → unpackOutput keeps the output, bond rows included', () => {
+  for (const mode of ['exact', 'fast'] as const) {
+    const out = runEpoch(syntheticEpochInput({ n: 40, validators: 10, weightsPerRow: 20, seed: 2, withBonds: true }), { mode })
+    assert.ok(out.bonds_u16.some((row) => row.length > 0))
+    const { message, transfer } = packOutput(out)
+    assert.ok(!Array.isArray(message.bonds_u16), 'bond rows travel packed')
+    assert.equal(transfer.length, 4)
+    assert.deepStrictEqual(unpackOutput(structuredClone(message, { transfer })), out)
+  }
 })

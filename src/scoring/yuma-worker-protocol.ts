@@ -9,16 +9,28 @@ export interface YumaWorkerApi {
 /** The proportion fields, packed back-to-back into one transferable Float64Array. */
 export const PACKED_FIELDS = ['stake', 'active_stake', 'consensus', 'validator_trust', 'ranks', 'incentive', 'dividends'] as const
 
-/** An output with its proportion arrays moved into `packed` (n values per field, in PACKED_FIELDS order). */
-export type PackedEpochOutput = Omit<EpochOutput, (typeof PACKED_FIELDS)[number]> & { packed: Float64Array }
+/**
+ * An output with its proportion arrays moved into `packed` (n values per field, in PACKED_FIELDS
+ * order) and its bond rows in CSR form (rows as they are in the rare case `packRows` declines them).
+ */
+export type PackedEpochOutput = Omit<EpochOutput, (typeof PACKED_FIELDS)[number] | 'bonds_u16'> & {
+  packed: Float64Array<ArrayBuffer>
+  bonds_u16: PackedRows | SparseRowU16[]
+}
 
-/** Moves the proportion arrays into one Float64Array so the worker can transfer, not copy, them. */
-export function packOutput(out: EpochOutput): PackedEpochOutput {
+/**
+ * Moves the proportion arrays into one Float64Array and the bond rows into CSR typed arrays, so the
+ * worker transfers a few buffers (`transfer`) instead of cloning one JS array per bond.
+ */
+export function packOutput(out: EpochOutput): { message: PackedEpochOutput; transfer: ArrayBuffer[] } {
   const packed = new Float64Array(PACKED_FIELDS.length * out.n)
   PACKED_FIELDS.forEach((f, k) => packed.set(out[f], k * out.n))
   const rest: Record<string, unknown> = { ...out }
   for (const f of PACKED_FIELDS) delete rest[f]
-  return { ...(rest as Omit<EpochOutput, (typeof PACKED_FIELDS)[number]>), packed }
+  const bonds = packRows(out.bonds_u16)
+  const transfer = bonds === null ? [packed.buffer] : [packed.buffer, bonds.offsets.buffer, bonds.uids.buffer, bonds.values.buffer]
+  const message = { ...(rest as Omit<EpochOutput, (typeof PACKED_FIELDS)[number]>), packed, bonds_u16: bonds ?? out.bonds_u16 }
+  return { message, transfer }
 }
 
 /** Inverse of `packOutput`, keeping EpochOutput's key order so digests and deep-equality agree. */
@@ -35,7 +47,7 @@ export function unpackOutput(p: PackedEpochOutput): EpochOutput {
     dividends: field(6),
     active: p.active,
     new_validator_permit: p.new_validator_permit,
-    bonds_u16: p.bonds_u16,
+    bonds_u16: Array.isArray(p.bonds_u16) ? p.bonds_u16 : unpackRows(p.bonds_u16),
     server_emission: p.server_emission,
     validator_emission: p.validator_emission,
     combined_emission: p.combined_emission,

@@ -8,8 +8,8 @@ import { packOutput, unpackInput, type YumaWorkerEndpoint } from './yuma-worker-
 const endpoint: YumaWorkerEndpoint = {
   runEpochPacked(input, options) {
     // runEpoch validates the unpacked input, which is the caller's value, so errors name the same field.
-    const packed = packOutput(runEpoch(unpackInput(input), options))
-    return Comlink.transfer(packed, [packed.packed.buffer])
+    const { message, transfer } = packOutput(runEpoch(unpackInput(input), options))
+    return Comlink.transfer(message, transfer)
   },
   epochDigest,
 }
