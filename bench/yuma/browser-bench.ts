@@ -1,5 +1,5 @@
 // Prints Yuma epoch timings inside headless Chromium, in the comlink worker (createYumaWorker), as
-// the page sees them (structured clone in, transferred Float64Array out). Figures only.
+// the page sees them (CSR rows + structured clone in, transferred typed arrays out). Figures only.
 // Run: node --import tsx bench/yuma/browser-bench.ts
 import { createServer } from 'node:http'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'

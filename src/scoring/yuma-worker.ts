@@ -1,11 +1,12 @@
 import * as Comlink from 'comlink'
-import { unpackOutput, type YumaWorkerApi, type YumaWorkerEndpoint } from './yuma-worker-protocol.ts'
+import { packInput, unpackOutput, type YumaWorkerApi, type YumaWorkerEndpoint } from './yuma-worker-protocol.ts'
 
 export type { YumaWorkerApi } from './yuma-worker-protocol.ts'
 
 /**
  * Starts a module Web Worker that runs Yuma epochs (browser only; Vite bundles the worker).
- * Results come back with their proportion arrays in one transferred Float64Array.
+ * Weight and bond rows go in as transferred CSR typed arrays (`packInput`); results come back with
+ * their proportion arrays in one transferred Float64Array.
  *
  * @example const yuma = createYumaWorker(); const out = await yuma.runEpoch(input); yuma.terminate()
  */
@@ -14,7 +15,8 @@ export function createYumaWorker(): YumaWorkerApi & { terminate(): void } {
   const remote = Comlink.wrap<YumaWorkerEndpoint>(worker)
   return {
     async runEpoch(input, options) {
-      return unpackOutput(await remote.runEpochPacked(input, options))
+      const { message, transfer } = packInput(input)
+      return unpackOutput(await remote.runEpochPacked(Comlink.transfer(message, transfer), options))
     },
     epochDigest: (output) => remote.epochDigest(output),
     terminate() {

@@ -3,12 +3,13 @@
 import * as Comlink from 'comlink'
 import { runEpoch } from './yuma/epoch.ts'
 import { epochDigest } from './yuma/digest.ts'
-import { packOutput, type YumaWorkerEndpoint } from './yuma-worker-protocol.ts'
+import { packOutput, unpackInput, type YumaWorkerEndpoint } from './yuma-worker-protocol.ts'
 
 const endpoint: YumaWorkerEndpoint = {
   runEpochPacked(input, options) {
-    const packed = packOutput(runEpoch(input, options))
-    return Comlink.transfer(packed, [packed.packed.buffer])
+    // runEpoch validates the unpacked input, which is the caller's value, so errors name the same field.
+    const { message, transfer } = packOutput(runEpoch(unpackInput(input), options))
+    return Comlink.transfer(message, transfer)
   },
   epochDigest,
 }
