@@ -2,6 +2,7 @@ import { WebtensorError } from '../errors.ts'
 import { Keyring } from '@polkadot/keyring'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { decodePair } from '@polkadot/keyring/pair/decode'
+import { u8aEq } from '@polkadot/util'
 import { cryptoWaitReady, mnemonicGenerate, mnemonicValidate, signatureVerify } from '@polkadot/util-crypto'
 import { isReady as wasmReady, sr25519Sign as wasmSr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
 
@@ -58,7 +59,7 @@ function fastSigner(pair: KeyringPair): (message: Uint8Array) => Uint8Array {
   if (!wasmReady()) return slow
   try {
     const { publicKey, secretKey } = decodePair(undefined, pair.encodePkcs8(), 'none')
-    if (secretKey.length !== 64 || !bytesEqual(publicKey, pair.publicKey)) return slow
+    if (secretKey.length !== 64 || !u8aEq(publicKey, pair.publicKey)) return slow
     const secret = secretKey.slice()
     const probe = new TextEncoder().encode('webtensor signer self-check')
     if (!wasmSr25519Verify(wasmSr25519Sign(pair.publicKey, secret, probe), probe, pair.publicKey)) return slow
@@ -66,10 +67,6 @@ function fastSigner(pair: KeyringPair): (message: Uint8Array) => Uint8Array {
   } catch {
     return slow
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i])
 }
 
 /** A new random hotkey (12-word mnemonic). */

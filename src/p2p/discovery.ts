@@ -31,8 +31,13 @@ export const MAX_DIRECTORY_ENTRIES = 256
 
 const DECODE = { strict: true, allowUndefined: false, allowBigInt: false } as const
 
+/** The record's fields with `slots` left out when unknown (CBOR has no place for undefined here). */
+function recordFields(addrs: string[], slots: number | undefined): PeerRecord {
+  return slots === undefined ? { addrs } : { addrs, slots }
+}
+
 export function encodeRecord(record: PeerRecord): Uint8Array {
-  return cborEncode(record.slots === undefined ? { addrs: record.addrs } : { addrs: record.addrs, slots: record.slots })
+  return cborEncode(recordFields(record.addrs, record.slots))
 }
 
 /** The record in `bytes`, or undefined when it is malformed or out of bounds. */
@@ -53,11 +58,11 @@ function checkRecord(value: unknown): PeerRecord | undefined {
   if (!Array.isArray(addrs) || addrs.length > MAX_ADDRS) return undefined
   if (!addrs.every((a) => typeof a === 'string' && a.length <= MAX_ADDR_CHARS && a.startsWith('/'))) return undefined
   if (slots !== undefined && !(Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 1024)) return undefined
-  return slots === undefined ? { addrs: addrs as string[] } : { addrs: addrs as string[], slots: slots as number }
+  return recordFields(addrs as string[], slots as number | undefined)
 }
 
 export function encodeDirectory(entries: DirectoryEntry[]): Uint8Array {
-  return cborEncode(entries.slice(0, MAX_DIRECTORY_ENTRIES).map((e) => (e.slots === undefined ? { id: e.id, addrs: e.addrs } : { id: e.id, addrs: e.addrs, slots: e.slots })))
+  return cborEncode(entries.slice(0, MAX_DIRECTORY_ENTRIES).map((e) => ({ id: e.id, ...recordFields(e.addrs, e.slots) })))
 }
 
 /** Entries of a directory answer; malformed entries are dropped, a malformed answer gives []. */
@@ -110,8 +115,7 @@ export class Directory {
         continue
       }
       if (id === requester) continue
-      const entry: DirectoryEntry = r.slots === undefined ? { id, addrs: r.addrs } : { id, addrs: r.addrs, slots: r.slots }
-      ;(r.slots === 0 ? full : open).push(entry)
+      ;(r.slots === 0 ? full : open).push({ id, ...recordFields(r.addrs, r.slots) })
     }
     return [...open, ...full].slice(0, limit)
   }

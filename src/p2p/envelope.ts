@@ -4,6 +4,7 @@
  * to the peer that authored the gossip message. Pure: no I/O.
  */
 import { decode as cborDecode, encode as cborEncode, rfc8949EncodeOptions } from 'cborg'
+import { u8aEq } from '@polkadot/util'
 import type { Signer } from '../node/identity.ts'
 import { verifyHotkeySignature } from './verify.ts'
 import { P2PError } from './errors.ts'
@@ -155,7 +156,7 @@ export function decodeEnvelope(bytes: Uint8Array, expected: { netuid: number; ki
   if (!shape.ok) return { ok: false, reason: 'schema', detail: shape.detail }
   const envelope = inner as Envelope
   // One byte string per message: otherwise the same signed content could travel in many forms.
-  if (!bytesEqual(canonicalEncode(envelope), body)) return { ok: false, reason: 'non_canonical', detail: 'body is not canonical CBOR' }
+  if (!u8aEq(canonicalEncode(envelope), body)) return { ok: false, reason: 'non_canonical', detail: 'body is not canonical CBOR' }
   if (envelope.netuid !== expected.netuid) return { ok: false, reason: 'wrong_netuid', detail: `netuid ${envelope.netuid}` }
   if (envelope.kind !== expected.kind) return { ok: false, reason: 'wrong_kind', detail: `kind ${envelope.kind} on ${expected.kind} topic` }
   return { ok: true, envelope, body, signature }
@@ -180,12 +181,6 @@ function validateEnvelopeShape(value: unknown): SchemaResult {
   if (!isInt(e.seq, 0, Number.MAX_SAFE_INTEGER)) return { ok: false, detail: 'seq' }
   if (!isInt(e.timestamp, 0, Number.MAX_SAFE_INTEGER)) return { ok: false, detail: 'timestamp' }
   return validatePayload(e.kind as MessageKind, e.payload)
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 function errorText(err: unknown): string {

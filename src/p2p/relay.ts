@@ -122,8 +122,9 @@ class LibpRelay implements Relay {
     // Forward peer records only when they are well-formed, and remember the latest of each peer
     // (StrictSign: msg.from is the record's authenticated author) for the directory.
     pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => {
-      const record = msg.type === 'signed' ? parseRecord(msg.data) : undefined
-      if (record === undefined || msg.type !== 'signed') return TopicValidatorResult.Reject
+      if (msg.type !== 'signed') return TopicValidatorResult.Reject
+      const record = parseRecord(msg.data)
+      if (record === undefined) return TopicValidatorResult.Reject
       this.directory.heard(msg.from.toString(), record, Date.now())
       return TopicValidatorResult.Accept
     })
