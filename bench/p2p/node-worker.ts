@@ -18,6 +18,33 @@ type Cmd =
 const NETUID = 1
 const meshes: Mesh[] = []
 let latencies: number[] = []
+/** Connection churn since the last 'clear' (opened, closed), summed over this process's peers. */
+const churn = { opened: 0, closed: 0 }
+/** Gossipsub traffic since the last 'clear', summed over this process's peers: where the work goes. */
+const traffic = { rpcs: 0, messages: 0, ihaveIds: 0, iwantIds: 0, idontwantIds: 0, grafts: 0, prunes: 0 }
+
+interface Rpc {
+  messages?: unknown[]
+  control?: { ihave?: { messageIDs?: unknown[] }[]; iwant?: { messageIDs?: unknown[] }[]; idontwant?: { messageIDs?: unknown[] }[]; graft?: unknown[]; prune?: unknown[] }
+}
+
+const countIds = (xs?: { messageIDs?: unknown[] }[]) => (xs ?? []).reduce((a, x) => a + (x.messageIDs?.length ?? 0), 0)
+
+/** Counts what each inbound RPC carries (the benchmark's view; the mesh itself is untouched). */
+function countTraffic(mesh: Mesh): void {
+  const pubsub = mesh.libp2p.services.pubsub as unknown as { handleReceivedRpc: (from: unknown, rpc: Rpc) => Promise<void> }
+  const original = pubsub.handleReceivedRpc.bind(pubsub)
+  pubsub.handleReceivedRpc = (from, rpc) => {
+    traffic.rpcs++
+    traffic.messages += rpc.messages?.length ?? 0
+    traffic.ihaveIds += countIds(rpc.control?.ihave)
+    traffic.iwantIds += countIds(rpc.control?.iwant)
+    traffic.idontwantIds += countIds(rpc.control?.idontwant)
+    traffic.grafts += rpc.control?.graft?.length ?? 0
+    traffic.prunes += rpc.control?.prune?.length ?? 0
+    return original(from, rpc)
+  }
+}
 const send = (m: unknown) => process.send!(m)
 
 process.on('message', async (cmd: Cmd) => {
@@ -29,6 +56,9 @@ process.on('message', async (cmd: Cmd) => {
           const mesh = await createMesh({ netuid: NETUID, signer, bootstrap: cmd.bootstrap, listen: [`/ip4/${cmd.host}/tcp/0`], targetConnections: cmd.target })
           mesh.subscribe('query', (e) => latencies.push(Date.now() - Number(e.payload.prompt.split(' ')[0])))
           meshes.push(mesh)
+          countTraffic(mesh)
+          mesh.libp2p.addEventListener('connection:open', () => churn.opened++)
+          mesh.libp2p.addEventListener('connection:close', () => churn.closed++)
           await mesh.start()
         }),
       )
@@ -48,11 +78,13 @@ process.on('message', async (cmd: Cmd) => {
       await meshes[cmd.peer].publish('query', { id: cmd.id, prompt: `${Date.now()} `.padEnd(cmd.size, 'x'), maxNewTokens: 1 })
     } else if (cmd.type === 'clear') {
       latencies = []
-      send({ type: 'cleared' })
+      churn.opened = churn.closed = 0
+      for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
+      send({ type: 'cleared', churn: { ...churn } })
     } else if (cmd.type === 'report') {
       const rejected: Record<string, number> = {}
       for (const m of meshes) for (const [k, v] of Object.entries(m.stats().rejected)) rejected[k] = (rejected[k] ?? 0) + v
-      send({ type: 'report', latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected })
+      send({ type: 'report', latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected, churn: { ...churn }, traffic: { ...traffic } })
     } else if (cmd.type === 'profile') {
       // CPU profile of one phase (WEBTENSOR_BENCH_PROF=dir); open the file in Chrome DevTools.
       const session = new Session()

@@ -26,6 +26,16 @@ class Worker {
   }
 }
 
+function sumChurn(reports: Reply[]): { opened: number; closed: number } {
+  const c = { opened: 0, closed: 0 }
+  for (const r of reports) {
+    const rc = r.churn as { opened: number; closed: number }
+    c.opened += rc.opened
+    c.closed += rc.closed
+  }
+  return c
+}
+
 export async function benchNodes(m: number, opts: { messages: number; rate: number; size: number; host: string; target?: number; processes?: number }): Promise<Record<string, unknown>> {
   const relay = await createRelay({ host: opts.host, port: 0, maxReservations: 16 })
   await relay.start()
@@ -68,11 +78,13 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
   console.log(`join: ${m} peers started in ${started.toFixed(1)} s; every peer with ≥ ${minLinks} topic peers after ${joinAt.toFixed(1)} s`)
   console.log(`connections by transport (sum over peers): ${JSON.stringify(byTransport)}`)
   await new Promise((r) => setTimeout(r, 3000))
+  await Promise.all(workers.map((w) => w.ask({ type: 'clear' })))
   const pids = () => [process.pid, ...descendants(process.pid).map((p) => p.pid)]
   const profiling = process.env.WEBTENSOR_BENCH_PROF ? Promise.all(workers.map((w) => w.ask({ type: 'profile', phase: 'idle', ms: 10_000 }))) : undefined
   const idle = await sampleCpu(pids, 10_000)
   await profiling
-  console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${m} peers + relay; RSS ${idle.rssMb.toFixed(0)} MB`)
+  const idleChurn = sumChurn(await Promise.all(workers.map((w) => w.ask({ type: 'report' }))))
+  console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${m} peers + relay; RSS ${idle.rssMb.toFixed(0)} MB; connections opened/closed in 10 s: ${idleChurn.opened}/${idleChurn.closed}`)
 
   await Promise.all(workers.map((w) => w.ask({ type: 'clear' })))
   const busyMs = (opts.messages / opts.rate) * 1000
@@ -92,6 +104,8 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
   let latencies: number[] = []
   let rssMb = 0
   let rejected: Record<string, number> = {}
+  let busyChurn = { opened: 0, closed: 0 }
+  let busyTraffic: Record<string, number> = {}
   const deadline = performance.now() + 30_000
   while (true) {
     const reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
@@ -99,13 +113,18 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
     rssMb = reports.reduce((a, r) => a + (r.rssMb as number), 0)
     rejected = {}
     for (const r of reports) for (const [k, v] of Object.entries(r.rejected as Record<string, number>)) rejected[k] = (rejected[k] ?? 0) + v
+    busyChurn = sumChurn(reports)
+    busyTraffic = {}
+    for (const r of reports) for (const [k, v] of Object.entries(r.traffic as Record<string, number>)) busyTraffic[k] = (busyTraffic[k] ?? 0) + v
     if (latencies.length >= expected || performance.now() > deadline) break
     await new Promise((r) => setTimeout(r, 1000))
   }
   latencies.sort((a, b) => a - b)
   const delivery = latencies.length / expected
   console.log(`delivery ${(delivery * 100).toFixed(2)}% (${latencies.length}/${expected}); latency p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${latencies.at(-1)} ms`)
-  console.log(`busy: ${(busy.cpuCores * 100).toFixed(0)}% of a core; worker RSS ${rssMb.toFixed(0)} MB; rejected ${JSON.stringify(rejected)}`)
+  console.log(`busy: ${(busy.cpuCores * 100).toFixed(0)}% of a core; worker RSS ${rssMb.toFixed(0)} MB; rejected ${JSON.stringify(rejected)}; connections opened/closed: ${busyChurn.opened}/${busyChurn.closed}`)
+  const perDelivery = (n: number) => (n / Math.max(1, latencies.length)).toFixed(2)
+  console.log(`gossip per delivered message: ${perDelivery(busyTraffic.messages ?? 0)} copies received, ${perDelivery(busyTraffic.ihaveIds ?? 0)} IHAVE ids, ${perDelivery(busyTraffic.iwantIds ?? 0)} IWANT ids, ${perDelivery(busyTraffic.rpcs ?? 0)} RPCs; grafts ${busyTraffic.grafts ?? 0}, prunes ${busyTraffic.prunes ?? 0}`)
   await Promise.all(workers.map((w) => w.ask({ type: 'stop' })))
   await relay.stop()
   return {

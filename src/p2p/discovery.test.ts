@@ -1,27 +1,60 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { encode } from 'cborg'
-import { Directory, encodeDirectory, encodeRecord, parseDirectory, parseRecord } from './discovery.ts'
+import { decode, encode } from 'cborg'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Directory, encodeDirectory, openRecord, parseDirectory, RECORD_MAX_AGE_MS, RECORD_MAX_AHEAD_MS, sealRecord } from './discovery.ts'
 
 const addr = (port: number, id: string) => `/ip4/10.0.0.1/tcp/${port}/p2p/${id}`
 
-test('records round-trip; malformed or oversized ones are refused', () => {
-  assert.deepEqual(parseRecord(encodeRecord({ addrs: [addr(1, 'A')], slots: 3 })), { addrs: [addr(1, 'A')], slots: 3 })
-  assert.deepEqual(parseRecord(encodeRecord({ addrs: [] })), { addrs: [] })
-  for (const bad of [
-    encode({ addrs: 'x' }),
-    encode({ addrs: ['no-slash'] }),
-    encode({ addrs: [addr(1, 'A')], slots: -1 }),
-    encode({ addrs: [addr(1, 'A')], slots: 1.5 }),
-    encode({ addrs: Array.from({ length: 33 }, (_, i) => addr(i, 'A')) }),
-    encode({ addrs: ['/' + 'x'.repeat(600)] }),
-    encode([1, 2]),
-    new Uint8Array([0xff, 0x00]),
-    new Uint8Array(5000),
+const key = await generateKeyPair('Ed25519')
+const ID = peerIdFromPrivateKey(key).toString()
+const other = await generateKeyPair('Ed25519')
+const NOW = 1_800_000_000_000
+const sign = (d: Uint8Array) => key.sign(d)
+
+test('sealed records open only for their own peer, whole and fresh', async () => {
+  const record = { id: ID, addrs: [addr(1, ID)], slots: 3, ts: NOW }
+  assert.deepEqual(await openRecord(await sealRecord(record, sign), NOW + 1000), { ok: true, record })
+  const noSlots = { id: ID, addrs: [], ts: NOW }
+  assert.deepEqual(await openRecord(await sealRecord(noSlots, sign), NOW), { ok: true, record: noSlots })
+
+  // Speaking for another peer: sealed with the wrong key, or the id changed after sealing.
+  const otherId = peerIdFromPrivateKey(other).toString()
+  assert.deepEqual(await openRecord(await sealRecord({ ...record, id: otherId }, sign), NOW), { ok: false, error: 'bad_signature' })
+  const [, signature] = decode(await sealRecord(record, sign)) as [Uint8Array, Uint8Array]
+  const rewritten = encode([encode({ id: ID, ts: NOW, addrs: [addr(9, 'evil')], slots: 3 }), signature])
+  assert.deepEqual(await openRecord(rewritten, NOW), { ok: false, error: 'bad_signature' })
+  // Replayed long after, or dated ahead.
+  assert.deepEqual(await openRecord(await sealRecord(record, sign), NOW + RECORD_MAX_AGE_MS + 1), { ok: false, error: 'stale' })
+  assert.deepEqual(await openRecord(await sealRecord({ ...record, ts: NOW + RECORD_MAX_AHEAD_MS + 1 }, sign), NOW), { ok: false, error: 'stale' })
+
+  const malformed = async (body: unknown, sig: Uint8Array = new Uint8Array(64)) => (await openRecord(encode([encode(body), sig]), NOW)).ok === false
+  for (const body of [
+    { id: ID, ts: NOW, addrs: 'x' },
+    { id: ID, ts: NOW, addrs: ['no-slash'] },
+    { id: ID, ts: NOW, addrs: [addr(1, 'A')], slots: -1 },
+    { id: ID, ts: NOW, addrs: [addr(1, 'A')], slots: 1.5 },
+    { id: ID, ts: NOW, addrs: Array.from({ length: 33 }, (_, i) => addr(i, 'A')) },
+    { id: ID, ts: NOW, addrs: ['/' + 'x'.repeat(600)] },
+    { id: 'not-a-peer-id', ts: NOW, addrs: [] },
+    { id: ID, ts: 'now', addrs: [] },
+    { id: ID, addrs: [] },
   ]) {
-    assert.equal(parseRecord(bad), undefined)
+    assert.deepEqual(await openRecord(encode([encode(body), new Uint8Array(64)]), NOW), { ok: false, error: 'malformed' }, JSON.stringify(body))
   }
+  assert.ok(await malformed({ id: ID, ts: NOW, addrs: [] }, new Uint8Array(10)))
+  for (const bytes of [encode([1, 2]), encode({ addrs: [] }), new Uint8Array([0xff, 0x00]), new Uint8Array(5000)]) {
+    assert.deepEqual(await openRecord(bytes, NOW), { ok: false, error: 'malformed' })
+  }
+})
+
+test('the directory keeps the newest record of a peer, whatever order records arrive in', () => {
+  const d = new Directory(60_000)
+  d.heard('A', { addrs: [addr(2, 'A')], ts: 20 }, 0)
+  d.heard('A', { addrs: [addr(1, 'A')], ts: 10 }, 1) // an older record forwarded late
+  assert.deepEqual(d.list('X', 2).map((e) => e.addrs[0]), [addr(2, 'A')])
 })
 
 test('the directory lists open peers before full ones, newest first, never the requester', () => {
@@ -61,9 +94,28 @@ test('directory answers round-trip and any bytes parse to a list of valid entrie
         assert.equal(typeof e.id, 'string')
         assert.ok(Array.isArray(e.addrs) && e.addrs.every((a) => typeof a === 'string' && a.startsWith('/')))
       }
-      const r = parseRecord(bytes)
-      if (r !== undefined) assert.ok(r.addrs.every((a) => a.startsWith('/')))
     }),
     { numRuns: 2000 },
+  )
+})
+
+test('any bytes, and any mutation of a sealed record, open to a refusal, never a forged record (fuzz)', async () => {
+  const sealed = await sealRecord({ id: ID, addrs: [addr(1, ID)], slots: 2, ts: NOW }, sign)
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.tuple(fc.nat(sealed.length - 1), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
+          const b = sealed.slice()
+          b[i] ^= x
+          return b
+        }),
+      ),
+      async (bytes) => {
+        const r = await openRecord(bytes, NOW)
+        assert.equal(r.ok, false)
+      },
+    ),
+    { numRuns: 500 },
   )
 })

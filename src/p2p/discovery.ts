@@ -3,9 +3,13 @@
  * dialable addresses and free inbound slots) on {@link DISCOVERY_TOPIC}; the relay keeps the
  * latest record of each connected peer and serves the set on {@link DIRECTORY_PROTOCOL}, so a
  * newcomer learns the mesh with one request instead of every peer re-broadcasting to greet it
- * (at 100 peers those greetings were most of the CPU of a join). Pure: no I/O.
+ * (at 100 peers those greetings were most of the CPU of a join). Gossip carries no libp2p
+ * signatures (see msg-id.ts), so a gossiped record is sealed by the peer's own libp2p key and
+ * dated: nobody can speak for another peer, and an old record cannot be replayed for long.
+ * No I/O.
  */
 import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 /** Topic on which peers announce their dialable addresses (shared by all subnets; the relay forwards it). */
 export const DISCOVERY_TOPIC = 'webtensor/_discovery/1'
@@ -23,6 +27,23 @@ export interface DirectoryEntry extends PeerRecord {
   id: string
 }
 
+/** A record as gossiped: whose it is and when it was made, sealed with that peer's key. */
+export interface SealedRecord extends DirectoryEntry {
+  /** Creation time, ms since the epoch. */
+  ts: number
+}
+
+/** Signs with the peer's libp2p private key (what `PrivateKey.sign` does). */
+export type RecordSigner = (data: Uint8Array) => Uint8Array | Promise<Uint8Array>
+
+export type OpenedRecord = { ok: true; record: SealedRecord } | { ok: false; error: 'malformed' | 'bad_signature' | 'stale' }
+
+/** Records older than this are refused (peers re-announce every 5 minutes). */
+export const RECORD_MAX_AGE_MS = 15 * 60_000
+/** Records dated further ahead than this (clock skew) are refused. */
+export const RECORD_MAX_AHEAD_MS = 60_000
+const SEAL_DOMAIN = new TextEncoder().encode('webtensor-discovery-record:')
+
 export const MAX_RECORD_BYTES = 4096
 const MAX_ADDRS = 32
 const MAX_ADDR_CHARS = 512
@@ -36,22 +57,6 @@ function recordFields(addrs: string[], slots: number | undefined): PeerRecord {
   return slots === undefined ? { addrs } : { addrs, slots }
 }
 
-export function encodeRecord(record: PeerRecord): Uint8Array {
-  return cborEncode(recordFields(record.addrs, record.slots))
-}
-
-/** The record in `bytes`, or undefined when it is malformed or out of bounds. */
-export function parseRecord(bytes: Uint8Array): PeerRecord | undefined {
-  if (bytes.byteLength > MAX_RECORD_BYTES) return undefined
-  let value: unknown
-  try {
-    value = cborDecode(bytes, DECODE)
-  } catch {
-    return undefined
-  }
-  return checkRecord(value)
-}
-
 function checkRecord(value: unknown): PeerRecord | undefined {
   if (value === null || typeof value !== 'object') return undefined
   const { addrs, slots } = value as { addrs?: unknown; slots?: unknown }
@@ -59,6 +64,57 @@ function checkRecord(value: unknown): PeerRecord | undefined {
   if (!addrs.every((a) => typeof a === 'string' && a.length <= MAX_ADDR_CHARS && a.startsWith('/'))) return undefined
   if (slots !== undefined && !(Number.isInteger(slots) && (slots as number) >= 0 && (slots as number) <= 1024)) return undefined
   return recordFields(addrs as string[], slots as number | undefined)
+}
+
+/** What the peer's key signs: the body under a domain prefix, so no other signed bytes can pass for a record. */
+function sealInput(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SEAL_DOMAIN.length + body.length)
+  out.set(SEAL_DOMAIN)
+  out.set(body, SEAL_DOMAIN.length)
+  return out
+}
+
+/**
+ * Seals `record` with the key of `record.id` (the caller's own).
+ * @example const bytes = await sealRecord({ id: node.peerId.toString(), addrs, slots: 4, ts: Date.now() }, (d) => privateKey.sign(d))
+ */
+export async function sealRecord(record: SealedRecord, sign: RecordSigner): Promise<Uint8Array> {
+  const body = cborEncode({ id: record.id, ts: record.ts, ...recordFields(record.addrs, record.slots) })
+  return cborEncode([body, await sign(sealInput(body))])
+}
+
+/**
+ * Opens a gossiped record: well-formed, signed by the key its peer id names (Ed25519 ids carry
+ * their key), and dated within [now − RECORD_MAX_AGE_MS, now + RECORD_MAX_AHEAD_MS].
+ */
+export async function openRecord(bytes: Uint8Array, now: number): Promise<OpenedRecord> {
+  const malformed = { ok: false, error: 'malformed' } as const
+  if (bytes.byteLength > MAX_RECORD_BYTES) return malformed
+  let body: unknown
+  let signature: unknown
+  let fields: unknown
+  try {
+    const outer: unknown = cborDecode(bytes, DECODE)
+    if (!Array.isArray(outer) || outer.length !== 2) return malformed
+    ;[body, signature] = outer
+    if (!(body instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64) return malformed
+    fields = cborDecode(body, DECODE)
+  } catch {
+    return malformed
+  }
+  const record = checkRecord(fields)
+  const { id, ts } = fields as { id?: unknown; ts?: unknown }
+  if (record === undefined || typeof id !== 'string' || id.length === 0 || id.length > 128 || !Number.isSafeInteger(ts)) return malformed
+  if (now - (ts as number) > RECORD_MAX_AGE_MS || (ts as number) - now > RECORD_MAX_AHEAD_MS) return { ok: false, error: 'stale' }
+  let verified = false
+  try {
+    const key = peerIdFromString(id).publicKey
+    if (key === undefined) return malformed
+    verified = await key.verify(sealInput(body), signature)
+  } catch {
+    return malformed
+  }
+  return verified ? { ok: true, record: { id, ts: ts as number, ...record } } : { ok: false, error: 'bad_signature' }
 }
 
 export function encodeDirectory(entries: DirectoryEntry[]): Uint8Array {
@@ -86,16 +142,19 @@ export function parseDirectory(bytes: Uint8Array): DirectoryEntry[] {
 
 /** The relay's memory of peer records: latest per peer, forgotten when the peer leaves or goes quiet. */
 export class Directory {
-  private readonly records = new Map<string, PeerRecord & { at: number }>()
+  private readonly records = new Map<string, PeerRecord & { at: number; ts?: number }>()
   constructor(private readonly maxAgeMs = 600_000) {}
 
   get size(): number {
     return this.records.size
   }
 
-  heard(id: string, record: PeerRecord, now: number): void {
+  /** Keeps `record` for `id` unless a record made later (`ts`) is already held. */
+  heard(id: string, record: PeerRecord & { ts?: number }, now: number): void {
+    const held = this.records.get(id)
+    if (held?.ts !== undefined && record.ts !== undefined && held.ts > record.ts) return
     this.records.delete(id) // re-insert: the map's order is then oldest → newest
-    this.records.set(id, { ...record, at: now })
+    this.records.set(id, { ...recordFields(record.addrs, record.slots), at: now, ts: record.ts })
   }
 
   forget(id: string): void {

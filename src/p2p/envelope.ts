@@ -103,7 +103,6 @@ export type RejectReason =
   | 'schema'
   | 'wrong_netuid'
   | 'wrong_kind'
-  | 'peer_mismatch'
   | 'bad_signature'
   | 'clock_skew'
   | 'replay'
@@ -118,7 +117,6 @@ export const PENALISED_REASONS: ReadonlySet<RejectReason> = new Set<RejectReason
   'schema',
   'wrong_netuid',
   'wrong_kind',
-  'peer_mismatch',
   'bad_signature',
 ])
 

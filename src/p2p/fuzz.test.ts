@@ -12,7 +12,7 @@ const alice = await hotkeyFromSecret('//Alice')
 const PEER = '12D3KooWFuzzPeer000000000000000000000000000000000'
 const NOW = 1_800_000_000_000
 const REASONS: ReadonlySet<RejectReason> = new Set<RejectReason>([
-  'oversize', 'malformed', 'non_canonical', 'schema', 'wrong_netuid', 'wrong_kind', 'peer_mismatch',
+  'oversize', 'malformed', 'non_canonical', 'schema', 'wrong_netuid', 'wrong_kind',
   'bad_signature', 'clock_skew', 'replay', 'rate_limit_peer', 'rate_limit_hotkey',
 ])
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300)

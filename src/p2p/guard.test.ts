@@ -55,11 +55,16 @@ test('forgery: a body signed by another hotkey, or altered after signing, is rej
   assert.equal(guard.rejected.bad_signature, 2)
 })
 
-test('the envelope peer id must equal the gossip author', () => {
+test('the peer id is bound by the hotkey signature: rewriting it breaks the envelope', () => {
   const guard = new InboundGuard({ netuid: 7 })
-  const bytes = encodeEnvelope(envelope('query', query), alice)
-  const v = guard.check(bytes, 'query', '12D3KooWSomeoneElse000000000000000000000000000', NOW)
-  assert.equal(!v.ok && v.reason, 'peer_mismatch')
+  const e = envelope('query', query)
+  const signature = alice.sign(envelopeBody(e))
+  const claimed = envelopeBody({ ...e, peerId: '12D3KooWSomeoneElse000000000000000000000000000' })
+  const v = guard.check(cborEncode([claimed, signature]), 'query', PEER, NOW)
+  assert.equal(!v.ok && v.reason, 'bad_signature')
+  // Forwarded by any neighbour, the envelope still names (and was signed for) its author's peer.
+  const forwarded = guard.check(encodeEnvelope(e, alice), 'query', '12D3KooWForwarder00000000000000000000000000000', NOW)
+  assert.ok(forwarded.ok && forwarded.envelope.peerId === PEER)
 })
 
 test('replay of the same (hotkey, seq) is ignored; a new seq passes', () => {
@@ -80,13 +85,20 @@ test('clock window: stale and future envelopes are ignored', () => {
   assert.equal((guard.check(future, 'query', PEER, NOW) as { reason: string }).reason, 'clock_skew')
 })
 
-test('rate limits per peer and per hotkey', () => {
+test('rate limits per neighbour (before the signature) and per hotkey', () => {
   const guard = new InboundGuard({ netuid: 7, peerRate: { perSecond: 1, burst: 3 }, hotkeyRate: { perSecond: 100, burst: 100 } })
   const results = [1, 2, 3, 4].map((seq) => guard.check(encodeEnvelope(envelope('query', query, { seq }), alice), 'query', PEER, NOW))
   assert.deepEqual(results.map((r) => r.ok), [true, true, true, false])
   assert.equal(guard.rejected.rate_limit_peer, 1)
   // a second later one token has refilled
   assert.ok(guard.check(encodeEnvelope(envelope('query', query, { seq: 5 }), alice), 'query', PEER, NOW + 1000).ok)
+  // A flooding neighbour is refused before any sr25519 work: forgeries past its budget count as
+  // rate-limited, not as bad signatures.
+  const g = new InboundGuard({ netuid: 7, peerRate: { perSecond: 1, burst: 1 } })
+  const forged = (seq: number) => cborEncode([envelopeBody(envelope('query', query, { seq })), new Uint8Array(64)])
+  assert.deepEqual([1, 2, 3].map((seq) => g.check(forged(seq), 'query', 'flooder', NOW)).map((r) => (r.ok ? 'ok' : r.reason)), ['bad_signature', 'rate_limit_peer', 'rate_limit_peer'])
+  // ...while another neighbour forwarding the same author is unaffected.
+  assert.ok(g.check(encodeEnvelope(envelope('query', query, { seq: 9 }), alice), 'query', 'honest', NOW).ok)
 
   const g2 = new InboundGuard({ netuid: 7, hotkeyRate: { perSecond: 1, burst: 2 } })
   const r2 = [1, 2, 3].map((seq) => g2.check(encodeEnvelope(envelope('query', query, { seq, peerId: `${PEER}${seq}` }), alice), 'query', `${PEER}${seq}`, NOW))

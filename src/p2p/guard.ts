@@ -22,7 +22,11 @@ export interface GuardOptions {
   netuid: number
   /** Accept envelopes whose timestamp is within ± this of our clock (ms). */
   clockWindowMs?: number
-  /** Per libp2p author peer (checked before the signature, so floods cost no sr25519 work). */
+  /**
+   * Per neighbour that handed us the message (its noise handshake proves who it is), checked
+   * before the signature so a flooding neighbour costs no sr25519 work. A neighbour forwards the
+   * whole subnet's traffic, so this is a cap on abuse, well above any one hotkey's rate.
+   */
   peerRate?: RateLimit
   /** Per hotkey (checked after the signature, so nobody can spend another hotkey's budget). */
   hotkeyRate?: RateLimit
@@ -35,7 +39,7 @@ export type Verdict =
   | { ok: false; reason: RejectReason; detail: string; /** gossipsub action */ action: 'reject' | 'ignore' }
 
 export const DEFAULT_CLOCK_WINDOW_MS = 60_000
-export const DEFAULT_PEER_RATE: RateLimit = { perSecond: 50, burst: 200 }
+export const DEFAULT_PEER_RATE: RateLimit = { perSecond: 500, burst: 2000 }
 export const DEFAULT_HOTKEY_RATE: RateLimit = { perSecond: 50, burst: 200 }
 
 interface Bucket {
@@ -45,7 +49,7 @@ interface Bucket {
 
 /**
  * Decides, for each inbound message, whether handlers may see it.
- * @example const v = guard.check(bytes, 'query', msg.from.toString(), Date.now())
+ * @example const v = guard.check(bytes, 'query', propagationSource.toString(), Date.now())
  */
 export class InboundGuard {
   readonly rejected: Record<string, number> = {}
@@ -67,16 +71,18 @@ export class InboundGuard {
     this.maxTracked = options.maxTracked ?? 10_000
   }
 
-  /** Validates `bytes` that arrived on the `kind` topic, authored (libp2p-signed) by `authorPeerId`. */
-  check(bytes: Uint8Array, kind: MessageKind, authorPeerId: string, now: number): Verdict {
+  /**
+   * Validates `bytes` that arrived on the `kind` topic from the neighbour `sourcePeerId`. Who
+   * wrote it is the envelope's business: its hotkey signature covers the peer id it names.
+   */
+  check(bytes: Uint8Array, kind: MessageKind, sourcePeerId: string, now: number): Verdict {
     const decoded = decodeEnvelope(bytes, { netuid: this.netuid, kind })
     if (!decoded.ok) return this.refuse(decoded.reason, decoded.detail)
     const { envelope } = decoded
-    if (envelope.peerId !== authorPeerId) return this.refuse('peer_mismatch', `envelope peer ${envelope.peerId} ≠ author ${authorPeerId}`)
     if (Math.abs(envelope.timestamp - now) > this.clockWindowMs) return this.refuse('clock_skew', `${envelope.timestamp - now} ms`)
     const seqs = this.seen.get(envelope.hotkey)
     if (seqs?.has(envelope.seq)) return this.refuse('replay', `seq ${envelope.seq}`)
-    if (!this.take(this.peerBuckets, authorPeerId, this.peerRate, now)) return this.refuse('rate_limit_peer', authorPeerId)
+    if (!this.take(this.peerBuckets, sourcePeerId, this.peerRate, now)) return this.refuse('rate_limit_peer', sourcePeerId)
     if (!verifyEnvelopeSignature(decoded)) return this.refuse('bad_signature', envelope.hotkey)
     if (!this.take(this.hotkeyBuckets, envelope.hotkey, this.hotkeyRate, now)) return this.refuse('rate_limit_hotkey', envelope.hotkey)
     this.remember(envelope.hotkey, envelope.seq, envelope.timestamp, now)

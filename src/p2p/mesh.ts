@@ -13,14 +13,16 @@ import { webSockets } from '@libp2p/websockets'
 import { webRTC } from '@libp2p/webrtc'
 import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import type { Connection, Libp2p, Libp2pEvents } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/interface'
 import type { Signer } from '../node/identity.ts'
 import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
-import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeRecord, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, parseRecord } from './discovery.ts'
+import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, openRecord, parseDirectory, sealRecord } from './discovery.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
+import { fastMsgIdFn, msgIdFn } from './msg-id.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 import { handleRequests, request, requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'
 
@@ -85,25 +87,6 @@ export function topicFor(netuid: number, kind: MessageKind): string {
 
 export { DISCOVERY_TOPIC } from './discovery.ts'
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]]
-  return s
-}
-
-/**
- * Duplicate-detection id of a raw gossip message: author + seqno, which under StrictSign is the
- * message id itself. Gossipsub records it only after the message's signature verified, so a
- * forged copy cannot shadow the real one. Messages without author/seqno are invalid under
- * StrictSign; they all share the id '-', which is never cached because they never validate.
- */
-export function fastMsgIdFn(msg: { from?: Uint8Array; seqno?: Uint8Array; data?: Uint8Array }): string {
-  if (msg.from === undefined || msg.seqno === undefined) return '-'
-  return `${hex(msg.from)}:${hex(msg.seqno)}`
-}
-
 /**
  * Gossipsub mesh degree of webtensor peers. Every message reaches a peer once from each of its
  * mesh peers, and every copy after the first is pure cost (receive, decrypt, decode, drop); with
@@ -120,10 +103,9 @@ export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
   return {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
-    globalSignaturePolicy: 'StrictSign',
-    // Gossipsub checks its seen-cache only after verifying the libp2p signature, unless a fast id
-    // lets it drop duplicates first; each peer receives a message from about D mesh peers, so
-    // without this it verified every message ~D times (the largest CPU cost at 60+ peers).
+    // Messages are signed inside (see msg-id.ts); ids are content hashes.
+    globalSignaturePolicy: 'StrictNoSign',
+    msgIdFn,
     fastMsgIdFn,
     // IDONTWANT saves bandwidth on large messages but costs a control frame to every mesh peer per
     // message; for the small messages that dominate (queries, weights) it only adds CPU.
@@ -152,7 +134,10 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
   const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
 
+  // Kept here as well as in libp2p: discovery records are sealed with it.
+  const privateKey = await generateKeyPair('Ed25519')
   const node = await createLibp2p({
+    privateKey,
     start: false,
     addresses: { listen: runtime === 'browser' ? ['/p2p-circuit', '/webrtc'] : (options.listen ?? ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']) },
     transports:
@@ -181,7 +166,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
       pubsub: gossipsub({ ...gossipsubOptions(), ...MESH_DEGREE }),
     },
   })
-  return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target)
+  return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target, privateKey)
 }
 
 type Handler = (msg: Envelope) => void
@@ -221,6 +206,7 @@ class LibpMesh implements Mesh {
     private readonly options: MeshOptions,
     private readonly runtime: Runtime,
     private readonly target: number,
+    private readonly privateKey: PrivateKey,
   ) {
     this.pubsub = libp2p.services.pubsub
     this.guard = new InboundGuard({
@@ -270,7 +256,7 @@ class LibpMesh implements Mesh {
     on('self:peer:update', () => this.advertise())
 
     for (const [topic, kind] of this.topicKinds) {
-      this.pubsub.topicValidators.set(topic, (_from, msg) => this.validate(kind, msg))
+      this.pubsub.topicValidators.set(topic, (source, msg) => this.validate(kind, source.toString(), msg))
     }
     this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => this.onDiscovery(msg))
     const onMessage = (evt: CustomEvent<Message>) => this.deliver(evt.detail)
@@ -373,10 +359,8 @@ class LibpMesh implements Mesh {
     }
   }
 
-  private validate(kind: MessageKind, msg: Message): TopicValidatorResult {
-    // StrictSign: every message carries its libp2p author; unsigned ones are refused by gossipsub itself.
-    if (msg.type !== 'signed') return TopicValidatorResult.Reject
-    const verdict = this.guard.check(msg.data, kind, msg.from.toString(), Date.now())
+  private validate(kind: MessageKind, source: string, msg: Message): TopicValidatorResult {
+    const verdict = this.guard.check(msg.data, kind, source, Date.now())
     if (verdict.ok) {
       this.accepted.set(msg, verdict.envelope)
       return TopicValidatorResult.Accept
@@ -479,16 +463,18 @@ class LibpMesh implements Mesh {
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
     const slots = Math.max(0, this.maxDirect - this.directCount())
-    this.pubsub.publish(DISCOVERY_TOPIC, encodeRecord({ addrs, slots })).catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
+    sealRecord({ id: this.peerId, addrs, slots, ts: this.lastAdvert }, (data) => this.privateKey.sign(data))
+      .then((record) => this.pubsub.publish(DISCOVERY_TOPIC, record))
+      .catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
-  private onDiscovery(msg: Message): TopicValidatorResult {
-    if (msg.type !== 'signed') return TopicValidatorResult.Reject
-    const record = parseRecord(msg.data)
-    if (record === undefined) return TopicValidatorResult.Reject
-    const from = msg.from.toString()
-    const isNew = !this.dialer.planner.candidates.has(from)
-    this.dialer.planner.heard(from, record.addrs, Date.now(), record.slots)
+  private async onDiscovery(msg: Message): Promise<TopicValidatorResult> {
+    const opened = await openRecord(msg.data, Date.now())
+    if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+    const { id, addrs, slots } = opened.record
+    if (id === this.peerId) return TopicValidatorResult.Accept
+    const isNew = !this.dialer.planner.candidates.has(id)
+    this.dialer.planner.heard(id, addrs, Date.now(), slots)
     if (isNew) this.dialer.kick()
     return TopicValidatorResult.Accept
   }

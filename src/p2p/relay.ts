@@ -16,7 +16,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { transportOf } from './addrs.ts'
 import { P2PError } from './errors.ts'
-import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, parseRecord } from './discovery.ts'
+import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, openRecord } from './discovery.ts'
 import { gossipsubOptions } from './mesh.ts'
 import { handleRequests } from './rpc.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
@@ -119,13 +119,12 @@ class LibpRelay implements Relay {
 
   async start(): Promise<void> {
     const pubsub = this.node.services.pubsub
-    // Forward peer records only when they are well-formed, and remember the latest of each peer
-    // (StrictSign: msg.from is the record's authenticated author) for the directory.
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => {
-      if (msg.type !== 'signed') return TopicValidatorResult.Reject
-      const record = parseRecord(msg.data)
-      if (record === undefined) return TopicValidatorResult.Reject
-      this.directory.heard(msg.from.toString(), record, Date.now())
+    // Forward peer records only when sealed by their peer and fresh, and remember the latest of
+    // each peer for the directory.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => {
+      const opened = await openRecord(msg.data, Date.now())
+      if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+      this.directory.heard(opened.record.id, opened.record, Date.now())
       return TopicValidatorResult.Accept
     })
     this.node.addEventListener('peer:disconnect', (e) => this.directory.forget(e.detail.toString()))

@@ -3,6 +3,10 @@
  * libp2p fails to start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling
  * over websockets fails). Browsers have both; Node ≥ 22 too.
  */
+import { cryptoWaitReady } from '@polkadot/util-crypto'
+import { installSocketCork } from './socket-cork.ts'
+import { useSha256 } from './msg-id.ts'
+import { useSr25519Verifier, type Sr25519Verify } from './verify.ts'
 import { installYamuxWindowHysteresis } from './yamux-window.ts'
 
 /** True in Node (and not in browsers or workers). */
@@ -18,6 +22,7 @@ interface PromiseWithResolversShape<T> {
 /** Installs the missing globals and transport tuning; idempotent. Await it before creating a libp2p node. */
 export async function ensureRuntime(): Promise<void> {
   installYamuxWindowHysteresis()
+  installSocketCork()
   const P = Promise as unknown as { withResolvers?: <T>() => PromiseWithResolversShape<T> }
   if (typeof P.withResolvers !== 'function') {
     P.withResolvers = <T>() => {
@@ -35,4 +40,44 @@ export async function ensureRuntime(): Promise<void> {
     // ws implements the WHATWG WebSocket surface libp2p's websockets transport uses.
     ;(globalThis as unknown as { WebSocket: unknown }).WebSocket = ws.WebSocket
   }
+  if (isNode) await Promise.all([useNodeSr25519(), useNodeSha256()])
+}
+
+// A variable, so bundlers leave Node's module out of the browser build.
+const NODE_CRYPTO = 'node:crypto'
+
+/** In Node, message ids use the native SHA-256 (one-shot `crypto.hash` where Node has it). */
+async function useNodeSha256(): Promise<void> {
+  try {
+    const crypto = (await import(/* @vite-ignore */ NODE_CRYPTO)) as typeof import('node:crypto') & {
+      hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array
+    }
+    const { hash, createHash } = crypto
+    useSha256(typeof hash === 'function' ? (d) => hash('sha256', d, 'buffer') : (d) => createHash('sha256').update(d).digest())
+  } catch {
+    // No native crypto: the portable SHA-256 stays.
+  }
+}
+
+// Kept out of the browser bundle: this build of schnorrkel compiles its wasm synchronously, which
+// browsers refuse on the main thread for modules over 4 KiB.
+const NODE_SR25519 = '@polkadot-labs/schnorrkel-wasm'
+let nodeSr25519: Promise<void> | undefined
+
+/**
+ * In Node, verifies sr25519 with `@polkadot-labs/schnorrkel-wasm` (0.21 ms per signature here
+ * against 0.39 ms for `@polkadot/wasm-crypto`; every peer verifies every message). It is adopted
+ * only after a self-check; anything amiss keeps the wasm-crypto verifier.
+ */
+function useNodeSr25519(): Promise<void> {
+  nodeSr25519 ??= (async () => {
+    try {
+      await cryptoWaitReady()
+      const mod = (await import(/* @vite-ignore */ NODE_SR25519)) as { sr25519_verify?: Sr25519Verify }
+      if (typeof mod.sr25519_verify === 'function') useSr25519Verifier(mod.sr25519_verify)
+    } catch {
+      // Not installed or not loadable here: wasm-crypto stays.
+    }
+  })()
+  return nodeSr25519
 }

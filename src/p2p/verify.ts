@@ -3,14 +3,20 @@
  * `@scure/sr25519` (pure JS: ~9 ms per signature measured here), and every peer verifies every
  * message, so that cost multiplies by the mesh size. The wasm verifier of `@polkadot/wasm-crypto`
  * (initialised by `cryptoWaitReady`, which `hotkeyFromSecret` awaits) is several times faster;
- * when it is not ready we fall back to the identity module's verifier.
+ * when it is not ready we fall back to the identity module's verifier. In Node a faster build of
+ * schnorrkel can be plugged in (`useSr25519Verifier`) once it passes a self-check.
  */
-import { isReady, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
+import { isReady, sr25519KeypairFromSeed, sr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
 import { decodeAddress } from '@polkadot/util-crypto'
 import { verifySignature } from '../node/identity.ts'
 
+/** A raw sr25519 verifier: true when `signature` is `publicKey`'s signature of `message` (context "substrate"). */
+export type Sr25519Verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean
+
 const publicKeys = new Map<string, Uint8Array | null>()
 const MAX_CACHED_KEYS = 10_000
+
+let pluggedVerify: Sr25519Verify | null = null
 
 function publicKeyOf(address: string): Uint8Array | null {
   let key = publicKeys.get(address)
@@ -29,12 +35,48 @@ function publicKeyOf(address: string): Uint8Array | null {
 
 /** True when `signature` is the sr25519 signature of `message` by the SS58 `address`. */
 export function verifyHotkeySignature(message: Uint8Array, signature: Uint8Array, address: string): boolean {
-  if (!isReady()) return verifySignature(message, signature, address)
+  if (pluggedVerify === null && !isReady()) return verifySignature(message, signature, address)
   const key = publicKeyOf(address)
   if (key === null || signature.length !== 64) return false
   try {
-    return wasmSr25519Verify(signature, message, key)
+    return pluggedVerify !== null ? pluggedVerify(key, message, signature) : wasmSr25519Verify(signature, message, key)
   } catch {
     return false
   }
+}
+
+/**
+ * Adopts `candidate` as the sr25519 verifier after checking it against `@polkadot/wasm-crypto`
+ * (which must be ready): it must accept signatures made there and refuse a tampered message, a
+ * tampered signature and another key. Returns whether it was adopted; a refused candidate
+ * leaves the current verifier in place.
+ * @example useSr25519Verifier((pk, msg, sig) => schnorrkel.sr25519_verify(pk, msg, sig))
+ */
+export function useSr25519Verifier(candidate: Sr25519Verify): boolean {
+  if (!isReady()) return false
+  try {
+    const pair = sr25519KeypairFromSeed(new Uint8Array(32).fill(7))
+    const other = sr25519KeypairFromSeed(new Uint8Array(32).fill(9))
+    const publicKey = pair.slice(64)
+    const message = new TextEncoder().encode('webtensor sr25519 verifier self-check')
+    const signature = sr25519Sign(publicKey, pair.slice(0, 64), message)
+    const tamperedMessage = message.slice()
+    tamperedMessage[0] ^= 1
+    const tamperedSignature = signature.slice()
+    tamperedSignature[5] ^= 1
+    const ok =
+      candidate(publicKey, message, signature) === true &&
+      candidate(publicKey, tamperedMessage, signature) === false &&
+      candidate(publicKey, message, tamperedSignature) === false &&
+      candidate(other.slice(64), message, signature) === false
+    if (ok) pluggedVerify = candidate
+    return ok
+  } catch {
+    return false
+  }
+}
+
+/** Which sr25519 verifier inbound envelopes go through (for metrics and tests). */
+export function sr25519VerifierName(): 'plugged' | 'wasm-crypto' | 'js' {
+  return pluggedVerify !== null ? 'plugged' : isReady() ? 'wasm-crypto' : 'js'
 }
