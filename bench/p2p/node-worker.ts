@@ -18,6 +18,10 @@ type Cmd =
 const NETUID = 1
 const meshes: Mesh[] = []
 let latencies: number[] = []
+/** Latencies of each message (by id) over this process's receivers. */
+let byMessage: Record<string, number[]> = {}
+/** Latencies seen by each peer of this process (same order as `meshes`). */
+const perPeer: number[][] = []
 /** Connection churn since the last 'clear' (opened, closed), summed over this process's peers. */
 const churn = { opened: 0, closed: 0 }
 /** Gossipsub traffic since the last 'clear', summed over this process's peers: where the work goes. */
@@ -54,7 +58,14 @@ process.on('message', async (cmd: Cmd) => {
       await Promise.all(
         signers.map(async (signer) => {
           const mesh = await createMesh({ netuid: NETUID, signer, bootstrap: cmd.bootstrap, listen: [`/ip4/${cmd.host}/tcp/0`], targetConnections: cmd.target })
-          mesh.subscribe('query', (e) => latencies.push(Date.now() - Number(e.payload.prompt.split(' ')[0])))
+          const mine: number[] = []
+          perPeer.push(mine)
+          mesh.subscribe('query', (e) => {
+            const ms = Date.now() - Number(e.payload.prompt.split(' ')[0])
+            latencies.push(ms)
+            mine.push(ms)
+            ;(byMessage[e.payload.id] ??= []).push(ms)
+          })
           meshes.push(mesh)
           countTraffic(mesh)
           mesh.libp2p.addEventListener('connection:open', () => churn.opened++)
@@ -78,13 +89,18 @@ process.on('message', async (cmd: Cmd) => {
       await meshes[cmd.peer].publish('query', { id: cmd.id, prompt: `${Date.now()} `.padEnd(cmd.size, 'x'), maxNewTokens: 1 })
     } else if (cmd.type === 'clear') {
       latencies = []
+      for (const l of perPeer) l.length = 0
+      byMessage = {}
       churn.opened = churn.closed = 0
       for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
       send({ type: 'cleared', churn: { ...churn } })
     } else if (cmd.type === 'report') {
       const rejected: Record<string, number> = {}
       for (const m of meshes) for (const [k, v] of Object.entries(m.stats().rejected)) rejected[k] = (rejected[k] ?? 0) + v
-      send({ type: 'report', latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected, churn: { ...churn }, traffic: { ...traffic } })
+      const topic = topicFor(NETUID, 'query')
+      const meshEdges = meshes.map((m) => [m.peerId, (m.libp2p.services as unknown as { pubsub: { getMeshPeers(t: string): string[] } }).pubsub.getMeshPeers(topic)])
+      const medians = perPeer.map((l) => [...l].sort((a, b) => a - b)[Math.floor(l.length / 2)] ?? 0)
+      send({ type: 'report', meshEdges, medians, byMessage, latencies, rssMb: process.memoryUsage().rss / 2 ** 20, rejected, churn: { ...churn }, traffic: { ...traffic } })
     } else if (cmd.type === 'profile') {
       // CPU profile of one phase (WEBTENSOR_BENCH_PROF=dir); open the file in Chrome DevTools.
       const session = new Session()

@@ -26,6 +26,37 @@ class Worker {
   }
 }
 
+/** Sizes of the connected components of the gossip mesh (mesh links are used both ways), largest first. */
+function meshComponents(edges: [string, string[]][]): number[] {
+  const adj = new Map<string, Set<string>>()
+  const link = (a: string, b: string) => {
+    if (!adj.has(a)) adj.set(a, new Set())
+    adj.get(a)!.add(b)
+  }
+  for (const [a, bs] of edges) {
+    link(a, a)
+    for (const b of bs) {
+      link(a, b)
+      link(b, a)
+    }
+  }
+  const seen = new Set<string>()
+  const sizes: number[] = []
+  for (const start of adj.keys()) {
+    if (seen.has(start)) continue
+    let n = 0
+    const stack = [start]
+    seen.add(start)
+    while (stack.length > 0) {
+      const p = stack.pop()!
+      n++
+      for (const q of adj.get(p) ?? []) if (!seen.has(q)) (seen.add(q), stack.push(q))
+    }
+    sizes.push(n)
+  }
+  return sizes.sort((a, b) => b - a)
+}
+
 function sumChurn(reports: Reply[]): { opened: number; closed: number } {
   const c = { opened: 0, closed: 0 }
   for (const r of reports) {
@@ -120,6 +151,18 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
     await new Promise((r) => setTimeout(r, 1000))
   }
   latencies.sort((a, b) => a - b)
+  const reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
+  const components = meshComponents(reports.flatMap((r) => r.meshEdges as [string, string[]][]))
+  console.log(`query-topic mesh after the run: ${components.length} component(s) of ${components.join(', ')} peers`)
+  if (process.env.WEBTENSOR_BENCH_DEBUG) {
+    // Slow messages over time: message index (publish order, 1/rate s apart) → its p95 and max.
+    const all: Record<string, number[]> = {}
+    for (const r of reports) for (const [id, ls] of Object.entries(r.byMessage as Record<string, number[]>)) (all[id] ??= []).push(...ls)
+    const rows = Object.entries(all).map(([id, ls]) => [Number(id.slice(1)), ...[95, 100].map((q) => percentile(ls.sort((a, b) => a - b), q))])
+    console.log(JSON.stringify(rows.sort((a, b) => a[0] - b[0]).map((r) => r.join(':'))))
+  }
+  const medians = reports.flatMap((r) => r.medians as number[]).sort((a, b) => a - b)
+  console.log(`latency p90 ${percentile(latencies, 90)} ms, p99 ${percentile(latencies, 99)} ms; per-peer median latency: p50 ${percentile(medians, 50)} ms, max ${medians.at(-1)} ms; peers with median > 1 s: ${medians.filter((m) => m > 1000).length}`)
   const delivery = latencies.length / expected
   console.log(`delivery ${(delivery * 100).toFixed(2)}% (${latencies.length}/${expected}); latency p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${latencies.at(-1)} ms`)
   console.log(`busy: ${(busy.cpuCores * 100).toFixed(0)}% of a core; worker RSS ${rssMb.toFixed(0)} MB; rejected ${JSON.stringify(rejected)}; connections opened/closed: ${busyChurn.opened}/${busyChurn.closed}`)

@@ -157,9 +157,12 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
       // counts as open (a half-open link: the dialler sends into a closed peer connection).
       inboundUpgradeTimeout: 20_000,
     },
-    // A busy event loop misses pings; aborting then would tear down healthy links. Each ping
-    // opens a stream (a new data channel over WebRTC), so ping every 30 s instead of 10 s.
-    connectionMonitor: { abortConnectionOnPingFailure: false, pingInterval: 30_000 },
+    // Off: aborting links on a missed ping tore down healthy ones on a busy event loop, and
+    // without that it only measures RTT, at a cost: it pings every connection of a node in one
+    // burst (a new stream each; a data channel over WebRTC), and nodes started together burst
+    // together: 200 Node peers stalled for 2–4 s every interval (bench/p2p). Dead links are
+    // still found by yamux keep-alive pings, TCP keep-alive and WebRTC's ICE consent checks.
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),

@@ -85,7 +85,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 256,
     },
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    // Off, as on peers (see mesh.ts): a ping burst over every connection each 10 s, for an RTT nobody reads.
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),

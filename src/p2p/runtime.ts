@@ -4,6 +4,7 @@
  * over websockets fails). Browsers have both; Node ≥ 22 too.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto'
+import { installQuietFrameDecoder } from './frame-decoder.ts'
 import { installSocketCork } from './socket-cork.ts'
 import { useSha256 } from './msg-id.ts'
 import { useSr25519Verifier, type Sr25519Verify } from './verify.ts'
@@ -23,6 +24,7 @@ interface PromiseWithResolversShape<T> {
 export async function ensureRuntime(): Promise<void> {
   installYamuxWindowHysteresis()
   installSocketCork()
+  installQuietFrameDecoder()
   const P = Promise as unknown as { withResolvers?: <T>() => PromiseWithResolversShape<T> }
   if (typeof P.withResolvers !== 'function') {
     P.withResolvers = <T>() => {
