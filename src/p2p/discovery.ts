@@ -12,7 +12,7 @@ import { decode as cborDecode, encode as cborEncode } from 'cborg'
 import { peerIdFromString } from '@libp2p/peer-id'
 
 /** Topic on which peers announce their dialable addresses (shared by all subnets; the relay forwards it). */
-export const DISCOVERY_TOPIC = 'webtensor/_discovery/1'
+export const DISCOVERY_TOPIC = 'webtensor/_discovery/2' // 2: sealed, dated records
 /** Request protocol on which the relay serves its directory. */
 export const DIRECTORY_PROTOCOL = '/webtensor/discovery/directory/1'
 

@@ -80,9 +80,12 @@ export interface Mesh {
   readonly libp2p: Libp2p
 }
 
-/** Topic of one message kind on one subnet. */
+/**
+ * Topic of one message kind on one subnet. Version 2: gossip carries no libp2p signatures (see
+ * msg-id.ts), which peers of version 1 would refuse, as they would be refused.
+ */
 export function topicFor(netuid: number, kind: MessageKind): string {
-  return `webtensor/${netuid}/${kind}/1`
+  return `webtensor/${netuid}/${kind}/2`
 }
 
 export { DISCOVERY_TOPIC } from './discovery.ts'

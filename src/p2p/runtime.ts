@@ -1,7 +1,11 @@
 /**
- * What libp2p 3 expects from its runtime and Node 20 lacks: `Promise.withResolvers` (without it
- * libp2p fails to start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling
- * over websockets fails). Browsers have both; Node ≥ 22 too.
+ * What the p2p layer needs from its runtime, installed once by `ensureRuntime`:
+ * - what libp2p 3 expects and Node 20 lacks: `Promise.withResolvers` (without it libp2p fails to
+ *   start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling over
+ *   websockets fails). Browsers have both; Node ≥ 22 too.
+ * - transport patches, each in its own module with its reasons and tests: yamux window updates,
+ *   coalesced TCP writes, noise frame splitting.
+ * - in Node, faster sr25519 verification and SHA-256, adopted after self-checks.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { installQuietFrameDecoder } from './frame-decoder.ts'
