@@ -4,11 +4,12 @@
  *   start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling over
  *   websockets fails). Browsers have both; Node ≥ 22 too.
  * - transport patches, each in its own module with its reasons and tests: yamux window updates,
- *   coalesced TCP writes, noise frame splitting.
+ *   coalesced TCP writes, noise frame splitting, one buffer per length-prefixed frame.
  * - in Node, faster sr25519 verification and SHA-256, adopted after self-checks.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { installQuietFrameDecoder } from './frame-decoder.ts'
+import { installOneBufferFrames } from './one-buffer-frames.ts'
 import { installSocketCork } from './socket-cork.ts'
 import { useSha256 } from './msg-id.ts'
 import { useSr25519Verifier, type Sr25519Verify } from './verify.ts'
@@ -29,6 +30,7 @@ export async function ensureRuntime(): Promise<void> {
   installYamuxWindowHysteresis()
   installSocketCork()
   installQuietFrameDecoder()
+  installOneBufferFrames()
   const P = Promise as unknown as { withResolvers?: <T>() => PromiseWithResolversShape<T> }
   if (typeof P.withResolvers !== 'function') {
     P.withResolvers = <T>() => {
