@@ -65,7 +65,18 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   await new Promise((r) => setTimeout(r, 3000)) // settle: heartbeats graft the topic mesh
 
   const chromiumPids = () => descendants(process.pid).map((p) => p.pid)
+  // WEBTENSOR_BENCH_PROF=dir: CPU profiles of the first tab's idle and busy phases (open in DevTools).
+  const profDir = process.env.WEBTENSOR_BENCH_PROF
+  const cdp = profDir ? await pages[0].context().newCDPSession(pages[0]) : undefined
+  if (cdp) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.start')
+  }
   const idle = await sampleCpu(chromiumPids, 10_000)
+  if (cdp && profDir) {
+    const { profile } = await cdp.send('Profiler.stop')
+    writeFileSync(join(profDir, 'tab0-idle.cpuprofile'), JSON.stringify(profile))
+  }
   console.log(`idle: ${(idle.cpuCores * 100).toFixed(0)}% of a core for ${n} tabs (${((idle.cpuCores * 100) / n).toFixed(1)}% per tab), RSS ${idle.rssMb.toFixed(0)} MB`)
 
   const meshSizes = await Promise.all(pages.map((p) => p.evaluate((t) => wt.meshPeers(t).length, topic)))
@@ -75,13 +86,7 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   console.log(`connections by transport (sum over tabs): ${JSON.stringify(byTransport)}`)
 
   for (const p of pages) await p.evaluate(() => wt.clear())
-  // WEBTENSOR_BENCH_PROF=dir: a CPU profile of the first tab's busy phase (open in DevTools).
-  const profDir = process.env.WEBTENSOR_BENCH_PROF
-  const cdp = profDir ? await pages[0].context().newCDPSession(pages[0]) : undefined
-  if (cdp) {
-    await cdp.send('Profiler.enable')
-    await cdp.send('Profiler.start')
-  }
+  if (cdp) await cdp.send('Profiler.start')
   const busyCpu = sampleCpu(chromiumPids, (opts.messages / opts.rate) * 1000)
   const start = performance.now()
   const sends: Promise<void>[] = []
