@@ -1,10 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { contentMsgId, fastMsgIdFn, hex, msgIdFn, useSha256 } from './msg-id.ts'
+import { contentMsgId, fastMsgIdFn, msgIdFn, useSha256 } from './msg-id.ts'
 import { ensureRuntime } from './runtime.ts'
 
 const sha256 = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest())
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 test('a message id is the first 20 bytes of SHA-256 over the message, the same from every entry point', () => {
   const data = new TextEncoder().encode('a gossip message')

@@ -8,7 +8,7 @@
  * copy can never shadow the real one in the duplicate filters.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { u8aEq } from '@polkadot/util'
+import { u8aEq, u8aToHex } from '@polkadot/util'
 
 /** A SHA-256 implementation: 32-byte digest of `data`. */
 export type Sha256 = (data: Uint8Array) => Uint8Array
@@ -17,7 +17,6 @@ export type Sha256 = (data: Uint8Array) => Uint8Array
 let hash256: Sha256 = sha256
 
 const ID_BYTES = 20
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 // One hash per copy: gossipsub asks for the fast id of every copy and for the full id of the
 // first, with the same byte array.
@@ -53,13 +52,6 @@ export function useSha256(candidate: Sha256): boolean {
   return true
 }
 
-/** Hex of `bytes`. */
-export function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]]
-  return s
-}
-
 /** gossipsub's `msgIdFn`. */
 export function msgIdFn(msg: { data: Uint8Array }): Uint8Array {
   return contentMsgId(msg.data)
@@ -70,7 +62,7 @@ export function msgIdFn(msg: { data: Uint8Array }): Uint8Array {
  * message from about D mesh peers); the same content hash, as a string.
  */
 export function fastMsgIdFn(msg: { data?: Uint8Array }): string {
-  return hex(contentMsgId(msg.data ?? EMPTY))
+  return u8aToHex(contentMsgId(msg.data ?? EMPTY), -1, false)
 }
 
 const EMPTY = new Uint8Array(0)
