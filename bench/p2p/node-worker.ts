@@ -93,7 +93,7 @@ process.on('message', async (cmd: Cmd) => {
       byMessage = {}
       churn.opened = churn.closed = 0
       for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
-      send({ type: 'cleared', churn: { ...churn } })
+      send({ type: 'cleared' })
     } else if (cmd.type === 'report') {
       const rejected: Record<string, number> = {}
       for (const m of meshes) for (const [k, v] of Object.entries(m.stats().rejected)) rejected[k] = (rejected[k] ?? 0) + v
