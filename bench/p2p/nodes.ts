@@ -132,26 +132,23 @@ export async function benchNodes(m: number, opts: { messages: number; rate: numb
   const busy = await busyCpu
   await busyProfile
   const expected = opts.messages * (m - 1)
+  // Reports until everything is delivered (or the deadline passes); the summaries read the last.
+  let reports: Reply[] = []
   let latencies: number[] = []
-  let rssMb = 0
-  let rejected: Record<string, number> = {}
-  let busyChurn = { opened: 0, closed: 0 }
-  let busyTraffic: Record<string, number> = {}
   const deadline = performance.now() + 30_000
   while (true) {
-    const reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
+    reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
     latencies = reports.flatMap((r) => r.latencies as number[])
-    rssMb = reports.reduce((a, r) => a + (r.rssMb as number), 0)
-    rejected = {}
-    for (const r of reports) for (const [k, v] of Object.entries(r.rejected as Record<string, number>)) rejected[k] = (rejected[k] ?? 0) + v
-    busyChurn = sumChurn(reports)
-    busyTraffic = {}
-    for (const r of reports) for (const [k, v] of Object.entries(r.traffic as Record<string, number>)) busyTraffic[k] = (busyTraffic[k] ?? 0) + v
     if (latencies.length >= expected || performance.now() > deadline) break
     await new Promise((r) => setTimeout(r, 1000))
   }
+  const rssMb = reports.reduce((a, r) => a + (r.rssMb as number), 0)
+  const rejected: Record<string, number> = {}
+  for (const r of reports) for (const [k, v] of Object.entries(r.rejected as Record<string, number>)) rejected[k] = (rejected[k] ?? 0) + v
+  const busyChurn = sumChurn(reports)
+  const busyTraffic: Record<string, number> = {}
+  for (const r of reports) for (const [k, v] of Object.entries(r.traffic as Record<string, number>)) busyTraffic[k] = (busyTraffic[k] ?? 0) + v
   latencies.sort((a, b) => a - b)
-  const reports = await Promise.all(workers.map((w) => w.ask({ type: 'report' })))
   const components = meshComponents(reports.flatMap((r) => r.meshEdges as [string, string[]][]))
   console.log(`query-topic mesh after the run: ${components.length} component(s) of ${components.join(', ')} peers`)
   if (process.env.WEBTENSOR_BENCH_DEBUG) {
