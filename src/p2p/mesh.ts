@@ -113,6 +113,11 @@ export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
     // IDONTWANT saves bandwidth on large messages but costs a control frame to every mesh peer per
     // message; for the small messages that dominate (queries, weights) it only adds CPU.
     idontwantMinDataSize: 16 * 1024,
+    // A publisher sends to its mesh peers only, not to every peer on the topic: with flood
+    // publishing, each peer reached outside the mesh forwards to its whole mesh too, so a tab's
+    // own messages cost ~2 extra copies at every hop's first step. Messages carry their author's
+    // signature, and gossip (IHAVE/IWANT) repairs what a mesh misses.
+    floodPublish: false,
     // Metagraph snapshots are up to 1 MiB; the RPC limit must leave room for them.
     maxInboundDataLength: 4 * 1024 * 1024,
     scoreParams: {

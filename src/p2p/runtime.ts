@@ -5,7 +5,8 @@
  *   websockets fails). Browsers have both; Node ≥ 22 too.
  * - transport patches, each in its own module with its reasons and tests: yamux window updates,
  *   coalesced TCP writes, noise frame splitting, one buffer per length-prefixed frame.
- * - in Node, faster sr25519 verification and SHA-256, adopted after self-checks.
+ * - faster sr25519 verification (browsers and Node) and, in Node, native SHA-256, each adopted
+ *   after a self-check.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { installQuietFrameDecoder } from './frame-decoder.ts'
@@ -48,7 +49,7 @@ export async function ensureRuntime(): Promise<void> {
     // ws implements the WHATWG WebSocket surface libp2p's websockets transport uses.
     ;(globalThis as unknown as { WebSocket: unknown }).WebSocket = ws.WebSocket
   }
-  if (isNode) await Promise.all([useNodeSr25519(), useNodeSha256()])
+  await Promise.all([useFastSr25519(), isNode ? useNodeSha256() : undefined])
 }
 
 // A variable, so bundlers leave Node's module out of the browser build.
@@ -67,26 +68,24 @@ async function useNodeSha256(): Promise<void> {
   }
 }
 
-// Kept out of the browser bundle: this package is built for Node only (wasm-bindgen's nodejs
-// target); pages keep wasm-crypto.
-const NODE_SR25519 = '@polkadot-labs/schnorrkel-wasm'
-let nodeSr25519: Promise<void> | undefined
+let fastSr25519: Promise<void> | undefined
 
 /**
- * In Node, verifies sr25519 with `@polkadot-labs/schnorrkel-wasm`, in about half the time of
- * `@polkadot/wasm-crypto` (0.14 against 0.31 ms per signature on the project machine; every peer
- * verifies every message). It is adopted only after a self-check; anything amiss keeps the
- * wasm-crypto verifier.
+ * Verifies sr25519 with `@polkadot-labs/schnorrkel-wasm`, in about half the time of
+ * `@polkadot/wasm-crypto` (0.14 against 0.31 ms per signature in Node on the project machine;
+ * every peer verifies every message). Its ES module carries the wasm inline and compiles it on
+ * import (137 KB), so pages load it as a chunk of their own, with no separate fetch. It is adopted
+ * only after a self-check; anything amiss keeps the wasm-crypto verifier.
  */
-function useNodeSr25519(): Promise<void> {
-  nodeSr25519 ??= (async () => {
+function useFastSr25519(): Promise<void> {
+  fastSr25519 ??= (async () => {
     try {
       await cryptoWaitReady()
-      const mod = (await import(/* @vite-ignore */ NODE_SR25519)) as { sr25519_verify?: Sr25519Verify }
+      const mod = (await import('@polkadot-labs/schnorrkel-wasm')) as { sr25519_verify?: Sr25519Verify }
       if (typeof mod.sr25519_verify === 'function') useSr25519Verifier(mod.sr25519_verify)
     } catch {
-      // Not installed or not loadable here: wasm-crypto stays.
+      // Not loadable here: wasm-crypto stays.
     }
   })()
-  return nodeSr25519
+  return fastSr25519
 }

@@ -29,6 +29,7 @@ interface PageApi {
   webrtcPeers(): string[]
   topicPeers(topic: string): string[]
   connectedTo(peerId: string): boolean
+  verifier(): string
 }
 declare const wt: PageApi
 
@@ -138,6 +139,8 @@ test('every signed message from every tab reaches every other tab', async () => 
     throw new Error(`${String(err)}; received per tab: ${counts.join(', ')} of ${expected}`)
   })
   for (const [i, p] of pages.entries()) {
+    // Pages verify hotkey signatures with schnorrkel-wasm (bundled, self-checked), not the slower fallback.
+    assert.equal(await p.evaluate(() => wt.verifier()), 'plugged', `tab ${i}'s sr25519 verifier`)
     const got = await p.evaluate(() => wt.received())
     assert.equal(got.length, expected)
     assert.equal(new Set(got.map((r) => r.id)).size, expected, 'no duplicates')

@@ -1,5 +1,5 @@
 // A browser mesh node driven by the Playwright tests and the p2p benchmark through `window.wt`.
-import { createMesh, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
+import { createMesh, sr25519VerifierName, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
 import { hotkeyFromSecret } from '../../../src/node/identity.ts'
 
 interface Received {
@@ -11,6 +11,10 @@ interface Received {
 }
 
 let mesh: Mesh | undefined
+/** Gossipsub traffic received (the benchmark's view): RPCs, message copies, IHAVE/IWANT ids. */
+const traffic = { rpcs: 0, messages: 0, ihaveIds: 0, iwantIds: 0 }
+type Rpc = { messages?: unknown[]; control?: { ihave?: { messageIDs?: unknown[] }[]; iwant?: { messageIDs?: unknown[] }[] } }
+const countIds = (xs?: { messageIDs?: unknown[] }[]) => (xs ?? []).reduce((a, x) => a + (x.messageIDs?.length ?? 0), 0)
 const received: Received[] = []
 const t0 = performance.now()
 const joinMarks: Record<string, number> = {}
@@ -29,14 +33,28 @@ const api = {
       if (s.byTransport['websockets'] && joinMarks.relay === undefined) joinMarks.relay = ms
       if (s.byTransport['webrtc'] && joinMarks.firstWebrtc === undefined) joinMarks.firstWebrtc = ms
     })
-    const counters = { opened: 0, closed: 0, openedByTransport: {} as Record<string, number> }
+    const counters = { opened: 0, closed: 0, openedByTransport: {} as Record<string, number>, closedByTransport: {} as Record<string, number> }
+    const kindOf = (addr: string) => (addr.includes('/webrtc') ? 'webrtc' : addr.includes('p2p-circuit') ? 'relayed' : 'other')
     ;(globalThis as unknown as { wtCounters: typeof counters }).wtCounters = counters
     mesh.libp2p.addEventListener('connection:open', (e) => {
       counters.opened++
-      const t = e.detail.remoteAddr.toString().includes('/webrtc') ? 'webrtc' : e.detail.remoteAddr.toString().includes('p2p-circuit') ? 'relayed' : 'other'
+      const t = kindOf(e.detail.remoteAddr.toString())
       counters.openedByTransport[t] = (counters.openedByTransport[t] ?? 0) + 1
     })
-    mesh.libp2p.addEventListener('connection:close', () => counters.closed++)
+    mesh.libp2p.addEventListener('connection:close', (e) => {
+      counters.closed++
+      const t = kindOf(e.detail.remoteAddr.toString())
+      counters.closedByTransport[t] = (counters.closedByTransport[t] ?? 0) + 1
+    })
+    const pubsub = mesh.libp2p.services.pubsub as unknown as { handleReceivedRpc: (from: unknown, rpc: Rpc) => Promise<void> }
+    const original = pubsub.handleReceivedRpc.bind(pubsub)
+    pubsub.handleReceivedRpc = (from, rpc) => {
+      traffic.rpcs++
+      traffic.messages += rpc.messages?.length ?? 0
+      traffic.ihaveIds += countIds(rpc.control?.ihave)
+      traffic.iwantIds += countIds(rpc.control?.iwant)
+      return original(from, rpc)
+    }
     await mesh.start()
     return { peerId: mesh.peerId, hotkey: signer.address }
   },
@@ -44,8 +62,32 @@ const api = {
     const head = `${Date.now()} `
     await mesh!.publish('query', { id, prompt: head.padEnd(padTo, 'x'), maxNewTokens: 1 })
   },
+  /**
+   * Publishes `ids` at the given wall-clock times (ms since the epoch) from this tab, so a
+   * benchmark's traffic does not ride on one DevTools round-trip per message. Resolves once the
+   * last is published; a failed publish rejects it.
+   */
+  schedule(plan: { id: string; at: number }[], padTo = 0): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let left = plan.length
+      if (left === 0) resolve()
+      for (const { id, at } of plan) {
+        setTimeout(() => {
+          api.publish(id, padTo).then(() => {
+            if (--left === 0) resolve()
+          }, reject)
+        }, Math.max(0, at - Date.now()))
+      }
+    })
+  },
   received: () => received,
-  clear: () => void received.splice(0),
+  clear: () => {
+    received.splice(0)
+    for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
+  },
+  traffic: () => traffic,
+  /** Which sr25519 verifier inbound envelopes go through here. */
+  verifier: () => sr25519VerifierName(),
   stats: () => mesh!.stats(),
   counters: () => (globalThis as unknown as { wtCounters: unknown }).wtCounters,
   joinMarks: () => joinMarks,
