@@ -1,6 +1,7 @@
-// Browser mesh benchmark: N tabs of one Chromium join through a relay, form WebRTC links, then
-// 200 × 1 KiB messages at 20 msg/s are published from random tabs. Prints figures; the last line
-// is one JSON object.
+// Browser mesh benchmark: N tabs of one Chromium join through a relay and form WebRTC links;
+// once the mesh has settled, idle CPU is sampled, then 200 × 1 KiB messages at 20 msg/s are
+// published from random tabs, twice: a warm-up round (reported apart) and the measured round.
+// Prints figures; the last line is one JSON object.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -153,8 +154,8 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   const receivedLatencies = async () => (await Promise.all(pages.map((p) => p.evaluate(() => wt.received().map((r) => r.receivedAt - r.sentAt))))).flat().sort((a, b) => a - b)
 
   // Warm-up: the first round of traffic runs each tab's receive path for the first time, and
-  // V8 compiles it in every renderer at once (Maglev and TurboFan on the renderers' worker
-  // threads took ~17% of a core for the first 10 s; a Chrome trace shows it). On 2 cores 20
+  // V8 compiles it in every renderer at once (a Chrome trace showed Maglev and TurboFan jobs
+  // on the renderers' worker threads taking ~17% of a core for 10 s after a 2 s warm-up). On 2 cores 20
   // tabs then fall behind 20 msg/s and the backlog outlasts the compiling: the first messages
   // took ~300 ms even at 5 msg/s. A page that serves for minutes pays that once, so the
   // measured round starts warm; the warm-up round's figures are printed and reported, not hidden.
@@ -169,6 +170,7 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
     for (const p of pages) await p.evaluate(() => wt.clear())
   }
 
+  const churnBeforeBusy = await countChurn(pages)
   if (cdp) await cdp.send('Profiler.start')
   // WEBTENSOR_BENCH_TRACE=file: a Chrome trace of the busy phase (every process), for chrome://tracing or Perfetto.
   const traceFile = process.env.WEBTENSOR_BENCH_TRACE
@@ -178,7 +180,7 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   const busy = await busyCpu!
   if (traceFile) writeFileSync(traceFile, await browser.stopTracing())
   const churnBusy = await countChurn(pages)
-  console.log(`connections opened/closed while busy (all tabs): ${churnBetween(churnIdle, churnBusy)}`)
+  console.log(`connections opened/closed while busy (all tabs): ${churnBetween(churnBeforeBusy, churnBusy)}`)
   if (cdp && profDir) {
     const { profile } = await cdp.send('Profiler.stop')
     writeFileSync(join(profDir, 'tab0-busy.cpuprofile'), JSON.stringify(profile))
