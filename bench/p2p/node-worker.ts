@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { hotkeyFromSecret } from '../../src/node/identity.ts'
 import { createMesh, topicFor, type Mesh } from '../../src/p2p/index.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
+import { countTraffic, emptyTraffic, resetTraffic } from '../../test/p2p/gossip-traffic.ts'
 
 type Cmd =
   | { type: 'start'; bootstrap: string[]; count: number; offset: number; host: string; target: number }
@@ -25,30 +26,8 @@ const perPeer: number[][] = []
 /** Connection churn since the last 'clear' (opened, closed), summed over this process's peers. */
 const churn = { opened: 0, closed: 0 }
 /** Gossipsub traffic since the last 'clear', summed over this process's peers: where the work goes. */
-const traffic = { rpcs: 0, messages: 0, ihaveIds: 0, iwantIds: 0, idontwantIds: 0, grafts: 0, prunes: 0 }
+const traffic = emptyTraffic()
 
-interface Rpc {
-  messages?: unknown[]
-  control?: { ihave?: { messageIDs?: unknown[] }[]; iwant?: { messageIDs?: unknown[] }[]; idontwant?: { messageIDs?: unknown[] }[]; graft?: unknown[]; prune?: unknown[] }
-}
-
-const countIds = (xs?: { messageIDs?: unknown[] }[]) => (xs ?? []).reduce((a, x) => a + (x.messageIDs?.length ?? 0), 0)
-
-/** Counts what each inbound RPC carries (the benchmark's view; the mesh itself is untouched). */
-function countTraffic(mesh: Mesh): void {
-  const pubsub = mesh.libp2p.services.pubsub as unknown as { handleReceivedRpc: (from: unknown, rpc: Rpc) => Promise<void> }
-  const original = pubsub.handleReceivedRpc.bind(pubsub)
-  pubsub.handleReceivedRpc = (from, rpc) => {
-    traffic.rpcs++
-    traffic.messages += rpc.messages?.length ?? 0
-    traffic.ihaveIds += countIds(rpc.control?.ihave)
-    traffic.iwantIds += countIds(rpc.control?.iwant)
-    traffic.idontwantIds += countIds(rpc.control?.idontwant)
-    traffic.grafts += rpc.control?.graft?.length ?? 0
-    traffic.prunes += rpc.control?.prune?.length ?? 0
-    return original(from, rpc)
-  }
-}
 const send = (m: unknown) => process.send!(m)
 
 process.on('message', async (cmd: Cmd) => {
@@ -67,7 +46,7 @@ process.on('message', async (cmd: Cmd) => {
             ;(byMessage[e.payload.id] ??= []).push(ms)
           })
           meshes.push(mesh)
-          countTraffic(mesh)
+          countTraffic(mesh, traffic)
           mesh.libp2p.addEventListener('connection:open', () => churn.opened++)
           mesh.libp2p.addEventListener('connection:close', () => churn.closed++)
           await mesh.start()
@@ -92,7 +71,7 @@ process.on('message', async (cmd: Cmd) => {
       for (const l of perPeer) l.length = 0
       byMessage = {}
       churn.opened = churn.closed = 0
-      for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
+      resetTraffic(traffic)
       send({ type: 'cleared' })
     } else if (cmd.type === 'report') {
       const rejected: Record<string, number> = {}

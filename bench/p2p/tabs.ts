@@ -9,6 +9,7 @@ import { launchChromium, secureOrigin, TEST_HOST } from '../../test/support/brow
 import { createRelay, topicFor } from '../../src/p2p/index.ts'
 import { buildTestPage, serveDir } from '../../test/p2p/harness.ts'
 import { descendants, percentile, sampleCpu } from './stats.ts'
+import { emptyTraffic, type GossipTraffic } from '../../test/p2p/gossip-traffic.ts'
 
 interface PageApi {
   start(o: { bootstrap: string[]; secret: string; netuid: number; targetConnections?: number }): Promise<{ peerId: string }>
@@ -23,7 +24,7 @@ interface PageApi {
   connectedTo(peerId: string): boolean
   counters(): Churn
   verifier(): string
-  traffic(): Record<'rpcs' | 'messages' | 'ihaveIds' | 'iwantIds', number>
+  traffic(): GossipTraffic
 }
 interface Churn {
   opened: number
@@ -202,7 +203,7 @@ export async function benchTabs(n: number, opts: { messages: number; rate: numbe
   const medians = perTab.map((rs) => percentile(rs.map((r) => r.ms).sort((a, b) => a - b), 50))
   console.log(`median latency per tab (ms): ${medians.join(' ')}`)
   const delivery = latencies.length / expected
-  const traffic = { rpcs: 0, messages: 0, ihaveIds: 0, iwantIds: 0 }
+  const traffic = emptyTraffic()
   for (const t of await Promise.all(pages.map((p) => p.evaluate(() => wt.traffic())))) for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] += t[k]
   const per = (x: number) => (x / Math.max(1, latencies.length)).toFixed(2)
   console.log(`gossip per delivered message: ${per(traffic.messages)} copies received, ${per(traffic.ihaveIds)} IHAVE ids, ${per(traffic.iwantIds)} IWANT ids, ${per(traffic.rpcs)} RPCs`)

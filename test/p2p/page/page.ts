@@ -1,6 +1,7 @@
 // A browser mesh node driven by the Playwright tests and the p2p benchmark through `window.wt`.
 import { createMesh, sr25519VerifierName, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
 import { hotkeyFromSecret } from '../../../src/node/identity.ts'
+import { countTraffic, emptyTraffic, resetTraffic } from '../gossip-traffic.ts'
 
 interface Received {
   id: string
@@ -12,9 +13,7 @@ interface Received {
 
 let mesh: Mesh | undefined
 /** Gossipsub traffic received (the benchmark's view): RPCs, message copies, IHAVE/IWANT ids. */
-const traffic = { rpcs: 0, messages: 0, ihaveIds: 0, iwantIds: 0 }
-type Rpc = { messages?: unknown[]; control?: { ihave?: { messageIDs?: unknown[] }[]; iwant?: { messageIDs?: unknown[] }[] } }
-const countIds = (xs?: { messageIDs?: unknown[] }[]) => (xs ?? []).reduce((a, x) => a + (x.messageIDs?.length ?? 0), 0)
+const traffic = emptyTraffic()
 const received: Received[] = []
 const t0 = performance.now()
 const joinMarks: Record<string, number> = {}
@@ -46,15 +45,7 @@ const api = {
       const t = kindOf(e.detail.remoteAddr.toString())
       counters.closedByTransport[t] = (counters.closedByTransport[t] ?? 0) + 1
     })
-    const pubsub = mesh.libp2p.services.pubsub as unknown as { handleReceivedRpc: (from: unknown, rpc: Rpc) => Promise<void> }
-    const original = pubsub.handleReceivedRpc.bind(pubsub)
-    pubsub.handleReceivedRpc = (from, rpc) => {
-      traffic.rpcs++
-      traffic.messages += rpc.messages?.length ?? 0
-      traffic.ihaveIds += countIds(rpc.control?.ihave)
-      traffic.iwantIds += countIds(rpc.control?.iwant)
-      return original(from, rpc)
-    }
+    countTraffic(mesh, traffic)
     await mesh.start()
     return { peerId: mesh.peerId, hotkey: signer.address }
   },
@@ -83,7 +74,7 @@ const api = {
   received: () => received,
   clear: () => {
     received.splice(0)
-    for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] = 0
+    resetTraffic(traffic)
   },
   traffic: () => traffic,
   /** Which sr25519 verifier inbound envelopes go through here. */
