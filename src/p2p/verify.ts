@@ -3,8 +3,9 @@
  * `@scure/sr25519` (pure JS: ~9 ms per signature measured here), and every peer verifies every
  * message, so that cost multiplies by the mesh size. The wasm verifier of `@polkadot/wasm-crypto`
  * (initialised by `cryptoWaitReady`, which `hotkeyFromSecret` awaits) is several times faster;
- * when it is not ready we fall back to the identity module's verifier. In Node a faster build of
- * schnorrkel can be plugged in (`useSr25519Verifier`) once it passes a self-check.
+ * when it is not ready we fall back to the identity module's verifier. A faster build of
+ * schnorrkel can be plugged in (`useSr25519Verifier`) once it passes a self-check; `ensureRuntime`
+ * plugs in `@polkadot-labs/schnorrkel-wasm` in browsers and Node alike.
  */
 import { isReady, sr25519KeypairFromSeed, sr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
 import { decodeAddress } from '@polkadot/util-crypto'
