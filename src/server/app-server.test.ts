@@ -39,3 +39,28 @@ test('serves mounts with isolation headers, JSON endpoints, and refuses traversa
     await server.stop()
   }
 })
+
+test('a malformed URL gets 400 and the server keeps serving', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wt-srv-'))
+  writeFileSync(join(dir, 'index.html'), '<p>hi</p>')
+  const server = createAppServer({ host: '127.0.0.1', port: 0, mounts: [{ prefix: '/', dir, spa: true }], api: {} })
+  await server.start()
+  try {
+    const { request } = await import('node:http')
+    const status = (path: string) =>
+      new Promise<number>((ok, fail) => {
+        const req = request(new URL(server.url), { path }, (res) => {
+          res.resume()
+          ok(res.statusCode ?? 0)
+        })
+        req.on('error', fail)
+        req.end()
+      })
+    assert.equal(await status('/%'), 400)
+    assert.equal(await status('/%E0%A4%A'), 400)
+    assert.equal(await status('/a%00b'), 400)
+    assert.equal(await status('/'), 200)
+  } finally {
+    await server.stop()
+  }
+})

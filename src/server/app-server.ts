@@ -58,9 +58,14 @@ export function createAppServer(options: AppServerOptions): AppServer {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp')
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end()
+      return
+    }
+    // A malformed URL (`/%`, a lone surrogate) is the client's error, never the process's.
+    const path = decodePath(req.url ?? '/')
+    if (path === null) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad request: malformed URL\n')
       return
     }
     const api = options.api[path]
@@ -110,6 +115,16 @@ export function createAppServer(options: AppServerOptions): AppServer {
       await new Promise<void>((ok) => server!.close(() => ok()))
       server = undefined
     },
+  }
+}
+
+/** The decoded path of a request target, or null when it cannot be decoded. */
+function decodePath(target: string): string | null {
+  try {
+    const path = decodeURIComponent(new URL(target, 'http://x').pathname)
+    return path.includes('\0') ? null : path
+  } catch {
+    return null
   }
 }
 
