@@ -28,6 +28,13 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 }
 
+/**
+ * Back-off for the bootstrap relay: it is the only way in for browsers (and their WebRTC
+ * signalling), so after a relay restart peers must be back within seconds (the chaos test
+ * measures it); a capped retry every 3–5 s is one connection attempt per peer, spread by jitter.
+ */
+export const BOOTSTRAP_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 4_000 }
+
 /** Delay before the next attempt after `failures` failed ones, with ±25% jitter from `rand` ∈ [0,1). */
 export function backoffDelay(failures: number, rand: number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
   const raw = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, failures - 1))
@@ -215,7 +222,7 @@ export class DialMaintainer {
         this.bootstrapState.delete(addr)
       } catch (err) {
         st.failures += 1
-        st.nextAttemptAt = Date.now() + backoffDelay(st.failures, Math.random(), { baseMs: 500, maxMs: 10_000 })
+        st.nextAttemptAt = Date.now() + backoffDelay(st.failures, Math.random(), BOOTSTRAP_BACKOFF)
         this.bootstrapState.set(addr, st)
         this.options.log?.(`bootstrap dial ${addr} failed: ${(err as Error).message}`)
       }
