@@ -60,6 +60,49 @@ export function sampleIndex(row: ArrayLike<number>, temperature: number, rng: Pr
   return argmax(row)
 }
 
+/**
+ * What a verifier needs to check one sampled token: replays `sampleIndex` (same weights, same
+ * float64 walk, one draw from `rng`) and returns the token it picks first, then every other token
+ * whose share of the cumulative mass lies within `massTolerance` (a fraction of the total) of the
+ * draw. Another backend's float noise can move the boundaries by about that much, so a token in
+ * this list is an honest pick; anything else is not. Usually the list has one entry.
+ * @example sampleCandidates(row, 0.8, new Prng(seed), 2e-3) // → [chosen, …near-boundary ids]
+ */
+export function sampleCandidates(row: ArrayLike<number>, temperature: number, rng: Prng, massTolerance: number): number[] {
+  let max = -Infinity
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i]
+  const weights = new Float64Array(row.length)
+  let sum = 0
+  for (let i = 0; i < row.length; i++) {
+    weights[i] = Math.exp((row[i] - max) / temperature)
+    sum += weights[i]
+  }
+  const u = rng.next() * sum
+  const lo = u - massTolerance * sum
+  const hi = u + massTolerance * sum
+  let picked = -1
+  const near: number[] = []
+  let rest = u // the very subtractions sampleIndex makes, so the pick is bit-identical
+  let before = 0
+  for (let i = 0; i < row.length; i++) {
+    const after = before + weights[i]
+    if (picked < 0 && (rest -= weights[i]) < 0) picked = i
+    else if (weights[i] > 0 && after > lo && before < hi) near.push(i)
+    before = after
+    if (before > hi && picked >= 0) break
+  }
+  if (picked < 0) picked = argmax(row) // as sampleIndex: rounding left u past the last weight
+  return [picked, ...near.filter((i) => i !== picked)]
+}
+
+/** The greedy counterpart: the argmax first, then every token whose logit is within `logitTolerance` of it. */
+export function greedyCandidates(row: ArrayLike<number>, logitTolerance: number): number[] {
+  const best = argmax(row)
+  const out = [best]
+  for (let i = 0; i < row.length; i++) if (i !== best && row[i] >= row[best] - logitTolerance) out.push(i)
+  return out
+}
+
 /** Mean of the rows of `hidden` ([seq, dim], row-major) where `mask` is 1, scaled to unit length. */
 export function meanPoolNormalize(hidden: ArrayLike<number>, mask: ArrayLike<number>, seq: number, dim: number): number[] {
   const out = new Float64Array(dim)

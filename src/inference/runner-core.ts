@@ -6,7 +6,7 @@
  */
 import { DynamicCache, Tensor } from '@huggingface/transformers'
 import { InferenceCancelledError, InferenceRequestError } from './errors.ts'
-import { argmax, logSumExp, meanPoolNormalize, sampleIndex, topLogprobs } from './logprobs.ts'
+import { argmax, greedyCandidates, logSumExp, meanPoolNormalize, sampleCandidates, sampleIndex, topLogprobs } from './logprobs.ts'
 import { Prng } from './prng.ts'
 import type { Device, GenerateRequest, GenerateResult, ModelRunner, ScoreRequest, ScoreResult } from './types.ts'
 
@@ -197,7 +197,12 @@ class RunnerCore {
     if (!Array.isArray(r.tokenIds) || r.tokenIds.some((t) => !Number.isInteger(t) || t < 0 || t >= vocabSize)) {
       throw new InferenceRequestError(`tokenIds must be integers in [0, ${vocabSize})`)
     }
-    if (r.tokenIds.length === 0) return { logprobs: [], argmax: [] }
+    const sampling = r.sampling
+    if (sampling !== undefined) {
+      if (!(sampling.tolerance >= 0)) throw new InferenceRequestError('sampling.tolerance must be >= 0')
+      if (sampling.greedy === false && !((sampling.temperature ?? 1) > 0)) throw new InferenceRequestError('temperature must be > 0 when sampling')
+    }
+    if (r.tokenIds.length === 0) return { logprobs: [], argmax: [], ...(sampling === undefined ? {} : { candidates: [] }), endsWithEos: false }
     if (promptIds.length + r.tokenIds.length > this.maxPositions) {
       throw new InferenceRequestError(`prompt + tokens = ${promptIds.length + r.tokenIds.length} positions, the model takes ${this.maxPositions}`)
     }
@@ -209,13 +214,23 @@ class RunnerCore {
       this.checkCancelled(epoch)
       const logprobs: number[] = []
       const best: number[] = []
+      const candidates: number[][] = []
+      // The generator draws once per position from this stream; replay it in the same order.
+      const rng = new Prng(sampling?.seed ?? 0)
       for (let j = 0; j < r.tokenIds.length; j++) {
         const at = promptIds.length - 1 + j
         const row = logits.subarray(at * vocab, (at + 1) * vocab)
         logprobs.push(row[r.tokenIds[j]] - logSumExp(row))
         best.push(argmax(row))
+        if (sampling === undefined) continue
+        candidates.push(
+          sampling.greedy === false
+            ? sampleCandidates(row, sampling.temperature ?? 1, rng, sampling.tolerance)
+            : greedyCandidates(row, sampling.tolerance),
+        )
       }
-      return { logprobs, argmax: best }
+      const endsWithEos = this.eosIds.has(r.tokenIds[r.tokenIds.length - 1]!)
+      return { logprobs, argmax: best, ...(sampling === undefined ? {} : { candidates }), endsWithEos }
     } finally {
       await cache.dispose()
     }

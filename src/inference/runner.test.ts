@@ -69,6 +69,23 @@ test('seeded sampling is reproducible, and score agrees with sampled tokens too'
   s.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - a.logprobs[i]) <= SAME_BACKEND_TOLERANCE))
 })
 
+test('score replays the seeded sampler: the generated tokens are its picks, another seed\'s are not', async () => {
+  const req = { prompt: 'Once upon a time', maxNewTokens: 16, greedy: false, temperature: 1, seed: 7 }
+  const g = await runner.generate(req)
+  const sampling = { greedy: false, seed: 7, temperature: 1, tolerance: 1e-4 }
+  const s = await runner.score({ prompt: req.prompt, tokenIds: g.tokenIds, sampling })
+  assert.equal(s.candidates!.length, g.tokenIds.length)
+  g.tokenIds.forEach((id, i) => assert.equal(s.candidates![i]![0], id, `position ${i}`))
+  assert.equal(s.endsWithEos, false)
+  // The same tokens claimed under another seed: the replay picks other tokens somewhere.
+  const other = await runner.score({ prompt: req.prompt, tokenIds: g.tokenIds, sampling: { ...sampling, seed: 8 } })
+  assert.ok(g.tokenIds.some((id, i) => !other.candidates![i]!.includes(id)))
+  // Greedy replay lists the argmax first.
+  const greedy = await runner.score({ prompt: req.prompt, tokenIds: g.tokenIds, sampling: { tolerance: 0 } })
+  greedy.candidates!.forEach((c, i) => assert.deepEqual(c, [greedy.argmax[i]]))
+  await assert.rejects(runner.score({ prompt: 'x', tokenIds: [1], sampling: { tolerance: -1 } }), { code: 'bad_request' })
+})
+
 test('cancel stops a running generate with InferenceCancelledError, and the runner stays usable', async () => {
   const running = runner.generate({ prompt: 'Long', maxNewTokens: 400 })
   setTimeout(() => runner.cancel(), 5)

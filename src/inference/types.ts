@@ -70,9 +70,24 @@ export interface GenerateResult {
   topLogprobs: [number, number][][]
 }
 
+/** How the tokens being scored were supposedly chosen, so `score` can replay the choice. */
+export interface ScoreSampling {
+  /** As in `GenerateRequest` (default true). */
+  greedy?: boolean
+  seed?: number
+  temperature?: number
+  /**
+   * Float noise allowed at a choice: when sampling, a share of the probability mass around the
+   * draw; when greedy, a logit difference from the best. See `sampleCandidates`.
+   */
+  tolerance: number
+}
+
 export interface ScoreRequest {
   prompt: string
   tokenIds: number[]
+  /** Replay the generator's choices too (fills `candidates`). */
+  sampling?: ScoreSampling
 }
 
 export interface ScoreResult {
@@ -80,6 +95,13 @@ export interface ScoreResult {
   logprobs: number[]
   /** The greedy token at each position. */
   argmax: number[]
+  /**
+   * With `sampling`: per position, the token this model's generator picks (first), then any
+   * others within the tolerance of the choice. A token outside its list was not generated so.
+   */
+  candidates?: number[][]
+  /** Whether the last given token is an end-of-sequence token (a shorter answer must end with one). */
+  endsWithEos: boolean
 }
 
 export interface ModelRunner {
