@@ -89,7 +89,7 @@ export async function startMiningSession(options: {
   mesh.onStats((s) => onState({ peers: s.peers }))
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-  const miner: MinerNode = createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: `webtensor-browser (${runner.device})` })
+  const miner: MinerNode = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
   miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))
   await miner.start()
   onState({ phase: 'mining', peers: mesh.stats().peers })

@@ -122,7 +122,7 @@ export async function startValidator(opts: { manifest: SubnetManifest; secret: s
   const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-  const validator = createValidatorNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, log })
+  const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, log })
   await validator.start()
   return { validator, mesh, runner, hotkey }
 }
@@ -135,7 +135,7 @@ export async function startNodeMiner(opts: { manifest: SubnetManifest; secret?: 
   const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-  const miner = createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: 'webtensor-node', log })
+  const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log })
   await miner.start()
   return { miner, mesh, runner, hotkey }
 }

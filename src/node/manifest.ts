@@ -1,15 +1,18 @@
 import { WebtensorError } from '../errors.ts'
+import type { TaskConfig } from '../subnet/tasks/index.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
 export interface ManifestModelIntegrity {
   files: Record<string, { size: number; sha256: string }>
 }
 
+export type { TaskConfig }
+
 /** A subnet manifest: everything a peer needs to join one subnet (see `subnets/default.json`). */
 export interface SubnetManifest {
   netuid: number
   name: string
-  task: 'text-generation'
+  task: TaskConfig
   model: {
     /** Hugging Face-style model id, e.g. `webtensor/tiny-gpt2` or `Xenova/distilgpt2`. */
     id: string
@@ -30,12 +33,16 @@ export interface SubnetManifest {
   /** Yuma hyperparameters, names as in `docs/yuma-format.md`. */
   hyperparams: Record<string, number | boolean>
   validation: {
+    /** How often a validator sends a round of queries: one to each miner not still answering its last. */
     queryIntervalMs: number
+    /** An answer later than this scores 0 (latency is measured by the validator). */
     responseTimeoutMs: number
-    maxNewTokens: number
+    /** Answers within this get full latency credit, falling linearly to 0 at the timeout. */
+    latencyTargetMs: number
     /** Weight of a new score in the validator's moving average of each miner's score. */
     scoreAlpha: number
-    prompts: string[]
+    /** Queries a miner serves per validator per minute; more are refused unread. */
+    maxQueriesPerMinute: number
   }
 }
 
@@ -99,19 +106,14 @@ export function parseManifest(json: unknown): SubnetManifest {
   }
   const source = model.source ?? 'relay'
   if (source !== 'relay' && source !== 'hub') throw new ManifestError('model.source', 'must be "relay" or "hub"')
-  if (m.task !== 'text-generation') throw new ManifestError('task', 'must be "text-generation"')
-  const prompts = validation.prompts
-  if (!Array.isArray(prompts) || prompts.length === 0 || prompts.some((p) => typeof p !== 'string' || p === '')) {
-    throw new ManifestError('validation.prompts', 'must be a non-empty array of strings')
-  }
   const hyperparams = obj(m.hyperparams ?? {}, 'hyperparams')
   for (const [k, v] of Object.entries(hyperparams)) {
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new ManifestError(`hyperparams.${k}`, 'must be a number or boolean')
   }
-  return {
+  const out: SubnetManifest = {
     netuid: int(m.netuid, 'netuid', 0, 65535),
     name: str(m.name, 'name'),
-    task: 'text-generation',
+    task: parseTask(m.task),
     model: {
       id: str(model.id, 'model.id'),
       source,
@@ -144,11 +146,37 @@ export function parseManifest(json: unknown): SubnetManifest {
     validation: {
       queryIntervalMs: int(validation.queryIntervalMs, 'validation.queryIntervalMs', 50, 3_600_000),
       responseTimeoutMs: int(validation.responseTimeoutMs, 'validation.responseTimeoutMs', 50, 600_000),
-      maxNewTokens: int(validation.maxNewTokens, 'validation.maxNewTokens', 1, 1024),
+      latencyTargetMs: int(validation.latencyTargetMs, 'validation.latencyTargetMs', 0, 600_000),
       scoreAlpha: num(validation.scoreAlpha, 'validation.scoreAlpha', 0, 1),
-      prompts: prompts as string[],
+      maxQueriesPerMinute: int(validation.maxQueriesPerMinute, 'validation.maxQueriesPerMinute', 1, 60_000),
     },
   }
+  if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
+  return out
+}
+
+function parseTask(v: unknown): TaskConfig {
+  const t = obj(v, 'task')
+  if (t.name === 'text-generation') {
+    return {
+      name: 'text-generation',
+      maxNewTokens: int(t.maxNewTokens, 'task.maxNewTokens', 1, 1024),
+      // 0 = greedy; above 2 the text is noise and boundaries between tokens are everywhere.
+      temperature: num(t.temperature, 'task.temperature', 0, 2),
+      promptWords: int(t.promptWords, 'task.promptWords', 4, 64),
+      logprobTolerance: num(t.logprobTolerance, 'task.logprobTolerance', 0, 1),
+      choiceTolerance: num(t.choiceTolerance, 'task.choiceTolerance', 0, 0.1),
+    }
+  }
+  if (t.name === 'embedding') {
+    return {
+      name: 'embedding',
+      texts: int(t.texts, 'task.texts', 1, 64),
+      wordsPerText: int(t.wordsPerText, 'task.wordsPerText', 4, 64),
+      minCosine: num(t.minCosine, 'task.minCosine', 0, 1),
+    }
+  }
+  throw new ManifestError('task.name', 'must be "text-generation" or "embedding"')
 }
 
 function parseIntegrity(v: unknown): ManifestModelIntegrity {

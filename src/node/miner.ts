@@ -2,6 +2,9 @@ import type { ChainClient, EpochResult } from '../chain/index.ts'
 import type { ModelRunner } from '../inference/index.ts'
 import type { Envelope, Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
+import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
+import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
+import type { Signer } from './identity.ts'
 import type { SubnetManifest } from './manifest.ts'
 
 export interface MinerOptions {
@@ -9,18 +12,21 @@ export interface MinerOptions {
   mesh: Mesh
   chain: ChainClient
   runner: ModelRunner
-  hotkey: string
+  signer: Signer
   /** Free-form agent string announced to peers (e.g. `webtensor-browser/0.1`). */
   agent: string
   log?: (line: string) => void
-  /** Queries waiting beyond this many are dropped (a slow miner must not build a backlog). */
+  /** Queries accepted while others are still being answered; more are refused at once (a slow miner must not build a backlog). */
   maxQueue?: number
+  /** The work this miner does; default: the manifest's task. Tests pass adversaries here. */
+  task?: SubnetTask
 }
 
 export interface MinerStats {
   uid: number | null
   queriesAnswered: number
-  queriesDropped: number
+  /** Queries refused at the door, by reason (not a permitted validator, over its rate, busy, …). */
+  queriesRefused: Record<string, number>
   /** The latest weight a validator set on this miner, as a proportion of 65535. */
   lastScore: number | null
   /** Incentive and dividends of this uid in the latest epoch (proportions). */
@@ -42,22 +48,36 @@ const ANNOUNCE_UNREGISTERED_MS = 2_000
 const ANNOUNCE_REGISTERED_MS = 30_000
 
 /**
- * A miner: announces itself until the subnet registers it, answers validators' queries with its
- * model (one at a time, in order), and follows its score and incentive from weights and epochs.
+ * A miner: announces itself until the subnet registers it, and answers the queries validators
+ * send it directly — only from hotkeys holding a validator permit, within the manifest's rate
+ * per validator, and only as many at a time as `maxQueue` (the rest are refused, not queued).
+ * It follows its score and incentive from weights and epochs.
  */
 export function createMinerNode(options: MinerOptions): MinerNode {
-  const { manifest, mesh, chain, runner, hotkey, agent, log = () => {} } = options
-  const maxQueue = options.maxQueue ?? 4
-  const stats: MinerStats = { uid: null, queriesAnswered: 0, queriesDropped: 0, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null }
+  const { manifest, mesh, chain, runner, signer, agent, log = () => {} } = options
+  const hotkey = signer.address
+  const task = options.task ?? createTask(manifest.task)
+  const maxQueue = options.maxQueue ?? 2
+  const perMinute = manifest.validation.maxQueriesPerMinute
+  const stats: MinerStats = { uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null }
+  // A validator's queries come from its own peer: a neighbour may send a little more than one
+  // validator's share (retries) before it is cut off unread.
+  const door = new DirectDoor({ netuid: manifest.netuid, peerRate: { perSecond: (perMinute / 60) * 2, burst: Math.max(4, perMinute / 10) } })
+  const budgets = new Map<string, { tokens: number; at: number }>()
   const handlers = new Set<(s: MinerStats) => void>()
   const unsubscribe: (() => void)[] = []
-  const queue: Envelope<'query'>[] = []
-  let working = false
+  let unhandle: (() => Promise<void>) | undefined
+  let inFlight = 0
   let running = false
   let announceTimer: ReturnType<typeof setTimeout> | undefined
 
   const changed = (): void => {
-    for (const h of handlers) h({ ...stats })
+    for (const h of handlers) h({ ...stats, queriesRefused: { ...stats.queriesRefused } })
+  }
+  const refuse = (code: string, message: string): never => {
+    stats.queriesRefused[code] = (stats.queriesRefused[code] ?? 0) + 1
+    changed()
+    throw new ExchangeError(message, { code })
   }
 
   const announce = (): void => {
@@ -68,42 +88,56 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     announceTimer = setTimeout(announce, stats.uid === null ? ANNOUNCE_UNREGISTERED_MS : ANNOUNCE_REGISTERED_MS)
   }
 
-  const work = async (): Promise<void> => {
-    if (working) return
-    working = true
-    try {
-      for (let q = queue.shift(); q !== undefined && running; q = queue.shift()) {
-        const started = performance.now()
-        const out = await runner.generate({ prompt: q.payload.prompt, maxNewTokens: q.payload.maxNewTokens, greedy: true })
-        const elapsedMs = Math.round(performance.now() - started)
-        await mesh.publish('response', {
-          queryId: q.payload.id,
-          validator: q.hotkey,
-          tokenIds: out.tokenIds,
-          text: out.text,
-          logprobs: out.logprobs,
-          elapsedMs,
-        })
-        stats.queriesAnswered++
-        stats.lastAnswerMs = elapsedMs
-        changed()
-      }
-    } catch (err) {
-      log(`miner: answering failed: ${String(err)}`)
-    } finally {
-      working = false
-    }
+  /** Token bucket per validator hotkey: `perMinute` sustained, a tenth of it in a burst. */
+  const withinRate = (validator: string): boolean => {
+    const now = Date.now()
+    const burst = Math.max(2, Math.ceil(perMinute / 10))
+    const b = budgets.get(validator) ?? { tokens: burst, at: now }
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 60_000) * perMinute)
+    b.at = now
+    budgets.set(validator, b)
+    if (budgets.size > 1024) budgets.delete(budgets.keys().next().value!)
+    if (b.tokens < 1) return false
+    b.tokens -= 1
+    return true
   }
 
-  const onQuery = (msg: Envelope<'query'>): void => {
-    if (msg.payload.targets !== undefined && !msg.payload.targets.includes(hotkey)) return
-    if (queue.length >= maxQueue) {
-      stats.queriesDropped++
-      changed()
-      return
+  const isPermittedValidator = (who: string): boolean => {
+    const uid = chain.uidOf(who)
+    return uid !== undefined && chain.metagraph()?.neurons.find((n) => n.uid === uid)?.validatorPermit === true
+  }
+
+  const serve = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
+    if (!running) return refuse('stopped', 'miner is stopped')
+    // Nothing is queued: a busy miner says so at once, before decoding anything.
+    if (inFlight >= maxQueue) return refuse('busy', `${inFlight} queries in progress`)
+    let query: Envelope<'query'>
+    try {
+      query = door.open(bytes, 'query', fromPeer)
+    } catch (err) {
+      return refuse((err as ExchangeError).code, (err as Error).message)
     }
-    queue.push(msg)
-    void work()
+    if (query.payload.miner !== hotkey) return refuse('not_for_me', `query for ${query.payload.miner}`)
+    if (!isPermittedValidator(query.hotkey)) return refuse('no_permit', `${query.hotkey} holds no validator permit`)
+    if (query.payload.task !== task.name) return refuse('wrong_task', `task ${query.payload.task}`)
+    if (!withinRate(query.hotkey)) return refuse('rate_limit_validator', `${query.hotkey} is over ${perMinute} queries/min`)
+    let input: unknown
+    try {
+      input = task.parseInput(query.payload.input)
+    } catch (err) {
+      return refuse('bad_input', (err as Error).message)
+    }
+    inFlight++
+    try {
+      const started = performance.now()
+      const answer = (await task.answer(runner, input)) as Record<string, unknown>
+      stats.queriesAnswered++
+      stats.lastAnswerMs = Math.round(performance.now() - started)
+      changed()
+      return seal(mesh, signer, manifest.netuid, 'response', { queryId: query.payload.id, validator: query.hotkey, answer })
+    } finally {
+      inFlight--
+    }
   }
 
   const onEpoch = (e: EpochResult): void => {
@@ -119,23 +153,22 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     const uid = chain.uidOf(hotkey)
     if (uid === undefined) return
     // Anyone can gossip a weights message; only a permitted validator's counts as a score.
-    const sender = chain.uidOf(msg.hotkey)
-    if (sender === undefined || chain.metagraph()?.neurons[sender]?.validatorPermit !== true) return
+    if (!isPermittedValidator(msg.hotkey)) return
     const at = msg.payload.uids.indexOf(uid)
     stats.lastScore = at === -1 ? 0 : msg.payload.weights[at]! / U16_MAX
     changed()
   }
 
   return {
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, queriesRefused: { ...stats.queriesRefused } }),
     onUpdate(handler) {
       handlers.add(handler)
       return () => handlers.delete(handler)
     },
     async start() {
       running = true
+      unhandle = await mesh.handle(QUERY_REQUEST, serve)
       unsubscribe.push(
-        mesh.subscribe('query', onQuery),
         mesh.subscribe('weights', onWeights),
         chain.onEpoch(onEpoch),
         chain.onMetagraph(() => {
@@ -151,8 +184,9 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     async stop() {
       running = false
       clearTimeout(announceTimer)
-      queue.length = 0
       for (const u of unsubscribe.splice(0)) u()
+      await unhandle?.().catch(() => {})
+      unhandle = undefined
     },
   }
 }

@@ -1,30 +1,40 @@
 import type { ChainClient } from '../chain/index.ts'
-import type { GenerateResult, ModelRunner } from '../inference/index.ts'
-import type { Envelope, Mesh } from '../p2p/index.ts'
-import { scoreAgainstReference, updateMovingScore } from '../scoring/response-score.ts'
+import type { ModelRunner } from '../inference/index.ts'
+import type { Mesh } from '../p2p/index.ts'
+import { updateMovingScore } from '../scoring/response-score.ts'
 import { weightsFromScores } from '../scoring/weights.ts'
+import { DirectDoor, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
+import { createTask, freshNonce, latencyFactor, type SubnetTask } from '../subnet/tasks/index.ts'
+import type { Signer } from './identity.ts'
 import type { SubnetManifest } from './manifest.ts'
 
 export interface ValidatorOptions {
   manifest: SubnetManifest
   mesh: Mesh
   chain: ChainClient
-  /** The validator's own copy of the subnet model: the reference it scores answers against. */
+  /** The validator's own copy of the subnet model: what it verifies answers with. */
   runner: ModelRunner
-  hotkey: string
+  signer: Signer
   log?: (line: string) => void
   /** Blocks between two weight settings (default: half a tempo). */
   weightsEveryBlocks?: number
+  /** The task; default: the manifest's. */
+  task?: SubnetTask
 }
 
 export interface ValidatorStats {
   queriesSent: number
-  responsesScored: number
-  responsesIgnored: number
+  /** Answers that came back and were checked with the validator's model. */
+  answersVerified: number
+  /** Verdicts by reason (`ok`, `wrong_token`, `bad_logprob`, …) and queries that got no answer by failure code. */
+  verdicts: Record<string, number>
+  failures: Record<string, number>
   /** Moving score per uid (0..1). */
   scores: Record<number, number>
   weightsSet: number
   lastWeightsBlock: number | null
+  /** Latency of the latest answer per uid (ms, measured here). */
+  latencyMs: Record<number, number>
 }
 
 export interface ValidatorNode {
@@ -33,92 +43,92 @@ export interface ValidatorNode {
   stats(): ValidatorStats
 }
 
-interface PendingQuery {
-  prompt: string
-  sentAt: number
-  reference: Promise<GenerateResult>
-  answered: Set<string>
-  timer: ReturnType<typeof setTimeout>
-}
-
 /**
- * A validator: queries the miners it knows with the subnet's prompts, scores each answer (tokens
- * and their log-probabilities) against its own greedy run of the pinned model (a miner that
- * answers nothing scores 0), keeps a moving
- * score per uid, and sets those scores as u16 weights every half tempo.
+ * A validator: every `queryIntervalMs` it sends each registered miner (that is not still
+ * answering its last query) a fresh query of its own, point to point; it checks each answer with
+ * its own model (the task's `verify`), multiplies the verified quality by a latency factor it
+ * measured itself, keeps a moving score per uid (no answer in time scores 0) and sets those scores
+ * as u16 weights every half tempo.
  */
 export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
-  const { manifest, mesh, chain, runner, hotkey, log = () => {} } = options
+  const { manifest, mesh, chain, runner, signer, log = () => {} } = options
+  const hotkey = signer.address
   const v = manifest.validation
+  const task = options.task ?? createTask(manifest.task)
   const weightsEvery = options.weightsEveryBlocks ?? Math.max(1, Math.floor(manifest.chain.tempo / 2))
-  const references = new Map<string, Promise<GenerateResult>>()
-  const pending = new Map<string, PendingQuery>()
-  const miners = new Set<string>()
+  const door = new DirectDoor({ netuid: manifest.netuid })
+  /** Miner hotkey → the peer its latest signed announce came from. */
+  const minerPeers = new Map<string, string>()
+  const outstanding = new Set<string>()
   const scores = new Map<number, number>()
-  const stats: ValidatorStats = { queriesSent: 0, responsesScored: 0, responsesIgnored: 0, scores: {}, weightsSet: 0, lastWeightsBlock: null }
+  const stats: ValidatorStats = { queriesSent: 0, answersVerified: 0, verdicts: {}, failures: {}, scores: {}, weightsSet: 0, lastWeightsBlock: null, latencyMs: {} }
   const unsubscribe: (() => void)[] = []
-  let queryTimer: ReturnType<typeof setInterval> | undefined
-  let promptIndex = 0
-  let querySeq = 0
+  let roundTimer: ReturnType<typeof setInterval> | undefined
+  let running = false
   let settingWeights = false
+  let querySeq = 0
 
-  // Greedy decoding is deterministic: one reference run per prompt serves every query with it.
-  const referenceFor = (prompt: string): Promise<GenerateResult> => {
-    let ref = references.get(prompt)
-    if (ref === undefined) {
-      ref = runner.generate({ prompt, maxNewTokens: v.maxNewTokens, greedy: true })
-      references.set(prompt, ref)
-      ref.catch(() => references.delete(prompt))
-    }
-    return ref
-  }
-
-  const record = (minerHotkey: string, score: number): void => {
-    const uid = chain.uidOf(minerHotkey)
-    if (uid === undefined) return
+  const record = (uid: number, score: number): void => {
     const next = updateMovingScore(scores.get(uid), score, v.scoreAlpha)
     scores.set(uid, next)
     stats.scores[uid] = next
   }
-
-  const sendQuery = (): void => {
-    if (miners.size === 0 || chain.metagraph() === null) return
-    const prompt = v.prompts[promptIndex++ % v.prompts.length]!
-    const id = `${hotkey.slice(0, 8)}-${Date.now().toString(36)}-${querySeq++}`
-    const query: PendingQuery = {
-      prompt,
-      sentAt: Date.now(),
-      reference: referenceFor(prompt),
-      answered: new Set(),
-      timer: setTimeout(() => closeQuery(id), v.responseTimeoutMs),
-    }
-    pending.set(id, query)
-    stats.queriesSent++
-    mesh.publish('query', { id, prompt, maxNewTokens: v.maxNewTokens }).catch((err: unknown) => {
-      log(`validator: query failed to publish: ${String(err)}`)
-    })
+  const count = (bag: Record<string, number>, key: string): void => {
+    bag[key] = (bag[key] ?? 0) + 1
   }
 
-  // Miners that were known when the query went out and did not answer in time score 0.
-  const closeQuery = (id: string): void => {
-    const q = pending.get(id)
-    if (q === undefined) return
-    pending.delete(id)
-    for (const m of miners) if (!q.answered.has(m)) record(m, 0)
+  /** One query to one miner, start to score. Never throws. */
+  const queryMiner = async (miner: string, peerId: string, uid: number): Promise<void> => {
+    outstanding.add(miner)
+    try {
+      const input = task.makeInput(freshNonce())
+      const id = `${hotkey.slice(0, 8)}-${Date.now().toString(36)}-${querySeq++}`
+      const bytes = seal(mesh, signer, manifest.netuid, 'query', { id, miner, task: task.name, input: input as Record<string, unknown> })
+      stats.queriesSent++
+      const sent = performance.now()
+      let reply: Uint8Array
+      try {
+        reply = await mesh.request(peerId, QUERY_REQUEST, bytes, { timeoutMs: v.responseTimeoutMs })
+      } catch (err) {
+        count(stats.failures, (err as { code?: string }).code ?? 'request_failed')
+        record(uid, 0)
+        return
+      }
+      const latency = performance.now() - sent
+      let answer: unknown
+      try {
+        const response = door.open(reply, 'response', peerId)
+        if (response.hotkey !== miner || response.payload.queryId !== id || response.payload.validator !== hotkey) {
+          throw Object.assign(new Error('answer does not belong to this query'), { code: 'wrong_answer' })
+        }
+        answer = response.payload.answer
+      } catch (err) {
+        count(stats.failures, (err as { code?: string }).code ?? 'bad_answer')
+        record(uid, 0)
+        return
+      }
+      const verdict = await task.verify(runner, input, answer)
+      stats.answersVerified++
+      count(stats.verdicts, verdict.reason)
+      stats.latencyMs[uid] = Math.round(latency)
+      // A miner that re-registered meanwhile is another uid: score only if the uid is still its.
+      if (chain.uidOf(miner) === uid) record(uid, verdict.quality * latencyFactor(latency, { targetMs: v.latencyTargetMs, timeoutMs: v.responseTimeoutMs }))
+      if (verdict.reason !== 'ok') log(`validator: uid ${uid} answer refused: ${verdict.reason} ${verdict.detail}`)
+    } catch (err) {
+      log(`validator: query to uid ${uid} failed: ${String(err)}`)
+    } finally {
+      outstanding.delete(miner)
+    }
   }
 
-  const onResponse = async (msg: Envelope<'response'>): Promise<void> => {
-    const q = pending.get(msg.payload.queryId)
-    if (msg.payload.validator !== hotkey || q === undefined || q.answered.has(msg.hotkey)) {
-      stats.responsesIgnored++
-      return
+  const round = (): void => {
+    const metagraph = chain.metagraph()
+    if (!running || metagraph === null) return
+    for (const n of metagraph.neurons) {
+      const peerId = minerPeers.get(n.hotkey)
+      if (peerId === undefined || n.hotkey === hotkey || outstanding.has(n.hotkey)) continue
+      void queryMiner(n.hotkey, peerId, n.uid)
     }
-    q.answered.add(msg.hotkey)
-    miners.add(msg.hotkey)
-    const reference = await q.reference
-    const score = scoreAgainstReference(reference, msg.payload)
-    stats.responsesScored++
-    record(msg.hotkey, score)
   }
 
   const maybeSetWeights = async (block: number): Promise<void> => {
@@ -140,24 +150,22 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   }
 
   return {
-    stats: () => ({ ...stats, scores: { ...stats.scores } }),
+    stats: () => ({ ...stats, verdicts: { ...stats.verdicts }, failures: { ...stats.failures }, scores: { ...stats.scores }, latencyMs: { ...stats.latencyMs } }),
     async start() {
+      running = true
       unsubscribe.push(
+        // The announce envelope is signed by the miner's hotkey over its peer id: where to ask it.
         mesh.subscribe('announce', (msg) => {
-          if (msg.payload.role === 'miner') miners.add(msg.hotkey)
-        }),
-        mesh.subscribe('response', (msg) => {
-          onResponse(msg).catch((err: unknown) => log(`validator: scoring failed: ${String(err)}`))
+          if (msg.payload.role === 'miner') minerPeers.set(msg.hotkey, msg.peerId)
         }),
         chain.onMetagraph((m) => void maybeSetWeights(m.block)),
       )
       await mesh.publish('announce', { role: 'validator', agent: 'webtensor-node' }).catch(() => {})
-      queryTimer = setInterval(sendQuery, v.queryIntervalMs)
+      roundTimer = setInterval(round, v.queryIntervalMs)
     },
     async stop() {
-      clearInterval(queryTimer)
-      for (const q of pending.values()) clearTimeout(q.timer)
-      pending.clear()
+      running = false
+      clearInterval(roundTimer)
       for (const u of unsubscribe.splice(0)) u()
     },
   }

@@ -16,8 +16,10 @@ export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'resp
 
 export interface Payloads {
   announce: { role: 'miner' | 'validator' | 'owner'; model?: string; device?: string; agent: string }
-  query: { id: string; prompt: string; maxNewTokens: number; targets?: string[] /* miner hotkeys; absent = all */ }
-  response: { queryId: string; validator: string; tokenIds: number[]; text: string; logprobs: number[]; elapsedMs: number }
+  /** A validator's query to one miner, sent point to point; `input` is the task's, checked by the task. */
+  query: { id: string; miner: string; task: string; input: Record<string, unknown> }
+  /** The miner's answer, returned to the validator that asked and to nobody else. */
+  response: { queryId: string; validator: string; answer: Record<string, unknown> }
   weights: { epoch: number; uids: number[]; weights: number[] /* u16 */ }
   metagraph: {
     block: number

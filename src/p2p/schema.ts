@@ -9,12 +9,8 @@ export type SchemaResult = { ok: true } | { ok: false; detail: string }
 /** Bounds on payload contents. A subnet has at most 4096 uids (u16 space, far above real sizes). */
 export const LIMITS = {
   maxUids: 4096,
-  maxTokens: 4096,
-  maxPromptChars: 16 * 1024,
-  maxTextChars: 64 * 1024,
   maxIdChars: 128,
   maxLabelChars: 256,
-  maxTargets: 1024,
   maxDigestChars: 256,
 } as const
 
@@ -31,9 +27,7 @@ export function isInt(value: unknown, min: number, max: number): value is number
 
 const isStr = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max
 const isU16 = (v: unknown): v is number => isInt(v, 0, 0xffff)
-const isU32 = (v: unknown): v is number => isInt(v, 0, 0xffffffff)
 const isSafeUint = (v: unknown): v is number => isInt(v, 0, Number.MAX_SAFE_INTEGER)
-const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 function arrayOf(v: unknown, max: number, item: (x: unknown) => boolean): boolean {
   return Array.isArray(v) && v.length <= max && v.every(item)
@@ -59,23 +53,20 @@ const CHECKS: Record<MessageKind, Check> = {
     return OK
   },
   query(p) {
-    const bad = keysOk(p, ['id', 'prompt', 'maxNewTokens'], ['targets'])
+    const bad = keysOk(p, ['id', 'miner', 'task', 'input'])
     if (bad) return fail(bad)
     if (!isStr(p.id, 1, LIMITS.maxIdChars)) return fail('id')
-    if (!isStr(p.prompt, 0, LIMITS.maxPromptChars)) return fail('prompt')
-    if (!isInt(p.maxNewTokens, 1, LIMITS.maxTokens)) return fail('maxNewTokens')
-    if (p.targets !== undefined && !arrayOf(p.targets, LIMITS.maxTargets, (t) => isStr(t, 1, 64))) return fail('targets')
+    if (!isStr(p.miner, 1, 64)) return fail('miner')
+    if (!isStr(p.task, 1, LIMITS.maxLabelChars)) return fail('task')
+    if (!isPlainObject(p.input)) return fail('input')
     return OK
   },
   response(p) {
-    const bad = keysOk(p, ['queryId', 'validator', 'tokenIds', 'text', 'logprobs', 'elapsedMs'])
+    const bad = keysOk(p, ['queryId', 'validator', 'answer'])
     if (bad) return fail(bad)
     if (!isStr(p.queryId, 1, LIMITS.maxIdChars)) return fail('queryId')
     if (!isStr(p.validator, 1, 64)) return fail('validator')
-    if (!arrayOf(p.tokenIds, LIMITS.maxTokens, isU32)) return fail('tokenIds')
-    if (!isStr(p.text, 0, LIMITS.maxTextChars)) return fail('text')
-    if (!arrayOf(p.logprobs, LIMITS.maxTokens, isFiniteNum)) return fail('logprobs')
-    if (!isFiniteNum(p.elapsedMs) || p.elapsedMs < 0) return fail('elapsedMs')
+    if (!isPlainObject(p.answer)) return fail('answer')
     return OK
   },
   weights(p) {

@@ -73,7 +73,7 @@ test('kill 30% of peers and the relay mid-epoch: survivors reconnect and agree o
       const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0/ws'], allowPrivateAddresses: true })
       await mesh.start()
       const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-      const miner = createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: 'chaos' })
+      const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'chaos' })
       await miner.start()
       stoppers.push(() => mesh.stop(), () => miner.stop())
       survivors.push({ name: `miner${i}`, mesh, chain })

@@ -23,7 +23,7 @@ if (mode === 'relay') {
     const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: [bootstrap!], listen: ['/ip4/127.0.0.1/tcp/0/ws'], allowPrivateAddresses: true })
     await mesh.start()
     const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-    await createMinerNode({ manifest, mesh, chain, runner, hotkey: hotkey.address, agent: 'chaos-child' }).start()
+    await createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'chaos-child' }).start()
   }
   console.log(JSON.stringify({ ready: secrets.length }))
 } else {
