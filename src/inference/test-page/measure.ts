@@ -113,3 +113,42 @@ export async function measureEmbed(load: (cold: boolean) => Promise<ModelRunner>
     await runner.dispose()
   }
 }
+
+export interface VerifyFigures {
+  device: string
+  newTokens: number
+  /** Sampled answers of `newTokens` generated per second (median run). */
+  generatedPerSec: number
+  /** The same answers checked per second: one teacher-forced pass replaying the sampler (median run). */
+  verifiedPerSec: number
+  /** verifiedPerSec ÷ generatedPerSec: how much cheaper checking is than doing the work. */
+  ratio: number
+  /** Whether every generated token was the replayed sampler's first pick. */
+  allVerified: boolean
+}
+
+/**
+ * What a validator's check costs against a miner's work: sampled generation of `newTokens`
+ * (seeded, as a miner answers a query) against `score` with the sampler replayed (as a validator
+ * verifies it), on the same runner, alternating, `repeats` times with a fresh prompt and seed each.
+ */
+export async function measureVerify(runner: ModelRunner, o: { promptWords: number; newTokens: number; repeats: number; temperature?: number }): Promise<VerifyFigures> {
+  const temperature = o.temperature ?? 1
+  const gen: number[] = []
+  const ver: number[] = []
+  let allVerified = true
+  await runner.generate({ prompt: benchPrompt(o.promptWords), maxNewTokens: 4 }) // warm-up
+  for (let i = 0; i < o.repeats; i++) {
+    const prompt = `${i} ${benchPrompt(o.promptWords)}`
+    let t = performance.now()
+    const g = await runner.generate({ prompt, maxNewTokens: o.newTokens, greedy: false, temperature, seed: 1000 + i, topK: 0 })
+    gen.push(performance.now() - t)
+    t = performance.now()
+    const s = await runner.score({ prompt, tokenIds: g.tokenIds, sampling: { greedy: false, temperature, seed: 1000 + i, tolerance: 2e-3 } })
+    ver.push(performance.now() - t)
+    allVerified &&= g.tokenIds.every((id, j) => s.candidates![j]![0] === id)
+  }
+  const generatedPerSec = 1000 / median(gen)
+  const verifiedPerSec = 1000 / median(ver)
+  return { device: runner.device, newTokens: o.newTokens, generatedPerSec, verifiedPerSec, ratio: verifiedPerSec / generatedPerSec, allVerified }
+}
