@@ -7,6 +7,7 @@ const PHASES: Record<SessionState['phase'], string> = {
   'loading-model': 'Loading the model…',
   joining: 'Joining the network…',
   mining: 'Mining',
+  validating: 'Validating: querying miners and checking their answers',
   error: 'Stopped by an error',
 }
 

@@ -4,6 +4,7 @@ import { loadModelInWorker, type ModelRunner } from '../inference/index.ts'
 import { loadOrCreateHotkey, type SecretStore } from '../node/identity.ts'
 import type { SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
+import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
 import { createMesh, type Mesh } from '../p2p/index.ts'
 import { createYumaWorker } from '../scoring/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
@@ -26,7 +27,12 @@ export interface NeuronRow {
 }
 
 export interface SessionState {
-  phase: 'idle' | 'starting' | 'loading-model' | 'joining' | 'mining' | 'error'
+  phase: 'idle' | 'starting' | 'loading-model' | 'joining' | 'mining' | 'validating' | 'error'
+  /** The role this page plays, and why (a validator permit on the chain decides). */
+  role: 'miner' | 'validator' | null
+  roleReason: string | null
+  /** When validating: what this page's validator has sent, verified and scored. */
+  validator: Pick<ValidatorStats, 'queriesSent' | 'answersVerified' | 'verdicts' | 'failures' | 'scores' | 'weightsSet'> | null
   error: string | null
   hotkey: string | null
   device: string | null
@@ -48,7 +54,7 @@ export interface SessionState {
 }
 
 export const initialState: SessionState = {
-  phase: 'idle', error: null, hotkey: null, device: null, deviceReason: null, progress: 0, progressFile: null, peers: 0,
+  phase: 'idle', role: null, roleReason: null, validator: null, error: null, hotkey: null, device: null, deviceReason: null, progress: 0, progressFile: null, peers: 0,
   uid: null, queriesAnswered: 0, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, verified: null, neurons: [],
 }
 
@@ -56,10 +62,25 @@ export interface MiningSession {
   stop(): Promise<void>
 }
 
+/** The first metagraph the owner publishes after joining, or null after `timeoutMs`. */
+function firstMetagraph(chain: ReturnType<typeof createGossipChainClient>, timeoutMs: number): Promise<Metagraph | null> {
+  const now = chain.metagraph()
+  if (now !== null) return Promise.resolve(now)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => (off(), resolve(null)), timeoutMs)
+    const off = chain.onMetagraph((m) => {
+      clearTimeout(timer)
+      off()
+      resolve(m)
+    })
+  })
+}
+
 /**
  * Everything that "Start mining" does, in order: the hotkey (kept in `store` across reloads), the
  * model in its worker (WebGPU when a real adapter exists, else WASM), the mesh through the relay,
- * the miner role, and the check of each epoch by recomputing it in the Yuma worker.
+ * the role the chain gives the hotkey (validator with a permit, else miner), and the check of each
+ * epoch by recomputing it in the Yuma worker.
  */
 export async function startMiningSession(options: {
   origin: string
@@ -89,10 +110,31 @@ export async function startMiningSession(options: {
   mesh.onStats((s) => onState({ peers: s.peers }))
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-  const miner: MinerNode = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
-  miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))
-  await miner.start()
-  onState({ phase: 'mining', peers: mesh.stats().peers })
+  // The chain decides the role: a hotkey with a validator permit validates, any other mines.
+  const first = await firstMetagraph(chain, manifest.chain.blockTimeMs * 10 + 10_000)
+  const self = first?.neurons.find((n) => n.hotkey === hotkey.address)
+  let role: MinerNode | ValidatorNode
+  if (self?.validatorPermit === true) {
+    onState({ role: 'validator', roleReason: `this hotkey is uid ${self.uid} with a validator permit (stake ${self.stake} rao): it queries miners and sets weights`, uid: self.uid })
+    const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
+    const timer = setInterval(() => {
+      const s = validator.stats()
+      onState({ validator: { queriesSent: s.queriesSent, answersVerified: s.answersVerified, verdicts: s.verdicts, failures: s.failures, scores: s.scores, weightsSet: s.weightsSet } })
+    }, 1000)
+    await validator.start()
+    role = { ...validator, stop: async () => (clearInterval(timer), validator.stop()) }
+    onState({ phase: 'validating', peers: mesh.stats().peers })
+  } else {
+    onState({
+      role: 'miner',
+      roleReason: first === null ? 'no metagraph from the subnet owner yet: mining until one arrives' : 'this hotkey holds no validator permit: it answers validators\' queries',
+    })
+    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
+    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))
+    await miner.start()
+    role = miner
+    onState({ phase: 'mining', peers: mesh.stats().peers })
+  }
 
   let metagraph: Metagraph | null = null
   let epoch: EpochResult | null = null
@@ -136,7 +178,7 @@ export async function startMiningSession(options: {
 
   return {
     async stop() {
-      await miner.stop()
+      await role.stop()
       await mesh.stop()
       await runner.dispose()
       yuma.terminate()

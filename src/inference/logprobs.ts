@@ -60,6 +60,8 @@ export function sampleIndex(row: ArrayLike<number>, temperature: number, rng: Pr
   return argmax(row)
 }
 
+let scratch = new Float64Array(0)
+
 /**
  * What a verifier needs to check one sampled token: replays `sampleIndex` (same weights, same
  * float64 walk, one draw from `rng`) and returns the token it picks first, then every other token
@@ -71,7 +73,9 @@ export function sampleIndex(row: ArrayLike<number>, temperature: number, rng: Pr
 export function sampleCandidates(row: ArrayLike<number>, temperature: number, rng: Prng, massTolerance: number): number[] {
   let max = -Infinity
   for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i]
-  const weights = new Float64Array(row.length)
+  // One buffer reused across calls: a verifier replays every position of every answer.
+  if (scratch.length < row.length) scratch = new Float64Array(row.length)
+  const weights = scratch
   let sum = 0
   for (let i = 0; i < row.length; i++) {
     weights[i] = Math.exp((row[i] - max) / temperature)

@@ -20,6 +20,8 @@ export interface ValidatorOptions {
   weightsEveryBlocks?: number
   /** The task; default: the manifest's. */
   task?: SubnetTask
+  /** Announced to peers (default `webtensor-node`). */
+  agent?: string
 }
 
 export interface ValidatorStats {
@@ -160,7 +162,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
         }),
         chain.onMetagraph((m) => void maybeSetWeights(m.block)),
       )
-      await mesh.publish('announce', { role: 'validator', agent: 'webtensor-node' }).catch(() => {})
+      await mesh.publish('announce', { role: 'validator', agent: options.agent ?? 'webtensor-node' }).catch(() => {})
       roundTimer = setInterval(round, v.queryIntervalMs)
     },
     async stop() {
