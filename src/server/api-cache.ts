@@ -22,6 +22,11 @@ export interface ApiEndpoint {
   ttlMs?: number
 }
 
+/** JSON text of `value`, with bigints as decimal strings (JSON has no big integers). */
+export function serialiseJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null'
+}
+
 /** A route's producer: an endpoint, or a bare function (uncached). */
 export type ApiRoute = ApiEndpoint | (() => unknown)
 
@@ -53,8 +58,7 @@ export function createApiCache(routes: Record<string, ApiRoute>, now: () => numb
       const cacheable = endpoint.version !== undefined || endpoint.ttlMs !== undefined
       if (hit !== undefined && cacheable && hit.version === version && (endpoint.ttlMs === undefined || now() - hit.at < endpoint.ttlMs)) return hit
       const value = endpoint.get()
-      const text = value instanceof RawJson ? value.text : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
-      const body = Buffer.from(text ?? 'null')
+      const body = Buffer.from(value instanceof RawJson ? value.text : serialiseJson(value))
       serialisations[path] = (serialisations[path] ?? 0) + 1
       const fresh = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, version, at: now() }
       if (cacheable) cached.set(path, fresh)
