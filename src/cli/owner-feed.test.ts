@@ -9,12 +9,12 @@ test('the owner reports only changes; the epochs are serialised once per new epo
   const epochs: { epoch: number; block: number; input: unknown; output: unknown }[] = []
   const owner = { stats: () => ({ ...stats }), get epochs() { return epochs } } as unknown as OwnerNode<EpochOutput>
   const sent: OwnerMessage[] = []
-  const stop = reportOwner(owner, (m) => sent.push(m), 10)
+  const reporter = reportOwner(owner, (m) => sent.push(m), 10)
   try {
     const feed = new OwnerFeed()
     const tick = async (): Promise<void> => {
       await new Promise((r) => setTimeout(r, 40))
-      for (const m of sent.splice(0)) assert.equal(feed.accept(m), true)
+      for (const m of sent.splice(0)) assert.notEqual(feed.accept(m), false)
     }
     await tick()
     assert.equal(feed.stats?.block, 0)
@@ -34,14 +34,19 @@ test('the owner reports only changes; the epochs are serialised once per new epo
     assert.equal(served[0]!.input.stake[0], '100000000000000000000', 'bigints as decimal strings')
     feed.ownerGone()
     assert.equal(feed.stats, null)
+    // An epoch reported at once (before the owner gossips it), without waiting for the next check.
+    epochs.push({ epoch: 7, block: 70, input: {}, output: {} })
+    const seq = reporter.check()
+    assert.deepEqual(feed.accept(sent.at(-1)), { kind: 'stored', seq }, 'the parent acknowledges what it stored')
+    assert.equal((JSON.parse(feed.epochsJson) as { epoch: number }[]).at(-1)!.epoch, 7)
   } finally {
-    stop()
+    reporter.stop()
   }
 })
 
 test('the parent drops messages outside the protocol', () => {
   const feed = new OwnerFeed()
-  for (const bad of [null, 1, 'x', {}, { kind: 'chain' }, { kind: 'chain', stats: { block: '1' } }, { kind: 'epochs', json: 5 }, { kind: 'other' }]) {
+  for (const bad of [null, 1, 'x', {}, { kind: 'chain' }, { kind: 'chain', stats: { block: '1' } }, { kind: 'epochs', json: 5, seq: 1 }, { kind: 'epochs', json: '[]' }, { kind: 'other' }]) {
     assert.equal(feed.accept(bad), false, JSON.stringify(bad))
   }
   assert.equal(feed.stats, null)

@@ -9,20 +9,32 @@ export type ChainStats = ReturnType<OwnerNode<EpochOutput>['stats']>
 export type OwnerMessage =
   | { kind: 'ready' }
   | { kind: 'chain'; stats: ChainStats }
-  /** The recent epochs' inputs and outputs, serialised once in the child. */
-  | { kind: 'epochs'; json: string }
+  /** The recent epochs' inputs and outputs, serialised once in the child; the parent answers `stored` with the same `seq`. */
+  | { kind: 'epochs'; json: string; seq: number }
+
+/** What the parent answers over IPC (parent → child). */
+export type ParentMessage = { kind: 'stored'; seq: number }
 
 /** How many past epochs `/api/epochs/recent` serves: a page can recompute the one it was told about even if another ran since. */
 export const RECENT_EPOCHS = 4
 
+/** The child's reporter: `check()` sends what changed now; `stop()` ends the periodic checks. */
+export interface OwnerReporter {
+  /** Returns the `seq` of the epochs message when one was sent. */
+  check(): number | undefined
+  stop(): void
+}
+
 /**
  * Child side: sends the owner's stats and recent epochs whenever they change (checked every
- * `intervalMs`), so the parent never asks and never serialises an epoch itself. Returns a stop.
+ * `intervalMs`, and whenever `check()` is called), so the parent never asks and never serialises
+ * an epoch itself.
  */
-export function reportOwner(owner: OwnerNode<EpochOutput>, send: (m: OwnerMessage) => void, intervalMs = 250): () => void {
+export function reportOwner(owner: OwnerNode<EpochOutput>, send: (m: OwnerMessage) => void, intervalMs = 250): OwnerReporter {
   let lastStats = ''
   let lastEpochs = ''
-  const check = (): void => {
+  let seq = 0
+  const check = (): number | undefined => {
     const stats = owner.stats()
     const statsKey = JSON.stringify(stats)
     if (statsKey !== lastStats) {
@@ -34,12 +46,14 @@ export function reportOwner(owner: OwnerNode<EpochOutput>, send: (m: OwnerMessag
     if (epochsKey !== lastEpochs) {
       lastEpochs = epochsKey
       const recent = owner.epochs.slice(-RECENT_EPOCHS).map((e) => ({ epoch: e.epoch, block: e.block, input: e.input, output: e.output }))
-      send({ kind: 'epochs', json: serialiseJson(recent) })
+      send({ kind: 'epochs', json: serialiseJson(recent), seq: ++seq })
+      return seq
     }
+    return undefined
   }
   check()
-  const timer = setInterval(check, intervalMs)
-  return () => clearInterval(timer)
+  const timer = setInterval(() => void check(), intervalMs)
+  return { check, stop: () => clearInterval(timer) }
 }
 
 /**
@@ -52,8 +66,11 @@ export class OwnerFeed {
   epochsJson = '[]'
   epochsVersion = 0
 
-  /** Applies one IPC message; returns false for one that does not fit the protocol. */
-  accept(message: unknown): boolean {
+  /**
+   * Applies one IPC message: returns the answer owed to the child (`stored` for epochs), true
+   * for another message of the protocol, false for one outside it (dropped).
+   */
+  accept(message: unknown): ParentMessage | boolean {
     if (typeof message !== 'object' || message === null) return false
     const m = message as Partial<Record<string, unknown>>
     if (m.kind === 'ready') return true
@@ -61,10 +78,10 @@ export class OwnerFeed {
       this.stats = m.stats
       return true
     }
-    if (m.kind === 'epochs' && typeof m.json === 'string') {
+    if (m.kind === 'epochs' && typeof m.json === 'string' && Number.isSafeInteger(m.seq)) {
       this.epochsJson = m.json
       this.epochsVersion++
-      return true
+      return { kind: 'stored', seq: m.seq as number }
     }
     return false
   }

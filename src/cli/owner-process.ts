@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process'
 import type { SubnetManifest } from '../node/manifest.ts'
-import { OwnerFeed, reportOwner, type OwnerMessage } from './owner-feed.ts'
+import type { MessageKind } from '../p2p/index.ts'
+import { OwnerFeed, reportOwner, type OwnerMessage, type ParentMessage } from './owner-feed.ts'
 import { CLI_BIN } from './paths.ts'
 import { startOwner, startValidator, type Log, type Stoppable } from './stack.ts'
 import { supervise, type Backoff, type Supervisor } from './supervisor.ts'
@@ -15,7 +16,16 @@ import { supervise, type Backoff, type Supervisor } from './supervisor.ts'
 export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<Stoppable[]> {
   const { manifest, log } = opts
   const started: Stoppable[] = []
-  const owner = await startOwner({ manifest, bootstrap: opts.bootstrap, host: opts.host, log })
+  // A page that hears of an epoch fetches its input from the web server at once, so the parent
+  // must hold the new epochs before the owner gossips the result: send them, and wait for the
+  // parent's `stored` (at most a second: a stuck parent must not stop the chain).
+  let reportNow = (): number | undefined => undefined
+  const beforePublish = async (kind: MessageKind): Promise<void> => {
+    if (kind !== 'epoch') return
+    const seq = reportNow()
+    if (seq !== undefined) await parentStored(seq, 1000)
+  }
+  const owner = await startOwner({ manifest, bootstrap: opts.bootstrap, host: opts.host, log, beforePublish })
   started.push(owner.mesh, owner.owner)
   for (const v of manifest.validators) {
     if (v.devSecret === undefined) continue
@@ -23,8 +33,9 @@ export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstra
     started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
     log(`validator ${val.hotkey.address} running`)
   }
-  const stopReports = reportOwner(owner.owner, sendToParent)
-  started.push({ stop: async () => stopReports() })
+  const reporter = reportOwner(owner.owner, sendToParent)
+  reportNow = reporter.check
+  started.push({ stop: async () => reporter.stop() })
   sendToParent({ kind: 'ready' })
   log(`owner ${owner.hotkey.address} running`)
   return started
@@ -33,6 +44,24 @@ export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstra
 /** Sends over IPC if there is a parent; a closed channel (the parent is gone) is not an error here. */
 function sendToParent(message: OwnerMessage): void {
   if (process.send !== undefined && process.connected) process.send(message, undefined, {}, () => {})
+}
+
+/** Resolves when the parent answers `stored` for `seq`, after `timeoutMs`, or at once without a parent. */
+function parentStored(seq: number, timeoutMs: number): Promise<void> {
+  if (process.send === undefined || !process.connected) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      process.off('message', onMessage)
+      resolve()
+    }
+    const onMessage = (m: unknown): void => {
+      const answer = m as Partial<ParentMessage> | null
+      if (answer?.kind === 'stored' && answer.seq === seq) done()
+    }
+    const timer = setTimeout(done, timeoutMs)
+    process.on('message', onMessage)
+  })
 }
 
 /**
@@ -46,8 +75,10 @@ export function superviseOwner(opts: { args: string[]; feed: OwnerFeed; log: Log
   return supervise({
     name: 'owner',
     spawn: () => fork(CLI_BIN, ['owner', ...opts.args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv }),
-    onMessage: (m) => {
-      if (!opts.feed.accept(m)) opts.log(`owner process sent a message outside the protocol; dropped`)
+    onMessage: (m, reply) => {
+      const answer = opts.feed.accept(m)
+      if (answer === false) opts.log(`owner process sent a message outside the protocol; dropped`)
+      else if (answer !== true) reply(answer)
     },
     onExit: () => opts.feed.ownerGone(),
     log: opts.log,

@@ -9,7 +9,7 @@ import { parseManifest, type SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { fileSecretStore } from '../node/secret-file.ts'
 import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
-import { createMesh, createRelay, type Mesh, type Relay } from '../p2p/index.ts'
+import { createMesh, createRelay, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, pageContentSecurityPolicy, rawJson, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
@@ -104,7 +104,14 @@ function modelOrigins(manifest: SubnetManifest): string[] {
 }
 
 /** The subnet owner/registrar with the local chain, on its own mesh peer. */
-export async function startOwner(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log }): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
+export async function startOwner(opts: {
+  manifest: SubnetManifest
+  bootstrap: string[]
+  host: string
+  log: Log
+  /** Awaited before the owner publishes each message (e.g. to hand out an epoch's input before peers learn of it). */
+  beforePublish?: (kind: MessageKind) => Promise<void>
+}): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
   const { manifest, log } = opts
   if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
   const hotkey = await hotkeyFromSecret(manifest.owner.devSecret)
@@ -112,9 +119,25 @@ export async function startOwner(opts: { manifest: SubnetManifest; bootstrap: st
   await mesh.start()
   // The chain itself runs Yuma exactly as subtensor does.
   const chain = new LocalChain<EpochOutput>(manifest, (input) => runEpoch(input as never, { mode: 'exact' }))
-  const owner = createOwnerNode({ manifest, mesh, chain, digest: (v) => epochDigest(v as never), log })
+  const ownerMesh = opts.beforePublish === undefined ? mesh : observePublish(mesh, opts.beforePublish)
+  const owner = createOwnerNode({ manifest, mesh: ownerMesh, chain, digest: (v) => epochDigest(v as never), log })
   await owner.start()
   return { owner, mesh, hotkey }
+}
+
+/** `mesh`, with `before(kind)` awaited ahead of each publish; every other member is the mesh's own. */
+function observePublish(mesh: Mesh, before: (kind: MessageKind) => Promise<void>): Mesh {
+  const publish: Mesh['publish'] = async (kind, payload) => {
+    await before(kind)
+    return mesh.publish(kind, payload)
+  }
+  return new Proxy(mesh, {
+    get(target, prop) {
+      if (prop === 'publish') return publish
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** Loads the subnet's model for a Node validator or miner (onnxruntime-node). */

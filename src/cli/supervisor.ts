@@ -31,8 +31,8 @@ export interface SupervisorOptions {
   name: string
   /** Starts one child, with an IPC channel and piped stdout/stderr. */
   spawn(): ChildProcess
-  /** Every IPC message of the current child (`{ kind: 'ready' }` is also handled here). */
-  onMessage(message: unknown): void
+  /** Every IPC message of the current child (`{ kind: 'ready' }` is also handled here); `reply` answers that child. */
+  onMessage(message: unknown, reply: (answer: object) => void): void
   /** Called when a child is gone (crashed, killed or stopped), before any restart. */
   onExit?(): void
   /** The supervisor's own lines (start, exit, restart). */
@@ -90,7 +90,10 @@ export function supervise(options: SupervisorOptions): Supervisor {
         everReady = true
         resolveReady()
       }
-      options.onMessage(message)
+      options.onMessage(message, (answer) => {
+        // The child may be gone by now: a failed send is not an error of ours.
+        if (c.connected) c.send(answer, undefined, {}, () => {})
+      })
     })
     let gone = false
     const onGone = (how: string): void => {
