@@ -1,17 +1,20 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
-import { readManifest, resolveBootstrap, startNodeMiner, startOwner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
+import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
+import { readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
 
 Usage: webtensor <command> [options]
 
 Commands:
-  start       relay + web app + the embedded default subnet (owner and one validator) on one host
+  start       relay + web app + the embedded default subnet (owner and one validator) on one host;
+              the owner and validators run in a child process, restarted if it dies
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
   validator   a Node validator joining a running subnet (--relay, --secret)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
+  owner       (internal: what \`start\` forks) the owner and the manifest's validators (--relay)
 
 Options (start, relay, validator, miner):
   --host H           address to listen on            (default 127.0.0.1)
@@ -77,22 +80,29 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
     case 'relay': {
-      const stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest })
+      const feed = command === 'start' ? new OwnerFeed() : undefined
+      const stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, ...(feed === undefined ? {} : { owner: feed }) })
       started.push(stack.server, stack.relay)
-      const bootstrap = stack.relay.multiaddrs
-      if (command === 'start') {
-        const owner = await startOwner({ manifest, bootstrap, host: values.host, log })
-        stack.owner = owner.owner
-        started.push(owner.mesh, owner.owner)
-        for (const v of manifest.validators) {
-          if (v.devSecret === undefined) continue
-          const val = await startValidator({ ...common, manifest, secret: v.devSecret, bootstrap })
-          started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
-          log(`validator ${val.hotkey.address} running`)
+      if (feed !== undefined) {
+        // The owner and validators run in a supervised child: a crash there restarts them, while
+        // the relay and the web server here keep serving.
+        const args = ['--relay', localAddress(stack.relay.multiaddrs), '--host', values.host, '--manifest', values.manifest, '--models', values.models, '--state', values.state]
+        const owner = superviseOwner({ args: values.quiet ? [...args, '--quiet'] : args, feed, log })
+        started.push(owner)
+        try {
+          await owner.ready
+        } catch (err) {
+          for (const s of started.reverse()) await s.stop().catch(() => {})
+          return fail(`${(err as Error).message} (see its [owner] lines above)`)
         }
       }
       say(`webtensor ${command === 'start' ? `subnet ${manifest.netuid} (${manifest.name})` : 'relay'} is up`)
       say(`open ${stack.server.url} to mine`)
+      break
+    }
+    case 'owner': {
+      if (values.relay === undefined) return fail('owner needs --relay')
+      started.push(...(await runOwnerProcess({ ...common, manifest, bootstrap: await resolveBootstrap(values.relay) })))
       break
     }
     case 'validator': {
@@ -124,12 +134,21 @@ export async function main(argv: string[]): Promise<number> {
     const stop = (): void => resolve()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    // A forked `owner` whose parent is gone (even killed with SIGKILL) stops too.
+    if (process.send !== undefined) process.once('disconnect', stop)
   })
   log('stopping…')
   for (const s of started.reverse()) {
     await s.stop().catch((err: unknown) => log(`stop failed: ${String(err)}`))
   }
+  // An open IPC channel (a forked `owner`) would keep this process alive.
+  if (process.connected) process.disconnect()
   return 0
+}
+
+/** The relay address a process on this host dials: loopback when the relay listens there. */
+function localAddress(multiaddrs: string[]): string {
+  return multiaddrs.find((a) => a.startsWith('/ip4/127.0.0.1/')) ?? multiaddrs[0] ?? ''
 }
 
 function fail(message: string): number {

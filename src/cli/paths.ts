@@ -17,3 +17,6 @@ export const DIST_DIR = join(PACKAGE_ROOT, 'dist')
 export function onnxruntimeWebDist(): string {
   return dirname(createRequire(import.meta.url).resolve('onnxruntime-web'))
 }
+
+/** The CLI entry, which `webtensor start` forks again for its owner process. */
+export const CLI_BIN = join(PACKAGE_ROOT, 'bin', 'webtensor.js')

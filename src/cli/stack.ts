@@ -9,15 +9,14 @@ import { parseManifest, type SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { fileSecretStore } from '../node/secret-file.ts'
 import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
-import { createMesh, createRelay, type Mesh, type Relay } from '../p2p/index.ts'
+import { createMesh, createRelay, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
-import { createAppServer, type AppServer } from '../server/index.ts'
+import { createAppServer, pageContentSecurityPolicy, rawJson, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
+import type { OwnerFeed } from './owner-feed.ts'
 import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
 
 export type Log = (line: string) => void
-
-const RECENT_EPOCHS = 4
 
 export function readManifest(path: string): SubnetManifest {
   return parseManifest(JSON.parse(readFileSync(path, 'utf8')))
@@ -31,13 +30,12 @@ export interface Stoppable {
 export interface RelayStack {
   relay: Relay
   server: AppServer
-  /** Set by `start` once the owner runs, so the HTTP API can show chain state. */
-  owner?: OwnerNode<EpochOutput>
 }
 
 /**
  * The relay and, beside it, the HTTP server for the app, the model files and onnxruntime-web's
- * wasm. Browsers learn the relay's addresses from `/api/config`.
+ * wasm. Browsers learn the relay's addresses from `/api/config`. With `owner` (what `start`'s owner
+ * process reports), `/api/health` shows chain state and `/api/epochs/recent` serves recent epochs.
  */
 export async function startRelayStack(opts: {
   host: string
@@ -47,6 +45,7 @@ export async function startRelayStack(opts: {
   modelsDir: string
   manifest: SubnetManifest
   log: Log
+  owner?: OwnerFeed
 }): Promise<RelayStack> {
   const { manifest, log } = opts
   mkdirSync(opts.stateDir, { recursive: true })
@@ -55,9 +54,9 @@ export async function startRelayStack(opts: {
   if (manifest.model.source === 'relay') await ensureTestModels(opts.modelsDir)
   const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key') })
   await relay.start()
-  const stack: RelayStack = { relay, server: undefined as unknown as AppServer }
   const publicManifest = { ...manifest, owner: { hotkey: manifest.owner.hotkey }, validators: manifest.validators.map(({ hotkey, stake }) => ({ hotkey, stake })) }
-  stack.server = createAppServer({
+  const feed = opts.owner
+  const server = createAppServer({
     host: opts.host,
     port: opts.port,
     mounts: [
@@ -65,27 +64,54 @@ export async function startRelayStack(opts: {
       { prefix: '/models/', dir: opts.modelsDir, cacheControl: 'public, max-age=3600' },
       { prefix: '/ort/', dir: onnxruntimeWebDist(), allow: /ort-wasm[^/]*\.(wasm|mjs)$/, cacheControl: 'public, max-age=86400' },
     ],
+    // A widget on another origin will load the model, the wasm and the config.
+    crossOrigin: ['/models/', '/ort/', '/api/config'],
+    contentSecurityPolicy: pageContentSecurityPolicy({ connect: modelOrigins(manifest) }),
     api: {
-      '/api/config': () => ({
-        netuid: manifest.netuid,
-        relay: relay.multiaddrs.filter((a) => a.includes('/ws')),
-        manifest: publicManifest,
-        models: { localModelPath: '/models/', wasmPaths: '/ort/' },
-      }),
-      '/api/health': () => ({ ok: true, relay: relay.metrics(), chain: stack.owner?.stats() ?? null }),
-      // The inputs of the last few epochs, so a page can recompute the one it was told about even
-      // if another epoch ran in between.
-      '/api/epochs/recent': () =>
-        (stack.owner?.epochs ?? []).slice(-RECENT_EPOCHS).map((e) => ({ epoch: e.epoch, block: e.block, input: e.input, output: e.output })),
+      '/api/config': {
+        get: () => ({
+          netuid: manifest.netuid,
+          relay: relay.multiaddrs.filter((a) => a.includes('/ws')),
+          manifest: publicManifest,
+          models: { localModelPath: '/models/', wasmPaths: '/ort/' },
+        }),
+        ttlMs: 10_000,
+      },
+      '/api/health': { get: () => ({ ok: true, relay: relay.metrics(), chain: feed?.stats ?? null }), ttlMs: 1000 },
+      // Serialised once in the owner process per new epoch; served as is until the next.
+      '/api/epochs/recent': { get: () => rawJson(feed?.epochsJson ?? '[]'), version: () => feed?.epochsVersion ?? 0 },
     },
   })
+  const stack: RelayStack = { relay, server }
   await stack.server.start()
   log(`relay listening on ${relay.multiaddrs.join(' ')}`)
   return stack
 }
 
+/**
+ * Where a page downloads the model from when this server does not serve it (`source: "hub"`):
+ * the hub's origin, plus, for huggingface.co, the CDN hosts its downloads redirect to.
+ */
+function modelOrigins(manifest: SubnetManifest): string[] {
+  if (manifest.model.source !== 'hub' || manifest.model.remoteHost === undefined) return []
+  let origin: string
+  try {
+    origin = new URL(manifest.model.remoteHost).origin
+  } catch {
+    return []
+  }
+  return origin === 'https://huggingface.co' ? [origin, 'https://*.huggingface.co', 'https://*.hf.co'] : [origin]
+}
+
 /** The subnet owner/registrar with the local chain, on its own mesh peer. */
-export async function startOwner(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log }): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
+export async function startOwner(opts: {
+  manifest: SubnetManifest
+  bootstrap: string[]
+  host: string
+  log: Log
+  /** Awaited before the owner publishes each message (e.g. to hand out an epoch's input before peers learn of it). */
+  beforePublish?: (kind: MessageKind) => Promise<void>
+}): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
   const { manifest, log } = opts
   if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
   const hotkey = await hotkeyFromSecret(manifest.owner.devSecret)
@@ -93,9 +119,25 @@ export async function startOwner(opts: { manifest: SubnetManifest; bootstrap: st
   await mesh.start()
   // The chain itself runs Yuma exactly as subtensor does.
   const chain = new LocalChain<EpochOutput>(manifest, (input) => runEpoch(input as never, { mode: 'exact' }))
-  const owner = createOwnerNode({ manifest, mesh, chain, digest: (v) => epochDigest(v as never), log })
+  const ownerMesh = opts.beforePublish === undefined ? mesh : observePublish(mesh, opts.beforePublish)
+  const owner = createOwnerNode({ manifest, mesh: ownerMesh, chain, digest: (v) => epochDigest(v as never), log })
   await owner.start()
   return { owner, mesh, hotkey }
+}
+
+/** `mesh`, with `before(kind)` awaited ahead of each publish; every other member is the mesh's own. */
+function observePublish(mesh: Mesh, before: (kind: MessageKind) => Promise<void>): Mesh {
+  const publish: Mesh['publish'] = async (kind, payload) => {
+    await before(kind)
+    return mesh.publish(kind, payload)
+  }
+  return new Proxy(mesh, {
+    get(target, prop) {
+      if (prop === 'publish') return publish
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** Loads the subnet's model for a Node validator or miner (onnxruntime-node). */

@@ -64,3 +64,44 @@ test('webtensor start, then a headless `webtensor miner` joins, answers and earn
     assert.equal(await start.stop(), 0, 'start exits cleanly on SIGTERM')
   }
 })
+
+test('webtensor start: the owner process killed with SIGKILL is restarted while the web server keeps answering', { timeout: 300_000 }, async () => {
+  const start = runCli(['start', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-cli-kill-'))])
+  type Health = { ok: boolean; chain: { block: number } | null }
+  const health = async (url: string): Promise<{ status: number; body: Health | null }> => {
+    const res = await fetch(new URL('/api/health', url))
+    return { status: res.status, body: res.ok ? ((await res.json()) as Health) : null }
+  }
+  try {
+    const [, url] = await start.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
+    const [, firstPid] = await start.waitFor(/owner process started \(pid (\d+)\)/)
+    const isUp = async (): Promise<boolean> => ((await health(url!)).body?.chain?.block ?? 0) >= 1
+    for (const end = Date.now() + 60_000; !(await isUp()); ) {
+      assert.ok(Date.now() < end, 'the owner reports its chain')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+
+    process.kill(Number(firstPid), 'SIGKILL')
+    const statuses: Record<string, number> = {}
+    let sawNoChain = false
+    let restarted = false
+    for (const end = Date.now() + 180_000; !restarted; ) {
+      assert.ok(Date.now() < end, `no restart within 180 s:\n${start.output().slice(-3000)}`)
+      const [h, page] = await Promise.all([health(url!), fetch(url!).then(async (r) => (await r.arrayBuffer(), r.status))])
+      statuses[`${h.status}/${page}`] = (statuses[`${h.status}/${page}`] ?? 0) + 1
+      if (h.body?.chain === null) sawNoChain = true
+      const second = /owner process started \(pid (\d+)\)[\s\S]*owner process started \(pid (\d+)\)/.exec(start.output())
+      restarted = second !== null && second[2] !== firstPid && sawNoChain && h.body?.chain != null
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    console.log(`while the owner restarted, /api/health and / answered: ${JSON.stringify(statuses)}`)
+    assert.deepEqual(Object.keys(statuses), ['200/200'], 'every request answered 200 throughout')
+    assert.match(start.output(), new RegExp(`owner process ${firstPid} exited \\(SIGKILL\\); restarting in`))
+    assert.ok(sawNoChain, 'health said the chain was down while the owner was')
+  } catch (err) {
+    console.error(`--- start ---\n${start.output().slice(-4000)}`)
+    throw err
+  } finally {
+    assert.equal(await start.stop(), 0, 'start (and its owner process) exits cleanly on SIGTERM')
+  }
+})

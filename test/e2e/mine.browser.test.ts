@@ -33,7 +33,14 @@ test('visit the URL, click Start mining, earn incentive over two epochs', { time
       if (r.url().includes('/models/')) modelRequests++
     })
 
-    await page.goto(url!)
+    // Every CSP violation the page reports (the server sends a Content-Security-Policy with it).
+    await page.addInitScript(() => {
+      const seen: string[] = []
+      ;(globalThis as unknown as { __cspViolations: string[] }).__cspViolations = seen
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`))
+    })
+    const response = await page.goto(url!)
+    assert.match(response?.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/, 'the page is served with its CSP')
     await page.getByTestId('start').waitFor()
     assert.match(await page.getByTestId('phase').innerText(), /Nothing runs until/)
     await page.waitForTimeout(1000)
@@ -90,6 +97,11 @@ test('visit the URL, click Start mining, earn incentive over two epochs', { time
     await page.getByTestId('start').click()
     await page.waitForFunction(() => document.querySelector('[data-testid="hotkey"]')?.textContent?.startsWith('5'), null, { timeout: 30_000 })
     assert.equal(await page.getByTestId('hotkey').innerText(), hotkey)
+
+    // The whole path (model worker, wasm, WebSockets, WebRTC, the Yuma worker) ran under the CSP.
+    const violations = await page.evaluate(() => (globalThis as unknown as { __cspViolations: string[] }).__cspViolations)
+    assert.deepEqual(violations, [], 'no CSP violation reported by the page')
+    assert.deepEqual(log.filter((l) => /Content Security Policy|Refused to/i.test(l)), [], 'no CSP complaint on the console')
   } catch (err) {
     console.error(`--- webtensor start ---\n${cli.output().slice(-8000)}\n--- page console ---\n${log.slice(-80).join('\n')}`)
     throw err
