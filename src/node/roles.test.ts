@@ -1,0 +1,149 @@
+// The miner's door and the validator's scoring, on an in-memory mesh with a fake chain and the
+// real tiny model.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { FakeChain, MemoryHub } from '../../test/support/memory-mesh.ts'
+import type { ModelRunner } from '../inference/index.ts'
+import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../cli/paths.ts'
+import { loadNodeRunner, readManifest } from '../cli/stack.ts'
+import { QUERY_REQUEST, seal } from '../subnet/exchange.ts'
+import { createTask, freshNonce, type SubnetTask } from '../subnet/tasks/index.ts'
+import { hotkeyFromSecret, type Hotkey } from './identity.ts'
+import { createMinerNode } from './miner.ts'
+import { createValidatorNode } from './validator.ts'
+
+let runner: ModelRunner
+let validatorKey: Hotkey
+let minerKey: Hotkey
+let strangerKey: Hotkey
+const manifest = readManifest(DEFAULT_MANIFEST)
+before(async () => {
+  runner = await loadNodeRunner(manifest, DEFAULT_MODELS_DIR, () => {})
+  ;[validatorKey, minerKey, strangerKey] = await Promise.all(['//RoleValidator', '//RoleMiner', '//RoleStranger'].map((s) => hotkeyFromSecret(s)))
+})
+after(() => runner.dispose())
+
+/** A hub with a miner (uid 1) and a validator (uid 0, permit), both registered on the fake chain. */
+async function setup(opts: { task?: SubnetTask; maxQueue?: number; perMinute?: number } = {}) {
+  const m = structuredClone(manifest)
+  if (opts.perMinute !== undefined) m.validation.maxQueriesPerMinute = opts.perMinute
+  const hub = new MemoryHub()
+  const chain = new FakeChain()
+  chain.setNeurons([
+    { hotkey: validatorKey.address, validatorPermit: true },
+    { hotkey: minerKey.address, validatorPermit: false },
+  ])
+  const minerMesh = hub.join(minerKey)
+  const miner = createMinerNode({ manifest: m, mesh: minerMesh, chain, runner, signer: minerKey, agent: 'test', ...(opts.task ? { task: opts.task } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) })
+  await miner.start()
+  const validatorMesh = hub.join(validatorKey)
+  const strangerMesh = hub.join(strangerKey)
+  const task = createTask(m.task)
+  const ask = (from: typeof validatorMesh, key: Hotkey, payload: Partial<{ miner: string; task: string; input: Record<string, unknown> }> = {}) =>
+    from.request(
+      minerMesh.peerId,
+      QUERY_REQUEST,
+      seal(from, key, m.netuid, 'query', { id: `q${Math.random()}`, miner: minerKey.address, task: task.name, input: task.makeInput(freshNonce()) as Record<string, unknown>, ...payload }),
+    )
+  return { hub, chain, miner, minerMesh, validatorMesh, strangerMesh, ask, task, manifest: m, stop: () => miner.stop() }
+}
+
+test('a miner answers a permitted validator, signed, for that validator only', async () => {
+  const s = await setup()
+  try {
+    const reply = await s.ask(s.validatorMesh, validatorKey)
+    assert.ok(reply.byteLength > 0)
+    assert.equal(s.miner.stats().queriesAnswered, 1)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('the miner door refuses strangers, other miners\' queries, other tasks, over-budget inputs and forged peers, without working', async () => {
+  const s = await setup()
+  try {
+    const refused = async (p: Promise<unknown>) => assert.rejects(p, { code: 'request_failed' })
+    await refused(s.ask(s.strangerMesh, strangerKey))
+    await refused(s.ask(s.validatorMesh, validatorKey, { miner: strangerKey.address }))
+    await refused(s.ask(s.validatorMesh, validatorKey, { task: 'embedding' }))
+    await refused(s.ask(s.validatorMesh, validatorKey, { input: { ...(s.task.makeInput(freshNonce()) as object), maxNewTokens: 4096 } }))
+    // A validator's envelope replayed by the stranger's peer: signed for another peer id.
+    const bytes = seal(s.validatorMesh, validatorKey, s.manifest.netuid, 'query', { id: 'x', miner: minerKey.address, task: s.task.name, input: s.task.makeInput(freshNonce()) as Record<string, unknown> })
+    await refused(s.strangerMesh.request(s.minerMesh.peerId, QUERY_REQUEST, bytes))
+    await refused(s.strangerMesh.request(s.minerMesh.peerId, QUERY_REQUEST, new Uint8Array([1, 2, 3])))
+    assert.deepEqual(s.miner.stats().queriesRefused, { no_permit: 1, not_for_me: 1, wrong_task: 1, bad_input: 1, wrong_peer: 1, malformed: 1 })
+    assert.equal(s.miner.stats().queriesAnswered, 0)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('a validator over its rate is refused; a busy miner refuses instead of queueing', async () => {
+  const slow = createTask(manifest.task)
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const s = await setup({ perMinute: 2, maxQueue: 1, task: { ...slow, answer: async (r, i) => (await gate, slow.answer(r, i)) } })
+  try {
+    const first = s.ask(s.validatorMesh, validatorKey)
+    await new Promise((r) => setTimeout(r, 50))
+    await assert.rejects(s.ask(s.validatorMesh, validatorKey), { code: 'request_failed' }) // busy
+    release()
+    await first
+    await s.ask(s.validatorMesh, validatorKey) // the burst's second token
+    await assert.rejects(s.ask(s.validatorMesh, validatorKey), { code: 'request_failed' })
+    assert.equal(s.miner.stats().queriesRefused.busy, 1)
+    assert.equal(s.miner.stats().queriesRefused.rate_limit_validator, 1)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('the validator scores a verified answer 1, a wrong one 0, silence 0, and sets weights', async () => {
+  const m = structuredClone(manifest)
+  m.validation.queryIntervalMs = 100
+  m.validation.responseTimeoutMs = 1500
+  m.validation.latencyTargetMs = 1000
+  const hub = new MemoryHub()
+  const chain = new FakeChain()
+  const [honestKey, wrongKey, silentKey] = await Promise.all(['//RoleHonest', '//RoleWrong', '//RoleSilent'].map((x) => hotkeyFromSecret(x)))
+  chain.setNeurons([
+    { hotkey: validatorKey.address, validatorPermit: true },
+    { hotkey: honestKey.address, validatorPermit: false },
+    { hotkey: wrongKey.address, validatorPermit: false },
+    { hotkey: silentKey.address, validatorPermit: false },
+  ])
+  const honest = createTask(m.task)
+  const wrong: SubnetTask = { ...honest, answer: async (r, i) => ({ ...((await honest.answer(r, i)) as object), logprobs: Array(m.task.name === 'text-generation' ? m.task.maxNewTokens : 0).fill(-1) }) }
+  const silent: SubnetTask = { ...honest, answer: () => new Promise(() => {}) }
+  const miners = [
+    [honestKey, honest],
+    [wrongKey, wrong],
+    [silentKey, silent],
+  ] as const
+  const nodes = []
+  for (const [key, task] of miners) {
+    const node = createMinerNode({ manifest: m, mesh: hub.join(key), chain, runner, signer: key, agent: 't', task })
+    await node.start()
+    nodes.push(node)
+  }
+  const validator = createValidatorNode({ manifest: m, mesh: hub.join(validatorKey), chain, runner, signer: validatorKey, weightsEveryBlocks: 1 })
+  await validator.start()
+  try {
+    for (const n of nodes) await n.stop().then(() => n.start()) // re-announce now that the validator listens
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline && !(validator.stats().scores[3] !== undefined && (validator.stats().verdicts.ok ?? 0) > 0 && (validator.stats().verdicts.bad_logprob ?? 0) > 0)) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const st = validator.stats()
+    assert.ok(st.scores[1]! > 0.5, `honest ${st.scores[1]}`)
+    assert.equal(st.scores[2], 0)
+    assert.equal(st.scores[3], 0)
+    chain.setNeurons(chain.metagraph()!.neurons, 2)
+    await new Promise((r) => setTimeout(r, 50))
+    // Sparse, as subtensor stores them: only the honest miner carries weight.
+    assert.deepEqual(chain.weightsSet.at(-1), { uids: [1], weights: [65535] })
+  } finally {
+    await validator.stop()
+    for (const n of nodes) await n.stop()
+  }
+})
