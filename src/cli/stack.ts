@@ -10,10 +10,13 @@ import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { fileSecretStore } from '../node/secret-file.ts'
 import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
 import { createMesh, createRelay, type Mesh, type Relay } from '../p2p/index.ts'
+import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
+import { CliUsageError, type NetOptions } from './net-options.ts'
 import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
+import { turnCredential } from './turn-credentials.ts'
 
 export type Log = (line: string) => void
 
@@ -31,6 +34,8 @@ export interface Stoppable {
 export interface RelayStack {
   relay: Relay
   server: AppServer
+  /** Relay addresses for Node peers on this host (plain WebSockets; the public ones may be TLS or announced). */
+  bootstrap: string[]
   /** Set by `start` once the owner runs, so the HTTP API can show chain state. */
   owner?: OwnerNode<EpochOutput>
 }
@@ -47,19 +52,34 @@ export async function startRelayStack(opts: {
   modelsDir: string
   manifest: SubnetManifest
   log: Log
+  /** TLS, announced addresses, STUN/TURN (see net-options.ts). */
+  net?: NetOptions
 }): Promise<RelayStack> {
   const { manifest, log } = opts
+  const net: NetOptions = opts.net ?? { announce: [], iceServers: [] }
   mkdirSync(opts.stateDir, { recursive: true })
   await ensureAppBuilt(log)
   // The relay is where browsers get the subnet's model: make the built-in test models if missing.
   if (manifest.model.source === 'relay') await ensureTestModels(opts.modelsDir)
-  const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key') })
+  const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key'), ...(net.tls === undefined ? {} : { tls: net.tls }) })
+  for (const a of net.announce) {
+    const id = peerIdOf(a)
+    if (id !== undefined && id !== relay.peerId) throw new CliUsageError(`--announce ${a}: names peer ${id}, but the relay is ${relay.peerId}`)
+  }
   await relay.start()
-  const stack: RelayStack = { relay, server: undefined as unknown as AppServer }
+  const isTls = (a: string): boolean => a.includes('/tls/ws') || a.includes('/wss')
+  // Browsers get the announced addresses, else the relay's own (only the TLS ones when it has them).
+  const publicRelay =
+    net.announce.length > 0
+      ? net.announce.map((a) => withPeerId(a, relay.peerId))
+      : relay.multiaddrs.filter((a) => a.includes('/ws') && (net.tls === undefined || isTls(a)))
+  const staticIce = [...manifest.network.iceServers, ...net.iceServers]
+  const stack: RelayStack = { relay, server: undefined as unknown as AppServer, bootstrap: relay.multiaddrs.filter((a) => !isTls(a)) }
   const publicManifest = { ...manifest, owner: { hotkey: manifest.owner.hotkey }, validators: manifest.validators.map(({ hotkey, stake }) => ({ hotkey, stake })) }
   stack.server = createAppServer({
     host: opts.host,
     port: opts.port,
+    ...(net.tls === undefined ? {} : { tls: net.tls }),
     mounts: [
       { prefix: '/', dir: DIST_DIR, spa: true },
       { prefix: '/models/', dir: opts.modelsDir, cacheControl: 'public, max-age=3600' },
@@ -68,7 +88,9 @@ export async function startRelayStack(opts: {
     api: {
       '/api/config': () => ({
         netuid: manifest.netuid,
-        relay: relay.multiaddrs.filter((a) => a.includes('/ws')),
+        relay: publicRelay,
+        // Minted per request: each page gets its own short-lived TURN credential.
+        iceServers: net.turn === undefined ? staticIce : [...staticIce, { urls: net.turn.urls, ...turnCredential(net.turn.secret, net.turn.ttlS) }],
         manifest: publicManifest,
         models: { localModelPath: '/models/', wasmPaths: '/ort/' },
       }),

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { createReadStream, statSync } from 'node:fs'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
@@ -35,6 +36,8 @@ export interface AppServerOptions {
   mounts: StaticMount[]
   /** JSON endpoints: path → producer of the body. */
   api: Record<string, () => unknown>
+  /** PEM certificate and key: serve https instead of http. */
+  tls?: { cert: string; key: string }
 }
 
 export interface AppServer {
@@ -101,13 +104,13 @@ export function createAppServer(options: AppServerOptions): AppServer {
       return url
     },
     async start() {
-      server = createServer(handle)
+      server = options.tls === undefined ? createServer(handle) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
       await new Promise<void>((ok, fail) => {
         server!.once('error', fail)
         server!.listen(options.port, options.host, () => ok())
       })
       const addr = server.address() as AddressInfo
-      url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`
+      url = `${options.tls === undefined ? 'http' : 'https'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`
     },
     async stop() {
       if (server === undefined) return
