@@ -92,10 +92,15 @@ export function parseNetFlags(flags: NetFlags, readFile: (path: string) => strin
   if (turnUrls.length > 0 || flags['turn-secret-file'] !== undefined || flags['turn-ttl'] !== undefined) {
     if (turnUrls.length === 0) throw new CliUsageError('--turn-secret-file and --turn-ttl need at least one --turn URL')
     if (flags['turn-secret-file'] === undefined) throw new CliUsageError('--turn needs --turn-secret-file (the static-auth-secret of a coturn running with use-auth-secret)')
-    for (const [i, u] of turnUrls.entries()) {
+    for (const u of turnUrls) {
       if (!/^turns?:/.test(u)) throw new CliUsageError(`--turn ${u}: must be a turn: or turns: URL, e.g. turn:turn.example.org:3478?transport=udp`)
       // Checked as a server entry with placeholder credentials: the real ones are minted per request.
-      iceOrUsage(() => parseIceServers([{ urls: u, username: 'x', credential: 'x' }], `--turn[${i}]`))
+      try {
+        parseIceServers([{ urls: u, username: 'x', credential: 'x' }], '--turn')
+      } catch (err) {
+        if (err instanceof IceServerError) throw new CliUsageError(`--turn ${u}: ${err.problem}`)
+        throw err
+      }
     }
     if (turnUrls.length > ICE_LIMITS.urlsPerServer) throw new CliUsageError(`--turn: at most ${ICE_LIMITS.urlsPerServer} URLs`)
     const secret = read('--turn-secret-file', flags['turn-secret-file']).trim()
