@@ -67,8 +67,6 @@ export async function startMiningSession(options: {
   origin: string
   store: SecretStore
   onState: (patch: Partial<SessionState>) => void
-  /** Diagnostics and tests: sees the mesh once created. */
-  onMesh?: (mesh: Mesh) => void
 }): Promise<MiningSession> {
   const { onState } = options
   onState({ phase: 'starting', error: null })
@@ -90,7 +88,8 @@ export async function startMiningSession(options: {
   onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
 
   const mesh: Mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: config.relay, allowPrivateAddresses: true, iceServers: config.iceServers ?? [] })
-  options.onMesh?.(mesh)
+  // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
+  globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
   mesh.onStats((s) => onState({ peers: s.peers }))
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
