@@ -96,7 +96,13 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
     case 'relay': {
-      const stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, net })
+      let stack
+      try {
+        stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, net })
+      } catch (err) {
+        if (err instanceof CliUsageError) return fail(err.message) // flags that clash with the manifest or the relay key
+        throw err
+      }
       started.push(stack.server, stack.relay)
       const bootstrap = stack.bootstrap
       if (command === 'start') {

@@ -9,7 +9,7 @@ import { parseManifest, type SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { fileSecretStore } from '../node/secret-file.ts'
 import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
-import { createMesh, createRelay, type Mesh, type Relay } from '../p2p/index.ts'
+import { createMesh, createRelay, ICE_LIMITS, type Mesh, type Relay } from '../p2p/index.ts'
 import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, type AppServer } from '../server/index.ts'
@@ -57,6 +57,11 @@ export async function startRelayStack(opts: {
 }): Promise<RelayStack> {
   const { manifest, log } = opts
   const net: NetOptions = opts.net ?? { announce: [], iceServers: [] }
+  const staticIce = [...manifest.network.iceServers, ...net.iceServers]
+  // Pages refuse longer lists (parseIceServers): refuse them here, at start, instead.
+  if (staticIce.length + (net.turn === undefined ? 0 : 1) > ICE_LIMITS.servers) {
+    throw new CliUsageError(`the manifest's network.iceServers, --ice-servers and --turn make more than ${ICE_LIMITS.servers} ICE servers`)
+  }
   mkdirSync(opts.stateDir, { recursive: true })
   await ensureAppBuilt(log)
   // The relay is where browsers get the subnet's model: make the built-in test models if missing.
@@ -73,7 +78,6 @@ export async function startRelayStack(opts: {
     net.announce.length > 0
       ? net.announce.map((a) => withPeerId(a, relay.peerId))
       : relay.multiaddrs.filter((a) => a.includes('/ws') && (net.tls === undefined || isTls(a)))
-  const staticIce = [...manifest.network.iceServers, ...net.iceServers]
   const stack: RelayStack = { relay, server: undefined as unknown as AppServer, bootstrap: relay.multiaddrs.filter((a) => !isTls(a)) }
   const publicManifest = { ...manifest, owner: { hotkey: manifest.owner.hotkey }, validators: manifest.validators.map(({ hotkey, stake }) => ({ hotkey, stake })) }
   stack.server = createAppServer({
