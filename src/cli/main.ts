@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
 import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
 import { readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
@@ -26,6 +27,16 @@ Options (start, relay, validator, miner):
   --state DIR        keys and state                  (default ./.webtensor)
   --secret URI       hotkey secret (mnemonic or //Dev URI); miners default to a key kept in --state
   --quiet            print only the essential lines
+
+Network options (start, relay; see docs/deploy.md):
+  --tls-cert FILE    PEM certificate (chain): the relay listens on wss and the web server on https
+  --tls-key FILE     its PEM private key
+  --announce ADDR    public relay multiaddr handed to browsers, e.g. /dns4/relay.example.org/tcp/443/wss
+                     (behind a TLS-terminating proxy); repeatable
+  --ice-servers JSON static STUN/TURN servers for pages, e.g. '[{"urls":"stun:stun.example.org:3478"}]'
+  --turn URL         TURN server whose credentials are minted per page (repeatable), with
+  --turn-secret-file FILE  coturn's static-auth-secret (use-auth-secret)
+  --turn-ttl S       lifetime of minted TURN credentials in seconds (default 86400)
 `
 
 /**
@@ -57,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         state: { type: 'string', default: DEFAULT_STATE_DIR },
         secret: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        ...NET_FLAG_SPECS,
       },
       strict: true,
     }))
@@ -68,6 +80,13 @@ export async function main(argv: string[]): Promise<number> {
   const relayPort = Number(values['relay-port'])
   if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be 0..65535, got ${values.port}`)
   if (!Number.isInteger(relayPort) || relayPort < 0 || relayPort > 65535) return fail(`--relay-port must be 0..65535, got ${values['relay-port']}`)
+  let net: NetOptions
+  try {
+    net = parseNetFlags(values)
+  } catch (err) {
+    if (err instanceof CliUsageError) return fail(err.message)
+    throw err
+  }
   const quiet = values.quiet
   const log = (line: string): void => {
     if (!quiet) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
@@ -81,12 +100,18 @@ export async function main(argv: string[]): Promise<number> {
     case 'start':
     case 'relay': {
       const feed = command === 'start' ? new OwnerFeed() : undefined
-      const stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, ...(feed === undefined ? {} : { owner: feed }) })
+      let stack
+      try {
+        stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, net, ...(feed === undefined ? {} : { owner: feed }) })
+      } catch (err) {
+        if (err instanceof CliUsageError) return fail(err.message) // flags that clash with the manifest or the relay key
+        throw err
+      }
       started.push(stack.server, stack.relay)
       if (feed !== undefined) {
         // The owner and validators run in a supervised child: a crash there restarts them, while
-        // the relay and the web server here keep serving.
-        const args = ['--relay', localAddress(stack.relay.multiaddrs), '--host', values.host, '--manifest', values.manifest, '--models', values.models, '--state', values.state]
+        // the relay and the web server here keep serving. They dial the relay's plain local address.
+        const args = ['--relay', localAddress(stack.bootstrap), '--host', values.host, '--manifest', values.manifest, '--models', values.models, '--state', values.state]
         const owner = superviseOwner({ args: values.quiet ? [...args, '--quiet'] : args, feed, log })
         started.push(owner)
         try {

@@ -1,4 +1,5 @@
 import { WebtensorError } from '../errors.ts'
+import { IceServerError, parseIceServers, type IceServer } from '../p2p/ice-servers.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
 export interface ManifestModelIntegrity {
@@ -37,6 +38,12 @@ export interface SubnetManifest {
     scoreAlpha: number
     prompts: string[]
   }
+  /**
+   * How browsers reach each other. `iceServers`: STUN/TURN servers for WebRTC links, needed across
+   * symmetric NATs. The manifest is public (pages get it), so TURN credentials here are public too:
+   * prefer the server's `--turn` with a shared secret, which mints short-lived ones per page.
+   */
+  network: { iceServers: IceServer[] }
 }
 
 /** Where `source: "hub"` models come from unless the manifest names a mirror in `remoteHost`. */
@@ -108,6 +115,15 @@ export function parseManifest(json: unknown): SubnetManifest {
   for (const [k, v] of Object.entries(hyperparams)) {
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new ManifestError(`hyperparams.${k}`, 'must be a number or boolean')
   }
+  const network = obj(m.network ?? {}, 'network')
+  for (const k of Object.keys(network)) if (k !== 'iceServers') throw new ManifestError(`network.${k}`, 'is not a known field (iceServers)')
+  let iceServers: IceServer[]
+  try {
+    iceServers = parseIceServers(network.iceServers ?? [], 'network.iceServers')
+  } catch (err) {
+    if (err instanceof IceServerError) throw new ManifestError(err.field, err.problem)
+    throw err
+  }
   return {
     netuid: int(m.netuid, 'netuid', 0, 65535),
     name: str(m.name, 'name'),
@@ -148,6 +164,7 @@ export function parseManifest(json: unknown): SubnetManifest {
       scoreAlpha: num(validation.scoreAlpha, 'validation.scoreAlpha', 0, 1),
       prompts: prompts as string[],
     },
+    network: { iceServers },
   }
 }
 
