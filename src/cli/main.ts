@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
+import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
 import { readManifest, resolveBootstrap, startNodeMiner, startOwner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -9,7 +10,7 @@ Usage: webtensor <command> [options]
 Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
-  validator   a Node validator joining a running subnet (--relay, --secret)
+  validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
 
@@ -21,7 +22,9 @@ Options (start, relay, validator, miner):
   --manifest FILE    subnet manifest                 (default subnets/default.json)
   --models DIR       folder of model files           (default ./models)
   --state DIR        keys and state                  (default ./.webtensor)
-  --secret URI       hotkey secret (mnemonic or //Dev URI); miners default to a key kept in --state
+  --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
+                     miners default to a key kept in --state
+  --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
   --quiet            print only the essential lines
 `
 
@@ -53,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         models: { type: 'string', default: DEFAULT_MODELS_DIR },
         state: { type: 'string', default: DEFAULT_STATE_DIR },
         secret: { type: 'string' },
+        'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
       },
       strict: true,
@@ -70,6 +74,17 @@ export async function main(argv: string[]): Promise<number> {
     if (!quiet) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   }
   const say = (line: string): void => void process.stdout.write(`${line}\n`)
+  let secret: string | undefined
+  if (command === 'validator' || command === 'miner') {
+    try {
+      const resolved = resolveSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV] })
+      secret = resolved?.secret
+      for (const warning of resolved?.warnings ?? []) process.stderr.write(`webtensor: warning: ${warning}\n`)
+    } catch (err) {
+      if (err instanceof SecretSourceError) return fail(err.message)
+      throw err
+    }
+  }
   const started: Stoppable[] = []
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
@@ -96,8 +111,8 @@ export async function main(argv: string[]): Promise<number> {
       break
     }
     case 'validator': {
-      if (values.relay === undefined || values.secret === undefined) return fail('validator needs --relay and --secret')
-      const val = await startValidator({ ...common, manifest, secret: values.secret, bootstrap: await resolveBootstrap(values.relay) })
+      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
+      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
       started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
       break
@@ -109,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
         manifest,
         stateDir: values.state,
         bootstrap: await resolveBootstrap(values.relay),
-        ...(values.secret === undefined ? {} : { secret: values.secret }),
+        ...(secret === undefined ? {} : { secret }),
       })
       started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)
