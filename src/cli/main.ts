@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
 import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
+import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
 import { readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -12,7 +13,7 @@ Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host;
               the owner and validators run in a child process, restarted if it dies
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
-  validator   a Node validator joining a running subnet (--relay, --secret)
+  validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
   owner       (internal: what \`start\` forks) the owner and the manifest's validators (--relay)
@@ -25,7 +26,9 @@ Options (start, relay, validator, miner):
   --manifest FILE    subnet manifest                 (default subnets/default.json)
   --models DIR       folder of model files           (default ./models)
   --state DIR        keys and state                  (default ./.webtensor)
-  --secret URI       hotkey secret (mnemonic or //Dev URI); miners default to a key kept in --state
+  --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
+                     miners default to a key kept in --state
+  --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
   --quiet            print only the essential lines
 
 Network options (start, relay; see docs/deploy.md):
@@ -67,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         models: { type: 'string', default: DEFAULT_MODELS_DIR },
         state: { type: 'string', default: DEFAULT_STATE_DIR },
         secret: { type: 'string' },
+        'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         ...NET_FLAG_SPECS,
       },
@@ -92,6 +96,17 @@ export async function main(argv: string[]): Promise<number> {
     if (!quiet) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   }
   const say = (line: string): void => void process.stdout.write(`${line}\n`)
+  let secret: string | undefined
+  if (command === 'validator' || command === 'miner') {
+    try {
+      const resolved = resolveSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV] })
+      secret = resolved?.secret
+      for (const warning of resolved?.warnings ?? []) process.stderr.write(`webtensor: warning: ${warning}\n`)
+    } catch (err) {
+      if (err instanceof SecretSourceError) return fail(err.message)
+      throw err
+    }
+  }
   const started: Stoppable[] = []
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
@@ -131,8 +146,8 @@ export async function main(argv: string[]): Promise<number> {
       break
     }
     case 'validator': {
-      if (values.relay === undefined || values.secret === undefined) return fail('validator needs --relay and --secret')
-      const val = await startValidator({ ...common, manifest, secret: values.secret, bootstrap: await resolveBootstrap(values.relay) })
+      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
+      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
       started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
       break
@@ -144,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
         manifest,
         stateDir: values.state,
         bootstrap: await resolveBootstrap(values.relay),
-        ...(values.secret === undefined ? {} : { secret: values.secret }),
+        ...(secret === undefined ? {} : { secret }),
       })
       started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)
