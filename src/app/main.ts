@@ -1,4 +1,8 @@
 import './style.css'
+import type { SecretStore } from '../node/identity.ts'
+import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } from '../node/secret-idb.ts'
+import { mountHotkeyPanel } from './hotkey-panel.ts'
+import { renderMetagraph } from './metagraph-table.ts'
 import { initialState, startMiningSession, type SessionState } from './session.ts'
 
 const PHASES: Record<SessionState['phase'], string> = {
@@ -11,41 +15,8 @@ const PHASES: Record<SessionState['phase'], string> = {
   error: 'Stopped by an error',
 }
 
+// index.html holds the page's static markup; everything filled in here is text.
 const app = document.querySelector<HTMLDivElement>('#app')!
-app.innerHTML = `
-  <header>
-    <h1>webtensor</h1>
-    <p class="tagline">Your browser is a miner on a peer-to-peer network of machine intelligence.</p>
-  </header>
-  <main>
-    <section class="card">
-      <button id="start" data-testid="start">Start mining</button>
-      <p id="phase" data-testid="phase"></p>
-      <p id="error" class="error" data-testid="error" hidden></p>
-      <dl>
-        <dt>Hotkey</dt><dd data-testid="hotkey" class="mono">—</dd>
-        <dt>Device</dt><dd data-testid="device">—</dd>
-      </dl>
-      <div class="progress"><div id="bar" data-testid="progress"></div></div>
-      <p id="progress-label" class="muted"></p>
-    </section>
-    <section class="card stats">
-      <div><span class="label">Peers connected</span><span data-testid="peers">0</span></div>
-      <div><span class="label">Queries answered</span><span data-testid="answered">0</span></div>
-      <div><span class="label">Latest score</span><span data-testid="score">—</span></div>
-      <div><span class="label">Incentive</span><span data-testid="incentive">—</span></div>
-      <div><span class="label">UID</span><span data-testid="uid">—</span></div>
-      <div><span class="label">Epoch · block</span><span data-testid="epoch">—</span></div>
-    </section>
-    <section class="card">
-      <p data-testid="verified" class="muted">No epoch checked yet.</p>
-      <table>
-        <thead><tr><th>UID</th><th>Hotkey</th><th>Stake (τ)</th><th>Permit</th><th>Incentive</th><th>Dividends</th></tr></thead>
-        <tbody data-testid="metagraph"></tbody>
-      </table>
-    </section>
-  </main>
-`
 
 const $ = (id: string): HTMLElement => app.querySelector(`[data-testid="${id}"]`)!
 const fmt = (x: number | null, digits = 4): string => (x === null ? '—' : x.toFixed(digits))
@@ -69,16 +40,32 @@ function render(): void {
   const v = state.verified
   $('verified').textContent = v === null ? 'No epoch checked yet.' : `Epoch ${v.epoch}: ${v.ok ? '✓' : '✗'} ${v.detail}`
   $('verified').className = v === null ? 'muted' : v.ok ? 'ok' : 'error'
-  $('metagraph').innerHTML = state.neurons
-    .map((n) => {
-      const mine = n.hotkey === state.hotkey ? ' class="mine"' : ''
-      const tao = (Number(BigInt(n.stake) / 1_000_000n) / 1000).toFixed(3)
-      return `<tr${mine} data-uid="${n.uid}" data-hotkey="${n.hotkey}" data-incentive="${n.incentive}" data-dividends="${n.dividends}">
-        <td>${n.uid}</td><td class="mono">${n.hotkey.slice(0, 8)}…${n.hotkey.slice(-6)}</td><td>${tao}</td>
-        <td>${n.validatorPermit ? 'yes' : ''}</td><td>${n.incentive.toFixed(4)}</td><td>${n.dividends.toFixed(4)}</td></tr>`
-    })
-    .join('')
-  ;($('start') as HTMLButtonElement).disabled = state.phase !== 'idle' && state.phase !== 'error'
+  renderMetagraph($('metagraph'), state.neurons, state.hotkey)
+  ;($('start') as HTMLButtonElement).disabled = !idle()
+  ;($('import') as HTMLButtonElement).disabled = !idle()
+}
+
+const idle = (): boolean => state.phase === 'idle' || state.phase === 'error'
+
+let secretStore: Promise<SecretStore> | undefined
+/**
+ * The hotkey's store, opened on first use (nothing runs before the user acts): encrypted in
+ * IndexedDB, migrating a secret older pages kept in plain localStorage. A context without
+ * WebCrypto (plain http on a non-local host) keeps the hotkey in memory and says so.
+ */
+function openSecretStore(): Promise<SecretStore> {
+  if (secretStore === undefined) {
+    secretStore = (async () => {
+      const unavailable = secretStoreUnavailable()
+      if (unavailable === null) return openBrowserSecretStore({ legacy: localStorage })
+      $('keys-warning').textContent = `${unavailable}: the hotkey is kept in memory only and is gone when this page closes.`
+      $('keys-warning').hidden = false
+      return memorySecretStore()
+    })()
+    // A failed open may succeed later (e.g. storage was blocked for a moment).
+    secretStore.catch(() => (secretStore = undefined))
+  }
+  return secretStore
 }
 
 let scheduled = false
@@ -93,14 +80,20 @@ function update(patch: Partial<SessionState>): void {
 }
 
 $('start').addEventListener('click', () => {
-  startMiningSession({
-    origin: location.origin,
-    store: { get: (k) => localStorage.getItem(k), set: (k, v) => localStorage.setItem(k, v) },
-    onState: update,
-  }).catch((err: unknown) => {
-    console.error(err)
-    update({ phase: 'error', error: err instanceof Error ? err.message : String(err) })
-  })
+  update({ phase: 'starting', error: null })
+  openSecretStore()
+    .then((store) => startMiningSession({ origin: location.origin, store, onState: update }))
+    .catch((err: unknown) => {
+      console.error(err)
+      update({ phase: 'error', error: err instanceof Error ? err.message : String(err) })
+    })
+})
+
+mountHotkeyPanel({
+  root: app.querySelector<HTMLElement>('.keys')!,
+  store: openSecretStore,
+  canImport: idle,
+  onImported: (address) => update({ hotkey: address }),
 })
 
 render()

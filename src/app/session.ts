@@ -5,7 +5,7 @@ import { loadOrCreateHotkey, type SecretStore } from '../node/identity.ts'
 import type { SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
-import { createMesh, type Mesh } from '../p2p/index.ts'
+import { createMesh, type IceServer, type Mesh } from '../p2p/index.ts'
 import { createYumaWorker } from '../scoring/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 
@@ -13,6 +13,8 @@ import { U16_MAX } from '../scoring/weights.ts'
 export interface ServerConfig {
   netuid: number
   relay: string[]
+  /** STUN/TURN servers for WebRTC (absent from older servers). */
+  iceServers?: IceServer[]
   manifest: SubnetManifest
   models: { localModelPath: string; wasmPaths: string }
 }
@@ -106,7 +108,9 @@ export async function startMiningSession(options: {
   })
   onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
 
-  const mesh: Mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: config.relay, allowPrivateAddresses: true })
+  const mesh: Mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: config.relay, allowPrivateAddresses: true, iceServers: config.iceServers ?? [] })
+  // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
+  globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
   mesh.onStats((s) => onState({ peers: s.peers }))
   await mesh.start()
   const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
+import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
 import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
+import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
 import { readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -11,7 +13,7 @@ Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host;
               the owner and validators run in a child process, restarted if it dies
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
-  validator   a Node validator joining a running subnet (--relay, --secret)
+  validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
   owner       (internal: what \`start\` forks) the owner and the manifest's validators (--relay)
@@ -24,8 +26,20 @@ Options (start, relay, validator, miner):
   --manifest FILE    subnet manifest                 (default subnets/default.json)
   --models DIR       folder of model files           (default ./models)
   --state DIR        keys and state                  (default ./.webtensor)
-  --secret URI       hotkey secret (mnemonic or //Dev URI); miners default to a key kept in --state
+  --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
+                     miners default to a key kept in --state
+  --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
   --quiet            print only the essential lines
+
+Network options (start, relay; see docs/deploy.md):
+  --tls-cert FILE    PEM certificate (chain): the relay listens on wss and the web server on https
+  --tls-key FILE     its PEM private key
+  --announce ADDR    public relay multiaddr handed to browsers, e.g. /dns4/relay.example.org/tcp/443/wss
+                     (behind a TLS-terminating proxy); repeatable
+  --ice-servers JSON static STUN/TURN servers for pages, e.g. '[{"urls":"stun:stun.example.org:3478"}]'
+  --turn URL         TURN server whose credentials are minted per page (repeatable), with
+  --turn-secret-file FILE  coturn's static-auth-secret (use-auth-secret)
+  --turn-ttl S       lifetime of minted TURN credentials in seconds (default 86400)
 `
 
 /**
@@ -56,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
         models: { type: 'string', default: DEFAULT_MODELS_DIR },
         state: { type: 'string', default: DEFAULT_STATE_DIR },
         secret: { type: 'string' },
+        'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        ...NET_FLAG_SPECS,
       },
       strict: true,
     }))
@@ -68,11 +84,29 @@ export async function main(argv: string[]): Promise<number> {
   const relayPort = Number(values['relay-port'])
   if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(`--port must be 0..65535, got ${values.port}`)
   if (!Number.isInteger(relayPort) || relayPort < 0 || relayPort > 65535) return fail(`--relay-port must be 0..65535, got ${values['relay-port']}`)
+  let net: NetOptions
+  try {
+    net = parseNetFlags(values)
+  } catch (err) {
+    if (err instanceof CliUsageError) return fail(err.message)
+    throw err
+  }
   const quiet = values.quiet
   const log = (line: string): void => {
     if (!quiet) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   }
   const say = (line: string): void => void process.stdout.write(`${line}\n`)
+  let secret: string | undefined
+  if (command === 'validator' || command === 'miner') {
+    try {
+      const resolved = resolveSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV] })
+      secret = resolved?.secret
+      for (const warning of resolved?.warnings ?? []) process.stderr.write(`webtensor: warning: ${warning}\n`)
+    } catch (err) {
+      if (err instanceof SecretSourceError) return fail(err.message)
+      throw err
+    }
+  }
   const started: Stoppable[] = []
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
@@ -81,12 +115,18 @@ export async function main(argv: string[]): Promise<number> {
     case 'start':
     case 'relay': {
       const feed = command === 'start' ? new OwnerFeed() : undefined
-      const stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, ...(feed === undefined ? {} : { owner: feed }) })
+      let stack
+      try {
+        stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, net, ...(feed === undefined ? {} : { owner: feed }) })
+      } catch (err) {
+        if (err instanceof CliUsageError) return fail(err.message) // flags that clash with the manifest or the relay key
+        throw err
+      }
       started.push(stack.server, stack.relay)
       if (feed !== undefined) {
         // The owner and validators run in a supervised child: a crash there restarts them, while
-        // the relay and the web server here keep serving.
-        const args = ['--relay', localAddress(stack.relay.multiaddrs), '--host', values.host, '--manifest', values.manifest, '--models', values.models, '--state', values.state]
+        // the relay and the web server here keep serving. They dial the relay's plain local address.
+        const args = ['--relay', localAddress(stack.bootstrap), '--host', values.host, '--manifest', values.manifest, '--models', values.models, '--state', values.state]
         const owner = superviseOwner({ args: values.quiet ? [...args, '--quiet'] : args, feed, log })
         started.push(owner)
         try {
@@ -106,8 +146,8 @@ export async function main(argv: string[]): Promise<number> {
       break
     }
     case 'validator': {
-      if (values.relay === undefined || values.secret === undefined) return fail('validator needs --relay and --secret')
-      const val = await startValidator({ ...common, manifest, secret: values.secret, bootstrap: await resolveBootstrap(values.relay) })
+      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
+      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
       started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
       break
@@ -119,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
         manifest,
         stateDir: values.state,
         bootstrap: await resolveBootstrap(values.relay),
-        ...(values.secret === undefined ? {} : { secret: values.secret }),
+        ...(secret === undefined ? {} : { secret }),
       })
       started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)

@@ -9,12 +9,15 @@ import { parseManifest, type SubnetManifest } from '../node/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { fileSecretStore } from '../node/secret-file.ts'
 import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
-import { createMesh, createRelay, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
+import { createMesh, createRelay, ICE_LIMITS, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
+import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, pageContentSecurityPolicy, rawJson, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
 import type { OwnerFeed } from './owner-feed.ts'
+import { CliUsageError, type NetOptions } from './net-options.ts'
 import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
+import { turnCredential } from './turn-credentials.ts'
 
 export type Log = (line: string) => void
 
@@ -30,6 +33,8 @@ export interface Stoppable {
 export interface RelayStack {
   relay: Relay
   server: AppServer
+  /** Relay addresses for Node peers on this host (plain WebSockets; the public ones may be TLS or announced). */
+  bootstrap: string[]
 }
 
 /**
@@ -46,19 +51,38 @@ export async function startRelayStack(opts: {
   manifest: SubnetManifest
   log: Log
   owner?: OwnerFeed
+  /** TLS, announced addresses, STUN/TURN (see net-options.ts). */
+  net?: NetOptions
 }): Promise<RelayStack> {
   const { manifest, log } = opts
+  const net: NetOptions = opts.net ?? { announce: [], iceServers: [] }
+  const staticIce = [...manifest.network.iceServers, ...net.iceServers]
+  // Pages refuse longer lists (parseIceServers): refuse them here, at start, instead.
+  if (staticIce.length + (net.turn === undefined ? 0 : 1) > ICE_LIMITS.servers) {
+    throw new CliUsageError(`the manifest's network.iceServers, --ice-servers and --turn make more than ${ICE_LIMITS.servers} ICE servers`)
+  }
   mkdirSync(opts.stateDir, { recursive: true })
   await ensureAppBuilt(log)
   // The relay is where browsers get the subnet's model: make the built-in test models if missing.
   if (manifest.model.source === 'relay') await ensureTestModels(opts.modelsDir)
-  const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key') })
+  const relay = await createRelay({ host: opts.host, port: opts.relayPort, keyFile: join(opts.stateDir, 'relay.key'), ...(net.tls === undefined ? {} : { tls: net.tls }) })
+  for (const a of net.announce) {
+    const id = peerIdOf(a)
+    if (id !== undefined && id !== relay.peerId) throw new CliUsageError(`--announce ${a}: names peer ${id}, but the relay is ${relay.peerId}`)
+  }
   await relay.start()
+  const isTls = (a: string): boolean => a.includes('/tls/ws') || a.includes('/wss')
+  // Browsers get the announced addresses, else the relay's own (only the TLS ones when it has them).
+  const publicRelay =
+    net.announce.length > 0
+      ? net.announce.map((a) => withPeerId(a, relay.peerId))
+      : relay.multiaddrs.filter((a) => a.includes('/ws') && (net.tls === undefined || isTls(a)))
   const publicManifest = { ...manifest, owner: { hotkey: manifest.owner.hotkey }, validators: manifest.validators.map(({ hotkey, stake }) => ({ hotkey, stake })) }
   const feed = opts.owner
   const server = createAppServer({
     host: opts.host,
     port: opts.port,
+    ...(net.tls === undefined ? {} : { tls: net.tls }),
     mounts: [
       { prefix: '/', dir: DIST_DIR, spa: true },
       { prefix: '/models/', dir: opts.modelsDir, cacheControl: 'public, max-age=3600' },
@@ -71,18 +95,20 @@ export async function startRelayStack(opts: {
       '/api/config': {
         get: () => ({
           netuid: manifest.netuid,
-          relay: relay.multiaddrs.filter((a) => a.includes('/ws')),
+          relay: publicRelay,
+          // Minted per request when TURN is configured: each page gets its own short-lived credential.
+          iceServers: net.turn === undefined ? staticIce : [...staticIce, { urls: net.turn.urls, ...turnCredential(net.turn.secret, net.turn.ttlS) }],
           manifest: publicManifest,
           models: { localModelPath: '/models/', wasmPaths: '/ort/' },
         }),
-        ttlMs: 10_000,
+        ...(net.turn === undefined ? { ttlMs: 10_000 } : {}),
       },
       '/api/health': { get: () => ({ ok: true, relay: relay.metrics(), chain: feed?.stats ?? null }), ttlMs: 1000 },
       // Serialised once in the owner process per new epoch; served as is until the next.
       '/api/epochs/recent': { get: () => rawJson(feed?.epochsJson ?? '[]'), version: () => feed?.epochsVersion ?? 0 },
     },
   })
-  const stack: RelayStack = { relay, server }
+  const stack: RelayStack = { relay, server, bootstrap: relay.multiaddrs.filter((a) => !isTls(a)) }
   await stack.server.start()
   log(`relay listening on ${relay.multiaddrs.join(' ')}`)
   return stack

@@ -35,8 +35,17 @@ test('signatures of a mnemonic hotkey verify like the keyring pair own signature
   assert.equal(verifySignature(message, hk.sign(message), other.address), false)
 })
 
-test('a bad secret is refused with an IdentityError', async () => {
+test('a bad secret is refused with an IdentityError that does not repeat it', async () => {
   await assert.rejects(hotkeyFromSecret('not a mnemonic at all'), IdentityError)
+  // A derivation path is part of the secret: the keyring's own error would quote it.
+  for (const bad of ['//my-secret-path/', '', 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//my-secret-path/']) {
+    await assert.rejects(hotkeyFromSecret(bad), (err: unknown) => {
+      assert.ok(err instanceof IdentityError)
+      assert.equal(err.code, 'bad_secret')
+      assert.ok(!err.message.includes('my-secret-path') && !err.message.includes('bottom drive') && err.cause === undefined, err.message)
+      return true
+    })
+  }
 })
 
 test('loadOrCreateHotkey keeps the hotkey in its store', async () => {

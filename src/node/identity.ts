@@ -28,23 +28,27 @@ export interface Hotkey extends Signer {
 
 /**
  * Creates the hotkey for a secret URI (mnemonic, `//Alice`-style derivation, or `mnemonic//path`).
+ * Errors never repeat the secret or any part of it (a derivation path is secret too).
  * @example const hk = await hotkeyFromSecret('//Validator1')
  */
 export async function hotkeyFromSecret(secret: string): Promise<Hotkey> {
+  if (secret.trim() === '') throw new IdentityError('the secret is empty', { code: 'bad_secret' })
   await cryptoWaitReady()
   const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_PREFIX })
   const phrase = secret.split('//')[0]?.trim() ?? ''
   if (phrase !== '' && !mnemonicValidate(phrase)) {
-    throw new IdentityError(`not a valid mnemonic or secret URI (it must be 12/24 BIP39 words or start with //)`)
+    throw new IdentityError(`not a valid mnemonic or secret URI (it must be 12/24 BIP39 words or start with //)`, { code: 'bad_secret' })
   }
-  const pair = keyring.addFromUri(secret)
-  return {
-    secret,
-    pair,
-    address: pair.address,
-    publicKey: pair.publicKey,
-    sign: fastSigner(pair),
+  let pair: KeyringPair
+  try {
+    pair = keyring.addFromUri(secret)
+  } catch {
+    // The library's messages can quote the derivation path: say what is wrong without it.
+    throw new IdentityError('not a valid secret URI (a mnemonic, then optional //hard or /soft derivations)', { code: 'bad_secret' })
   }
+  const hotkey = { pair, address: pair.address, publicKey: pair.publicKey, sign: fastSigner(pair) }
+  // Not enumerable, so printing or serialising a hotkey does not print its secret.
+  return Object.defineProperty(hotkey, 'secret', { value: secret, enumerable: false }) as Hotkey
 }
 
 /**
@@ -84,21 +88,37 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, addr
   }
 }
 
-/** Minimal key-value storage (localStorage in the browser, a file in Node). */
+/**
+ * Minimal key-value storage for secrets: a file in Node (`secret-file.ts`), IndexedDB with
+ * encryption in the browser (`secret-idb.ts`). Either side may answer synchronously or not.
+ */
 export interface SecretStore {
-  get(key: string): string | null
-  set(key: string, value: string): void
+  get(key: string): string | null | Promise<string | null>
+  set(key: string, value: string): void | Promise<void>
 }
+
+/** Where a page keeps its hotkey's secret. */
+export const HOTKEY_KEY = 'webtensor.hotkey'
 
 /**
  * Loads the hotkey kept in `store` under `key`, creating and saving a new one the first time,
  * so a page keeps its hotkey across reloads.
  */
-export async function loadOrCreateHotkey(store: SecretStore, key = 'webtensor.hotkey'): Promise<Hotkey> {
-  const saved = store.get(key)
+export async function loadOrCreateHotkey(store: SecretStore, key = HOTKEY_KEY): Promise<Hotkey> {
+  const saved = await store.get(key)
   if (saved !== null && saved !== '') return hotkeyFromSecret(saved)
   const hotkey = await generateHotkey()
-  store.set(key, hotkey.secret)
+  await store.set(key, hotkey.secret)
+  return hotkey
+}
+
+/**
+ * Replaces the hotkey kept in `store` under `key` with the one `secret` makes. The secret is
+ * checked first: an invalid one throws `IdentityError` and leaves the stored hotkey as it was.
+ */
+export async function replaceHotkey(store: SecretStore, secret: string, key = HOTKEY_KEY): Promise<Hotkey> {
+  const hotkey = await hotkeyFromSecret(secret.trim())
+  await store.set(key, hotkey.secret)
   return hotkey
 }
 

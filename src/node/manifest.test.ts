@@ -50,3 +50,25 @@ test('a hub model defaults to the Hugging Face hub; a mirror can be named', () =
   assert.equal(parseManifest(hub).model.remoteHost, 'http://mirror.example:8080')
   assert.equal(parseManifest(raw).model.remoteHost, undefined)
 })
+
+test('network.iceServers: optional, checked, named in errors', () => {
+  assert.deepEqual(parseManifest(raw).network, { iceServers: [] })
+  const ok = structuredClone(raw)
+  ok.network = { iceServers: [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org:3478?transport=udp'], username: 'u', credential: 'p' }] }
+  assert.deepEqual(parseManifest(ok).network.iceServers, [
+    { urls: ['stun:stun.example.org:3478'] },
+    { urls: ['turn:turn.example.org:3478?transport=udp'], username: 'u', credential: 'p' },
+  ])
+  const cases: [unknown, RegExp][] = [
+    [[], /^subnet manifest: network must be an object/],
+    [{ iceServers: 'stun:x' }, /^subnet manifest: network\.iceServers must be an array/],
+    [{ iceServers: [{ urls: 'turn:x:3478' }] }, /^subnet manifest: network\.iceServers\[0\] has TURN URLs and needs both username and credential/],
+    [{ iceServers: [{ urls: 'ftp://x' }] }, /^subnet manifest: network\.iceServers\[0\]\.urls\[0\] must be a stun:/],
+    [{ stun: [] }, /^subnet manifest: network\.stun is not a known field/],
+  ]
+  for (const [network, re] of cases) {
+    const bad = structuredClone(raw)
+    bad.network = network
+    assert.throws(() => parseManifest(bad), (e: unknown) => e instanceof ManifestError && e.code === 'bad_manifest' && re.test(e.message), String(re))
+  }
+})

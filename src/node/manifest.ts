@@ -1,5 +1,6 @@
 import { WebtensorError } from '../errors.ts'
 import type { TaskConfig } from '../subnet/tasks/index.ts'
+import { IceServerError, parseIceServers, type IceServer } from '../p2p/ice-servers.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
 export interface ManifestModelIntegrity {
@@ -44,6 +45,12 @@ export interface SubnetManifest {
     /** Queries a miner serves per validator per minute; more are refused unread. */
     maxQueriesPerMinute: number
   }
+  /**
+   * How browsers reach each other. `iceServers`: STUN/TURN servers for WebRTC links, needed across
+   * symmetric NATs. The manifest is public (pages get it), so TURN credentials here are public too:
+   * prefer the server's `--turn` with a shared secret, which mints short-lived ones per page.
+   */
+  network: { iceServers: IceServer[] }
 }
 
 /** Where `source: "hub"` models come from unless the manifest names a mirror in `remoteHost`. */
@@ -110,6 +117,15 @@ export function parseManifest(json: unknown): SubnetManifest {
   for (const [k, v] of Object.entries(hyperparams)) {
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new ManifestError(`hyperparams.${k}`, 'must be a number or boolean')
   }
+  const network = obj(m.network ?? {}, 'network')
+  for (const k of Object.keys(network)) if (k !== 'iceServers') throw new ManifestError(`network.${k}`, 'is not a known field (iceServers)')
+  let iceServers: IceServer[]
+  try {
+    iceServers = parseIceServers(network.iceServers ?? [], 'network.iceServers')
+  } catch (err) {
+    if (err instanceof IceServerError) throw new ManifestError(err.field, err.problem)
+    throw err
+  }
   const out: SubnetManifest = {
     netuid: int(m.netuid, 'netuid', 0, 65535),
     name: str(m.name, 'name'),
@@ -150,6 +166,7 @@ export function parseManifest(json: unknown): SubnetManifest {
       scoreAlpha: num(validation.scoreAlpha, 'validation.scoreAlpha', 0, 1),
       maxQueriesPerMinute: int(validation.maxQueriesPerMinute, 'validation.maxQueriesPerMinute', 1, 60_000),
     },
+    network: { iceServers },
   }
   if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
   return out

@@ -6,8 +6,10 @@
  * ends exactly on a frame boundary, with nothing left; this answers that case with one
  * preallocated RangeError, which the decoder takes as "need more bytes" just the same. A partial
  * length prefix still goes through the library's own decoder.
+ * Process-wide and pinned to the versions it was written for: see `patch-target.ts`.
  */
 import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { functionShape, RuntimePatchError, type PatchTarget } from './patch-target.ts'
 
 /** Thrown for an empty buffer; preallocated, so throwing it builds no stack trace. */
 const NOTHING_BUFFERED = new RangeError('no bytes buffered')
@@ -20,6 +22,21 @@ interface DecoderState {
 
 let installed = false
 
+const proto = LengthPrefixedDecoder.prototype as unknown as { decode?: (this: DecoderState, buf: unknown) => Generator<unknown> }
+/** The library's own method, as loaded (the shape check looks at it, not at our wrapper). */
+const original = proto.decode
+
+/**
+ * Read against `@libp2p/utils` 7.4.1 (`LengthPrefixedDecoder.decode` calls `this.lengthDecoder`
+ * and takes a RangeError for "need more bytes") and `@libp2p/noise` 17.0.3, which frames with it.
+ */
+export const FRAME_DECODER_TARGET: PatchTarget = {
+  patch: 'frame-decoder',
+  patched: '@libp2p/utils',
+  versions: { '@libp2p/utils': '7.4.1', '@libp2p/noise': '17.0.3' },
+  shape: () => functionShape(original, 'LengthPrefixedDecoder.decode', ['lengthDecoder', 'RangeError']),
+}
+
 /** Wraps a length decoder so that an empty buffer costs no new Error. */
 export function quietLengthDecoder<D extends { byteLength: number }>(decode: (data: D) => number): (data: D) => number {
   return (data) => {
@@ -28,19 +45,21 @@ export function quietLengthDecoder<D extends { byteLength: number }>(decode: (da
   }
 }
 
-/** Installs the quiet decoder on every `LengthPrefixedDecoder`; idempotent. */
+/**
+ * Installs the quiet decoder on every `LengthPrefixedDecoder`; idempotent. Throws
+ * `RuntimePatchError` when the method it wraps is not the one it was written for.
+ */
 export function installQuietFrameDecoder(): void {
   if (installed) return
+  const missing = FRAME_DECODER_TARGET.shape()
+  if (missing !== null) throw new RuntimePatchError(FRAME_DECODER_TARGET.patch, FRAME_DECODER_TARGET.patched, 'shape', missing)
   installed = true
-  const proto = LengthPrefixedDecoder.prototype as unknown as { decode?: (this: DecoderState, buf: unknown) => Generator<unknown> }
-  const original = proto.decode
-  // A version without this method keeps its own behaviour.
-  if (typeof original !== 'function') return
+  const decode = original!
   proto.decode = function (this: DecoderState, buf: unknown) {
     if (this[QUIET] !== true && typeof this.lengthDecoder === 'function') {
       this.lengthDecoder = quietLengthDecoder(this.lengthDecoder)
       this[QUIET] = true
     }
-    return original.call(this, buf)
+    return decode.call(this, buf)
   }
 }

@@ -22,5 +22,6 @@ export {
 export { validatePayload, LIMITS } from './schema.ts'
 export { InboundGuard, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
 export { P2PError } from './errors.ts'
+export { parseIceServers, IceServerError, ICE_LIMITS, type IceServer } from './ice-servers.ts'
 export { sr25519VerifierName } from './verify.ts'
 export { requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'

@@ -22,6 +22,7 @@ import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
+import { parseIceServers, type IceServer } from './ice-servers.ts'
 import { fastMsgIdFn, msgIdFn } from './msg-id.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 import { handleRequests, request, requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'
@@ -43,6 +44,8 @@ export interface MeshOptions {
   hotkeyRate?: RateLimit
   /** Debug log sink (dial failures and the like). */
   log?: (msg: string) => void
+  /** Browser only: STUN/TURN servers for WebRTC links (checked here). Default none: host candidates only. */
+  iceServers?: IceServer[]
 }
 
 export interface MeshStats {
@@ -141,6 +144,8 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
   // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
   const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
+  // A bad entry would make every RTCPeerConnection throw: refuse it here, with the field named.
+  const iceServers = parseIceServers(options.iceServers ?? [], 'iceServers')
 
   // Kept here as well as in libp2p: discovery records are sealed with it.
   const privateKey = await generateKeyPair('Ed25519')
@@ -150,7 +155,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     addresses: { listen: runtime === 'browser' ? ['/p2p-circuit', '/webrtc'] : (options.listen ?? ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']) },
     transports:
       runtime === 'browser'
-        ? [webSockets(), webRTC({ rtcConfiguration: { iceServers: [] } }), circuitRelayTransport({ reservationCompletionTimeout: 20_000 })]
+        ? [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport({ reservationCompletionTimeout: 20_000 })]
         : [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

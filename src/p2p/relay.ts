@@ -34,6 +34,12 @@ export interface RelayOptions {
    * plus the relayed links of WebRTC signalling. Default: 1024, or more when the reservations need it.
    */
   maxConnections?: number
+  /**
+   * PEM certificate and key: the listener speaks WebSockets over TLS (`/tls/ws`), which https pages
+   * need. A second, plain listener on 127.0.0.1 (any port) serves Node peers on this host, which
+   * dial an IP address the certificate need not name.
+   */
+  tls?: { cert: string; key: string }
 }
 
 export interface RelayMetrics {
@@ -73,8 +79,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const node = await createLibp2p({
     start: false,
     privateKey,
-    addresses: { listen: [`/ip4/${options.host}/tcp/${options.port}/ws`] },
-    transports: [webSockets()],
+    addresses: {
+      listen: options.tls === undefined ? [`/ip4/${options.host}/tcp/${options.port}/ws`] : [`/ip4/${options.host}/tcp/${options.port}/tls/ws`, '/ip4/127.0.0.1/tcp/0/ws'],
+    },
+    transports: [webSockets(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },

@@ -4,17 +4,20 @@
  *   start, surfacing as "Pubsub is not started") and a global `WebSocket` (dialling over
  *   websockets fails). Browsers have both; Node ≥ 22 too.
  * - transport patches, each in its own module with its reasons and tests: yamux window updates,
- *   coalesced TCP writes, noise frame splitting, one buffer per length-prefixed frame.
+ *   coalesced TCP writes, noise frame splitting, one buffer per length-prefixed frame. They are
+ *   process-wide and pinned: each is checked against the versions and shapes it was written for
+ *   first, and a difference throws `RuntimePatchError` (see `patch-target.ts`).
  * - faster sr25519 verification (browsers and Node) and, in Node, native SHA-256, each adopted
  *   after a self-check.
  */
 import { cryptoWaitReady } from '@polkadot/util-crypto'
-import { installQuietFrameDecoder } from './frame-decoder.ts'
-import { installOneBufferFrames } from './one-buffer-frames.ts'
-import { installSocketCork } from './socket-cork.ts'
+import { FRAME_DECODER_TARGET, installQuietFrameDecoder } from './frame-decoder.ts'
+import { installOneBufferFrames, ONE_BUFFER_FRAMES_TARGET } from './one-buffer-frames.ts'
+import { checkPatchTarget, nodePackageFinder, type PatchTarget } from './patch-target.ts'
+import { installSocketCork, SOCKET_CORK_TARGET } from './socket-cork.ts'
 import { useSha256 } from './msg-id.ts'
 import { useSr25519Verifier, type Sr25519Verify } from './verify.ts'
-import { installYamuxWindowHysteresis } from './yamux-window.ts'
+import { installYamuxWindowHysteresis, YAMUX_WINDOW_TARGET } from './yamux-window.ts'
 
 /** True in Node (and not in browsers or workers). */
 export const isNode: boolean =
@@ -26,8 +29,33 @@ interface PromiseWithResolversShape<T> {
   reject: (reason?: unknown) => void
 }
 
-/** Installs the missing globals and transport tuning; idempotent. Await it before creating a libp2p node. */
+/** Every runtime patch's pins; socket-cork applies (and is checked) in Node only. */
+export const PATCH_TARGETS: readonly PatchTarget[] = [YAMUX_WINDOW_TARGET, FRAME_DECODER_TARGET, ONE_BUFFER_FRAMES_TARGET, SOCKET_CORK_TARGET]
+
+let patchesChecked: Promise<void> | undefined
+
+/**
+ * Checks every patch against what is installed: versions and shapes in Node, shapes in browsers.
+ * Throws `RuntimePatchError` for the first difference.
+ */
+export function checkRuntimePatches(): Promise<void> {
+  patchesChecked ??= (async () => {
+    const finder = isNode ? await nodePackageFinder() : undefined
+    for (const target of PATCH_TARGETS) {
+      if (target === SOCKET_CORK_TARGET && !isNode) continue
+      checkPatchTarget(target, finder?.find, finder?.findNested)
+    }
+  })()
+  return patchesChecked
+}
+
+/**
+ * Installs the missing globals and transport tuning; idempotent. Await it before creating a libp2p
+ * node. Throws `RuntimePatchError` when a patched library is not the version the patch was
+ * written for.
+ */
 export async function ensureRuntime(): Promise<void> {
+  await checkRuntimePatches()
   installYamuxWindowHysteresis()
   installSocketCork()
   installQuietFrameDecoder()

@@ -5,8 +5,10 @@
  * a connection flushes its send queue, and uncorking on the next tick (Node's own pattern for
  * HTTP), turns a frame — and any frames queued in the same tick — into one `writev`.
  * Connections without a Node socket (WebSockets, WebRTC, browsers) are untouched.
+ * Process-wide and pinned to the versions it was written for: see `patch-target.ts`.
  */
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
+import { functionShape, RuntimePatchError, type PatchTarget } from './patch-target.ts'
 
 /** The part of a Node `net.Socket` this needs. */
 export interface Corkable {
@@ -20,6 +22,21 @@ interface WithSocket {
 }
 
 let installed = false
+
+const proto = AbstractMultiaddrConnection.prototype as unknown as { processSendQueue?: (this: WithSocket) => boolean }
+/** The library's own method, as loaded (the shape check looks at it, not at our wrapper). */
+const original = proto.processSendQueue
+
+/**
+ * Read against `@libp2p/utils` 7.4.1 (`processSendQueue` flushes a connection's send queue
+ * through `sendData`) and `@libp2p/tcp` 11.0.28 (whose `sendData` writes to `this.socket`).
+ */
+export const SOCKET_CORK_TARGET: PatchTarget = {
+  patch: 'socket-cork',
+  patched: '@libp2p/utils',
+  versions: { '@libp2p/utils': '7.4.1', '@libp2p/tcp': '11.0.28' },
+  shape: () => functionShape(original, 'AbstractMultiaddrConnection.processSendQueue', ['sendData']),
+}
 
 function corkable(socket: unknown): socket is Corkable {
   return typeof socket === 'object' && socket !== null && typeof (socket as Corkable).cork === 'function' && typeof (socket as Corkable).uncork === 'function'
@@ -43,18 +60,21 @@ function uncork(socket: Corkable): void {
   if (socket.destroyed !== true) socket.uncork()
 }
 
-/** Installs write coalescing on libp2p connections that wrap a Node socket; idempotent. */
+/**
+ * Installs write coalescing on libp2p connections that wrap a Node socket; idempotent; nothing
+ * outside Node. Throws `RuntimePatchError` when the method it wraps is not the one it was
+ * written for.
+ */
 export function installSocketCork(): void {
   if (installed) return
-  installed = true
   if (typeof globalThis.process?.nextTick !== 'function') return
-  const proto = AbstractMultiaddrConnection.prototype as unknown as { processSendQueue?: (this: WithSocket) => boolean }
-  const original = proto.processSendQueue
-  // A version without this method keeps its own behaviour.
-  if (typeof original !== 'function') return
+  const missing = SOCKET_CORK_TARGET.shape()
+  if (missing !== null) throw new RuntimePatchError(SOCKET_CORK_TARGET.patch, SOCKET_CORK_TARGET.patched, 'shape', missing)
+  installed = true
+  const flushQueue = original!
   proto.processSendQueue = function (this: WithSocket) {
     const socket = this.socket
-    if (!corkable(socket)) return original.call(this)
-    return corkedFlush(socket, () => original.call(this))
+    if (!corkable(socket)) return flushQueue.call(this)
+    return corkedFlush(socket, () => flushQueue.call(this))
   }
 }

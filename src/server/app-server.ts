@@ -1,3 +1,4 @@
+import { createServer as createTlsServer } from 'node:https'
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -53,6 +54,8 @@ export interface AppServerOptions {
   /** Token bucket per client on `/api/*`; `false` turns it off. */
   rateLimit?: Partial<RateLimitOptions> | false
   limits?: Partial<ServerLimits>
+  /** PEM certificate and key: serve https instead of http. */
+  tls?: { cert: string; key: string }
 }
 
 export interface AppServer {
@@ -138,8 +141,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
       return url
     },
     async start() {
-      const s = createServer(
-        {
+      const serverOptions = {
           maxHeaderSize: limits.maxHeaderBytes,
           headersTimeout: limits.headersTimeoutMs,
           requestTimeout: limits.requestTimeoutMs,
@@ -147,14 +149,14 @@ export function createAppServer(options: AppServerOptions): AppServer {
           // How often the timeouts above are checked (Node's default, 30 s, would let a slow
           // client hold its socket up to 40 s instead of 10).
           connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-        },
-        (req, res) => {
-          handle(req, res).catch(() => {
-            if (!res.headersSent) plain(res, 500, 'internal error')
-            else res.destroy()
-          })
-        },
-      )
+      }
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+        handle(req, res).catch(() => {
+          if (!res.headersSent) plain(res, 500, 'internal error')
+          else res.destroy()
+        })
+      }
+      const s: Server = options.tls === undefined ? createServer(serverOptions, onRequest) : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest)
       s.maxConnections = limits.maxConnections
       s.maxHeadersCount = 100
       s.setTimeout(limits.idleTimeoutMs)
@@ -174,7 +176,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
         })
       })
       const addr = s.address() as AddressInfo
-      url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`
+      url = `${options.tls === undefined ? 'http' : 'https'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`
     },
     async stop() {
       const s = server

@@ -12,9 +12,9 @@ export interface RunningCli {
   stop(): Promise<number | null>
 }
 
-/** Starts the real `webtensor` CLI as a child process, as a user would. */
-export function runCli(args: string[]): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the real `webtensor` CLI as a child process, as a user would (`env`: its environment, default this one's). */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
   let out = ''
   const waiters = new Set<() => void>()
   const onData = (d: Buffer): void => {
@@ -33,9 +33,9 @@ export function runCli(args: string[]): RunningCli {
           if (m !== null) {
             done()
             resolve(m)
-          } else if (child.exitCode !== null) {
+          } else if (child.exitCode !== null || child.signalCode !== null) {
             done()
-            reject(new Error(`webtensor exited (${child.exitCode}) before printing ${pattern}:\n${out}`))
+            reject(new Error(`webtensor exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${out}`))
           }
         }
         const timer = setTimeout(() => {
@@ -53,7 +53,8 @@ export function runCli(args: string[]): RunningCli {
       })
     },
     async stop() {
-      if (child.exitCode !== null) return child.exitCode
+      // Already gone (an exit code, or killed by a signal): its 'exit' event will not come again.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
