@@ -37,6 +37,13 @@ function render(): void {
   $('incentive').textContent = fmt(state.incentive)
   $('uid').textContent = state.uid === null ? '—' : String(state.uid)
   $('epoch').textContent = `${state.epoch ?? '—'} · ${state.block ?? '—'}`
+  $('role').textContent = state.role === null ? '' : `Role: ${state.role} — ${state.roleReason ?? ''}`
+  $('validator-panel').hidden = state.validator === null
+  if (state.validator !== null) {
+    const vs = state.validator
+    $('verified-answers').textContent = `${vs.verdicts.ok ?? 0} / ${vs.answersVerified} (${vs.queriesSent} queries sent, ${vs.weightsSet} weight settings)`
+    $('verified-answers').dataset.scores = JSON.stringify(vs.scores)
+  }
   const v = state.verified
   $('verified').textContent = v === null ? 'No epoch checked yet.' : `Epoch ${v.epoch}: ${v.ok ? '✓' : '✗'} ${v.detail}`
   $('verified').className = v === null ? 'muted' : v.ok ? 'ok' : 'error'
