@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
-import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
 import { createMesh, topicFor, type Mesh } from '../../src/p2p/index.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { countTraffic, emptyTraffic, resetTraffic } from '../../test/p2p/gossip-traffic.ts'

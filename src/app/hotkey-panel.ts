@@ -5,7 +5,7 @@
  * the user confirms; a bad secret leaves the stored hotkey as it was. Secrets go into the page
  * as text only and are never logged.
  */
-import { hotkeyFromSecret, HOTKEY_KEY, replaceHotkey, type SecretStore } from '../node/identity.ts'
+import { hotkeyFromSecret, HOTKEY_KEY, replaceHotkey, type SecretStore } from '../identity/identity.ts'
 
 export interface HotkeyPanelOptions {
   /** The section holding the panel's elements (index.html, `.keys`). */

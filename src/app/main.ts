@@ -1,6 +1,6 @@
 import './style.css'
-import type { SecretStore } from '../node/identity.ts'
-import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } from '../node/secret-idb.ts'
+import type { SecretStore } from '../identity/identity.ts'
+import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } from '../identity/secret-idb.ts'
 import { mountHotkeyPanel } from './hotkey-panel.ts'
 import { renderMetagraph } from './metagraph-table.ts'
 import { initialState, startMiningSession, type SessionState } from './session.ts'

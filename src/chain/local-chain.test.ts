@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { parseManifest } from '../node/manifest.ts'
+import { parseManifest } from '../subnet/manifest.ts'
 import { runEpoch, type EpochInput, type EpochOutput } from '../scoring/index.ts'
 import { blocksUntilNextEpoch, ChainError, LocalChain } from './local-chain.ts'
 

@@ -1,5 +1,5 @@
 import { WebtensorError } from '../errors.ts'
-import type { SubnetManifest } from '../node/manifest.ts'
+import type { SubnetManifest } from '../subnet/manifest.ts'
 import { maxUpscaleU16, U16_MAX } from '../scoring/weights.ts'
 import type { Metagraph } from './types.ts'
 

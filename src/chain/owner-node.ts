@@ -1,5 +1,5 @@
 import type { Envelope, Mesh } from '../p2p/index.ts'
-import type { SubnetManifest } from '../node/manifest.ts'
+import type { SubnetManifest } from '../subnet/manifest.ts'
 import { ChainError, type LocalChain, type LocalEpochOutput, type LocalEpochRecord } from './local-chain.ts'
 import type { EpochResult } from './types.ts'
 

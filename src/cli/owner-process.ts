@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process'
-import type { SubnetManifest } from '../node/manifest.ts'
+import type { SubnetManifest } from '../subnet/manifest.ts'
 import type { MessageKind } from '../p2p/index.ts'
 import { OwnerFeed, reportOwner, type OwnerMessage, type ParentMessage } from './owner-feed.ts'
 import { CLI_BIN } from './paths.ts'

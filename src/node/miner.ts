@@ -4,8 +4,8 @@ import type { Envelope, Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
-import type { Signer } from './identity.ts'
-import type { SubnetManifest } from './manifest.ts'
+import type { Signer } from '../identity/identity.ts'
+import type { SubnetManifest } from '../subnet/manifest.ts'
 
 export interface MinerOptions {
   manifest: SubnetManifest

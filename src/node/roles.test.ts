@@ -8,7 +8,7 @@ import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../cli/paths.ts'
 import { loadNodeRunner, readManifest } from '../cli/stack.ts'
 import { QUERY_REQUEST, seal } from '../subnet/exchange.ts'
 import { createTask, freshNonce, type SubnetTask } from '../subnet/tasks/index.ts'
-import { hotkeyFromSecret, type Hotkey } from './identity.ts'
+import { hotkeyFromSecret, type Hotkey } from '../identity/identity.ts'
 import { createMinerNode } from './miner.ts'
 import { createValidatorNode } from './validator.ts'
 

@@ -5,8 +5,8 @@ import { updateMovingScore } from '../scoring/response-score.ts'
 import { weightsFromScores } from '../scoring/weights.ts'
 import { DirectDoor, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
 import { createTask, freshNonce, latencyFactor, type SubnetTask } from '../subnet/tasks/index.ts'
-import type { Signer } from './identity.ts'
-import type { SubnetManifest } from './manifest.ts'
+import type { Signer } from '../identity/identity.ts'
+import type { SubnetManifest } from '../subnet/manifest.ts'
 
 export interface ValidatorOptions {
   manifest: SubnetManifest

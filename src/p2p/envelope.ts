@@ -5,7 +5,7 @@
  */
 import { decode as cborDecode, encode as cborEncode, rfc8949EncodeOptions } from 'cborg'
 import { u8aEq } from '@polkadot/util'
-import type { Signer } from '../node/identity.ts'
+import type { Signer } from '../identity/identity.ts'
 import { verifyHotkeySignature } from './verify.ts'
 import { P2PError } from './errors.ts'
 import { isInt, isPlainObject, validatePayload, type SchemaResult } from './schema.ts'

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { encode as cborEncode } from 'cborg'
-import { hotkeyFromSecret } from '../node/identity.ts'
+import { hotkeyFromSecret } from '../identity/identity.ts'
 import { encodeEnvelope, envelopeBody, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads, type RejectReason } from './envelope.ts'
 import { InboundGuard } from './guard.ts'
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encode as cborEncode } from 'cborg'
-import { hotkeyFromSecret } from '../node/identity.ts'
+import { hotkeyFromSecret } from '../identity/identity.ts'
 import { decodeEnvelope, encodeEnvelope, envelopeBody, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { InboundGuard } from './guard.ts'
 

@@ -48,7 +48,7 @@ test('bad ICE servers are refused with the field named', () => {
 
 test('createMesh refuses a bad ICE server list before building anything', async () => {
   const { createMesh } = await import('./mesh.ts')
-  const { hotkeyFromSecret } = await import('../node/identity.ts')
+  const { hotkeyFromSecret } = await import('../identity/identity.ts')
   const signer = await hotkeyFromSecret('//IceTest')
   await assert.rejects(
     createMesh({ netuid: 1, signer, bootstrap: [], iceServers: [{ urls: ['turn:turn.example.org:3478'] }] }),

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 import { sr25519_verify as labsVerify } from '@polkadot-labs/schnorrkel-wasm'
-import { hotkeyFromSecret } from '../node/identity.ts'
+import { hotkeyFromSecret } from '../identity/identity.ts'
 import { ensureRuntime } from './runtime.ts'
 import { sr25519VerifierName, useSr25519Verifier, verifyHotkeySignature } from './verify.ts'
 

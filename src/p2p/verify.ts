@@ -9,7 +9,7 @@
  */
 import { isReady, sr25519KeypairFromSeed, sr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
 import { decodeAddress } from '@polkadot/util-crypto'
-import { verifySignature } from '../node/identity.ts'
+import { verifySignature } from '../identity/identity.ts'
 
 /** A raw sr25519 verifier: true when `signature` is `publicKey`'s signature of `message` (context "substrate"). */
 export type Sr25519Verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean

@@ -5,7 +5,7 @@
  * envelopes whose peer id must be the peer at the other end of the stream.
  */
 import { WebtensorError } from '../errors.ts'
-import type { Signer } from '../node/identity.ts'
+import type { Signer } from '../identity/identity.ts'
 import { encodeEnvelope, InboundGuard, type Envelope, type Mesh, type Payloads, type RateLimit } from '../p2p/index.ts'
 
 /** Request name of the direct query protocol (`/webtensor/<netuid>/req/query/1`). */

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { decodePair } from '@polkadot/keyring/pair/decode'
 import { u8aToHex } from '@polkadot/util'
 import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto'
-import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
 import { runCli, type RunningCli } from '../support/cli.ts'
 
 /** Strings that must never be printed for `secret`: itself, each pair of consecutive words, the mini secret (seed) and the sr25519 secret key. */

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { decode, encode as cborEncode } from 'cborg'
-import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
 import { createMesh, createRelay, encodeEnvelope, envelopeBody, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
 import { createMesh, createRelay, type Envelope, type Mesh, type Relay } from '../../src/p2p/index.ts'
 import { until } from './harness.ts'
 

@@ -3,7 +3,7 @@
 //   relay  PORT KEYFILE               → prints {"multiaddrs":[...]} once listening
 //   miners RELAY_ADDR SECRET [SECRET…] → prints {"ready":N} once every miner's mesh started
 import { createGossipChainClient } from '../../src/chain/gossip-client.ts'
-import { hotkeyFromSecret } from '../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
 import { createMinerNode } from '../../src/node/miner.ts'
 import { createMesh, createRelay } from '../../src/p2p/index.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../../src/cli/paths.ts'

@@ -4,7 +4,7 @@
  * real mesh runs) and routes direct requests by peer id. Envelopes are really signed and encoded.
  */
 import type { ChainClient, EpochResult, Metagraph, NeuronInfo } from '../../src/chain/index.ts'
-import type { Signer } from '../../src/node/identity.ts'
+import type { Signer } from '../../src/identity/identity.ts'
 import { encodeEnvelope, InboundGuard, P2PError, type Envelope, type Mesh, type MeshStats, type MessageKind, type Payloads, type RequestHandler, type RequestOptions } from '../../src/p2p/index.ts'
 
 export class MemoryHub {

@@ -1,6 +1,6 @@
 // A browser mesh node driven by the Playwright tests and the p2p benchmark through `window.wt`.
 import { createMesh, sr25519VerifierName, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
-import { hotkeyFromSecret } from '../../../src/node/identity.ts'
+import { hotkeyFromSecret } from '../../../src/identity/identity.ts'
 import { countTraffic, emptyTraffic, resetTraffic } from '../gossip-traffic.ts'
 
 interface Received {

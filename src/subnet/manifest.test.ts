@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { parseManifest, ManifestError } from './manifest.ts'
-import { hotkeyFromSecret } from './identity.ts'
+import { hotkeyFromSecret } from '../identity/identity.ts'
 
 const raw = JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8'))
 

@@ -1,5 +1,5 @@
 import { WebtensorError } from '../errors.ts'
-import type { TaskConfig } from '../subnet/tasks/index.ts'
+import type { TaskConfig } from './tasks/index.ts'
 import { IceServerError, parseIceServers, type IceServer } from '../p2p/ice-servers.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
