@@ -23,6 +23,7 @@ import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type Mess
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
 import { fastMsgIdFn, msgIdFn } from './msg-id.ts'
+import { peerScoreParams, SCORE_THRESHOLDS } from './scoring.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 import { handleRequests, request, requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'
 
@@ -101,8 +102,13 @@ export { DISCOVERY_TOPIC } from './discovery.ts'
  */
 export const MESH_DEGREE = { D: 3, Dlo: 2, Dhi: 5, Dscore: 1, Dout: 1, Dlazy: 3 } as const
 
-/** Gossipsub settings shared by peers and the relay. */
-export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
+/**
+ * Gossipsub settings shared by peers and the relay. Scores the discovery topic and, given a
+ * netuid, that subnet's application topics (see scoring.ts); the relay, which joins only the
+ * discovery topic, passes none.
+ */
+export function gossipsubOptions(netuid?: number): Parameters<typeof gossipsub>[0] {
+  const scored = [DISCOVERY_TOPIC, ...(netuid === undefined ? [] : MESSAGE_KINDS.map((k) => topicFor(netuid, k)))]
   return {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
@@ -120,11 +126,10 @@ export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
     floodPublish: false,
     // Metagraph snapshots are up to 1 MiB; the RPC limit must leave room for them.
     maxInboundDataLength: 4 * 1024 * 1024,
-    scoreParams: {
-      // Many peers behind one IP (a NAT, localhost, one test host) are normal for browser nodes;
-      // the default colocation penalty drove the mesh to zero with >10 peers on one IP.
-      IPColocationFactorWeight: 0,
-    },
+    // Invalid messages (topic validators' Reject) cost score; below the graylist a peer is
+    // pruned and ignored. No IP-colocation penalty (many browsers share one IP).
+    scoreParams: peerScoreParams(scored),
+    scoreThresholds: SCORE_THRESHOLDS,
   }
 }
 
@@ -174,7 +179,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ ...gossipsubOptions(), ...MESH_DEGREE }),
+      pubsub: gossipsub({ ...gossipsubOptions(options.netuid), ...MESH_DEGREE }),
     },
   })
   return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target, privateKey)
