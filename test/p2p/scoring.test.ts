@@ -32,7 +32,11 @@ after(async () => {
 })
 
 /** gossipsub's runtime API beyond the exported type: scores and mesh membership. */
-type ScoredPubsub = GossipSub & { getScore(peerId: string): number; getMeshPeers(topic: string): string[] }
+type ScoredPubsub = GossipSub & {
+  getScore(peerId: string): number
+  getMeshPeers(topic: string): string[]
+  publish(topic: string, data: Uint8Array, opts?: { floodPublish?: boolean }): Promise<unknown>
+}
 const pubsubOf = (m: Mesh) => (m.libp2p.services as { pubsub: ScoredPubsub }).pubsub
 const queryTopic = topicFor(NETUID, 'query')
 
