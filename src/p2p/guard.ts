@@ -11,13 +11,9 @@ import {
   type MessageKind,
   type RejectReason,
 } from './envelope.ts'
+import { evictOldest, TokenBuckets, type RateLimit } from './rate.ts'
 
-export interface RateLimit {
-  /** Sustained messages per second. */
-  perSecond: number
-  /** Bucket size: messages allowed in a burst. */
-  burst: number
-}
+export type { RateLimit } from './rate.ts'
 
 export interface GuardOptions {
   netuid: number
@@ -49,11 +45,6 @@ export const DEFAULT_CLOCK_WINDOW_MS = 60_000
 export const DEFAULT_PEER_RATE: RateLimit = { perSecond: 500, burst: 2000 }
 export const DEFAULT_HOTKEY_RATE: RateLimit = { perSecond: 50, burst: 200 }
 
-interface Bucket {
-  tokens: number
-  last: number
-}
-
 /**
  * Decides, for each inbound message, whether handlers may see it.
  * @example const v = guard.check(bytes, 'query', propagationSource.toString(), Date.now())
@@ -62,21 +53,19 @@ export class InboundGuard {
   readonly rejected: Record<string, number> = {}
   private readonly netuid: number
   private readonly clockWindowMs: number
-  private readonly peerRate: RateLimit
-  private readonly hotkeyRate: RateLimit
   private readonly maxTracked: number
   private readonly decode: typeof decodeEnvelope
-  private readonly peerBuckets = new Map<string, Bucket>()
-  private readonly hotkeyBuckets = new Map<string, Bucket>()
+  private readonly peerBuckets: TokenBuckets
+  private readonly hotkeyBuckets: TokenBuckets
   /** hotkey → (seq → timestamp of that envelope); entries older than the clock window are pruned. */
   private readonly seen = new Map<string, Map<number, number>>()
 
   constructor(options: GuardOptions) {
     this.netuid = options.netuid
     this.clockWindowMs = options.clockWindowMs ?? DEFAULT_CLOCK_WINDOW_MS
-    this.peerRate = options.peerRate ?? DEFAULT_PEER_RATE
-    this.hotkeyRate = options.hotkeyRate ?? DEFAULT_HOTKEY_RATE
     this.maxTracked = options.maxTracked ?? 10_000
+    this.peerBuckets = new TokenBuckets(options.peerRate ?? DEFAULT_PEER_RATE, this.maxTracked)
+    this.hotkeyBuckets = new TokenBuckets(options.hotkeyRate ?? DEFAULT_HOTKEY_RATE, this.maxTracked)
     this.decode = options.decode ?? decodeEnvelope
   }
 
@@ -91,7 +80,7 @@ export class InboundGuard {
    */
   check(bytes: Uint8Array, kind: MessageKind, sourcePeerId: string, now: number): Verdict {
     if (bytes.byteLength > MAX_WIRE_BYTES[kind]) return this.refuse('oversize', `${bytes.byteLength} bytes > ${MAX_WIRE_BYTES[kind]}`)
-    if (!this.take(this.peerBuckets, sourcePeerId, this.peerRate, now)) return this.refuse('rate_limit_peer', sourcePeerId)
+    if (!this.peerBuckets.take(sourcePeerId, now)) return this.refuse('rate_limit_peer', sourcePeerId)
     const decoded = this.decode(bytes, { netuid: this.netuid, kind })
     if (!decoded.ok) return this.refuse(decoded.reason, decoded.detail)
     const { envelope } = decoded
@@ -99,7 +88,7 @@ export class InboundGuard {
     const seqs = this.seen.get(envelope.hotkey)
     if (seqs?.has(envelope.seq)) return this.refuse('replay', `seq ${envelope.seq}`)
     if (!verifyEnvelopeSignature(decoded)) return this.refuse('bad_signature', envelope.hotkey)
-    if (!this.take(this.hotkeyBuckets, envelope.hotkey, this.hotkeyRate, now)) return this.refuse('rate_limit_hotkey', envelope.hotkey)
+    if (!this.hotkeyBuckets.take(envelope.hotkey, now)) return this.refuse('rate_limit_hotkey', envelope.hotkey)
     this.remember(envelope.hotkey, envelope.seq, envelope.timestamp, now)
     return { ok: true, envelope }
   }
@@ -121,26 +110,5 @@ export class InboundGuard {
     seqs.set(seq, timestamp)
     this.seen.set(hotkey, seqs)
     evictOldest(this.seen, this.maxTracked)
-  }
-
-  private take(buckets: Map<string, Bucket>, key: string, rate: RateLimit, now: number): boolean {
-    let b = buckets.get(key)
-    if (b === undefined) b = { tokens: rate.burst, last: now }
-    else buckets.delete(key)
-    b.tokens = Math.min(rate.burst, b.tokens + ((now - b.last) / 1000) * rate.perSecond)
-    b.last = now
-    buckets.set(key, b)
-    evictOldest(buckets, this.maxTracked)
-    if (b.tokens < 1) return false
-    b.tokens -= 1
-    return true
-  }
-}
-
-function evictOldest<V>(map: Map<string, V>, max: number): void {
-  while (map.size > max) {
-    const first = map.keys().next()
-    if (first.done === true) return
-    map.delete(first.value)
   }
 }

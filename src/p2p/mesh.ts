@@ -18,7 +18,7 @@ import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/inter
 import type { Signer } from '../node/identity.ts'
 import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
-import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, openRecord, parseDirectory, sealRecord } from './discovery.ts'
+import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, RecordGuard, sealRecord } from './discovery.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
@@ -197,6 +197,8 @@ const LINK_PROBE_TIMEOUT_MS = 15_000
 class LibpMesh implements Mesh {
   private readonly pubsub: GossipSub
   private readonly guard: InboundGuard
+  /** Discovery records: per-neighbour and per-owner rate limits, size and form before the signature. */
+  private readonly records = new RecordGuard()
   private readonly dialer: DialMaintainer
   private readonly handlers = new Map<MessageKind, Set<Handler>>()
   private readonly statsHandlers = new Set<(s: MeshStats) => void>()
@@ -274,7 +276,7 @@ class LibpMesh implements Mesh {
     for (const [topic, kind] of this.topicKinds) {
       this.pubsub.topicValidators.set(topic, (source, msg) => this.validate(kind, source.toString(), msg))
     }
-    this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => this.onDiscovery(msg))
+    this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (from, msg) => this.onDiscovery(from.toString(), msg))
     const onMessage = (evt: CustomEvent<Message>) => this.deliver(evt.detail)
     this.pubsub.addEventListener('message', onMessage)
     this.cleanups.push(() => this.pubsub.removeEventListener('message', onMessage))
@@ -355,7 +357,9 @@ class LibpMesh implements Mesh {
       open.add(c.remotePeer.toString())
     }
     const peers = [...this.identified].filter((p) => open.has(p)).length
-    return { peers, byTransport, published: this.published, received: this.received, rejected: { ...this.guard.rejected } }
+    const rejected: Record<string, number> = { ...this.guard.rejected }
+    for (const [reason, n] of Object.entries(this.records.rejected)) rejected[`record_${reason}`] = n
+    return { peers, byTransport, published: this.published, received: this.received, rejected }
   }
 
   onStats(handler: (s: MeshStats) => void): () => void {
@@ -484,10 +488,10 @@ class LibpMesh implements Mesh {
       .catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
-  private async onDiscovery(msg: Message): Promise<TopicValidatorResult> {
-    const opened = await openRecord(msg.data, Date.now())
-    if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
-    const { id, addrs, slots } = opened.record
+  private async onDiscovery(from: string, msg: Message): Promise<TopicValidatorResult> {
+    const verdict = await this.records.check(msg.data, from, Date.now())
+    if (!verdict.ok) return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    const { id, addrs, slots } = verdict.record
     if (id === this.peerId) return TopicValidatorResult.Accept
     const isNew = !this.dialer.planner.candidates.has(id)
     this.dialer.planner.heard(id, addrs, Date.now(), slots)

@@ -16,7 +16,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { transportOf } from './addrs.ts'
 import { P2PError } from './errors.ts'
-import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, openRecord } from './discovery.ts'
+import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, RecordGuard } from './discovery.ts'
 import { gossipsubOptions } from './mesh.ts'
 import { handleRequests } from './rpc.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
@@ -105,6 +105,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 class LibpRelay implements Relay {
   private startedAt = 0
   private readonly directory = new Directory()
+  private readonly records = new RecordGuard()
   constructor(
     private readonly node: Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>,
     private readonly maxReservations: number,
@@ -120,12 +121,12 @@ class LibpRelay implements Relay {
 
   async start(): Promise<void> {
     const pubsub = this.node.services.pubsub
-    // Forward peer records only when sealed by their peer and fresh, and remember the latest of
-    // each peer for the directory.
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => {
-      const opened = await openRecord(msg.data, Date.now())
-      if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
-      this.directory.heard(opened.record.id, opened.record, Date.now())
+    // Forward peer records only when sealed by their peer, fresh and within the sender's and the
+    // owner's rates, and remember the latest of each peer for the directory.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (from, msg) => {
+      const verdict = await this.records.check(msg.data, from.toString(), Date.now())
+      if (!verdict.ok) return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+      this.directory.heard(verdict.record.id, verdict.record, Date.now())
       return TopicValidatorResult.Accept
     })
     this.node.addEventListener('peer:disconnect', (e) => this.directory.forget(e.detail.toString()))
