@@ -16,7 +16,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/interface'
 import type { Signer } from '../node/identity.ts'
-import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
+import { allowedDialAddrs, isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
 import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, RecordGuard, sealRecord } from './discovery.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
@@ -143,7 +143,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     throw new P2PError(`netuid must be a u16, got ${options.netuid}`, { code: 'bad_options' })
   }
   const runtime: Runtime = isNode ? 'node' : 'browser'
-  const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
+  const allowPrivate = allowsPrivateAddresses(options)
   // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
   const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
 
@@ -186,6 +186,11 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
 }
 
 type Handler = (msg: Envelope) => void
+
+/** `allowPrivateAddresses`, defaulting to the local default: true when a bootstrap relay is on a private/loopback address. */
+function allowsPrivateAddresses(options: MeshOptions): boolean {
+  return options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
+}
 
 /** How often a peer re-announces its record when nothing changed. */
 const REANNOUNCE_MS = 300_000
@@ -233,7 +238,7 @@ class LibpMesh implements Mesh {
       peerRate: options.peerRate,
       hotkeyRate: options.hotkeyRate,
     })
-    this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, log: options.log })
+    this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, allowPrivateAddresses: allowsPrivateAddresses(options), log: options.log })
     for (const kind of MESSAGE_KINDS) this.topicKinds.set(topicFor(options.netuid, kind), kind)
   }
 
@@ -479,7 +484,9 @@ class LibpMesh implements Mesh {
       }, wait)
       return
     }
-    const addrs = this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay')
+    // Only what others may dial: no relayed-only addresses, and outside the local default no
+    // private ones (they would be dropped by every receiver, after crowding out public ones).
+    const addrs = allowedDialAddrs('node', this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay'), allowsPrivateAddresses(this.options))
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
     const slots = Math.max(0, this.maxDirect - this.directCount())
