@@ -2,7 +2,7 @@
 // JSON values (type confusion, huge and NaN-ish numbers, deep nesting, huge arrays, splices of
 // valid pieces, unknown and prototype-ish keys). Every input must parse or be refused with a
 // ManifestError (code bad_manifest) naming a field; nothing else may be thrown.
-// FUZZ_INPUTS sets the count (default 10^4; test/fuzz.heavy.test.ts runs 10^5).
+// FUZZ_INPUTS sets the count (default 10^4; test/p2p/fuzz.heavy.test.ts runs 10^5).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -14,6 +14,7 @@ const base = JSON.parse(readFileSync(new URL('../../subnets/default.json', impor
 const hub = { ...base, model: { id: 'Xenova/distilgpt2', source: 'hub', integrity: null } }
 const many = { ...base, validators: Array.from({ length: 5 }, () => (base.validators as unknown[])[0]) }
 const pool = [base, hub, many]
+const KEYS = ['netuid', 'name', 'task', 'model', 'id', 'source', 'remoteHost', 'integrity', 'files', 'size', 'sha256', 'chain', 'blockTimeMs', 'tempo', 'emissionPerBlock', 'maxAllowedUids', 'owner', 'hotkey', 'devSecret', 'validators', 'stake', 'hyperparams', 'validation', 'queryIntervalMs', 'responseTimeoutMs', 'maxNewTokens', 'scoreAlpha', 'prompts']
 
 /** The field a ManifestError names, with indices and file names folded (validators[3].stake → validators[].stake). */
 function fieldOf(err: ManifestError): string {
@@ -26,7 +27,7 @@ test(`manifests: ${N} mutated JSON values parse or are refused with a ManifestEr
   const report = await fuzz(
     'manifest (parseManifest)',
     N,
-    (i) => mutateJson(rng, pool[i % pool.length], pool),
+    (i) => mutateJson(rng, pool[i % pool.length], pool, { keys: KEYS }),
     (x) => {
       const m = parseManifest(x)
       // Whatever parses is typed as promised.

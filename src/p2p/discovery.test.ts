@@ -170,3 +170,9 @@ test('the directory is capped: a new peer evicts the least recently heard one', 
   for (let i = 0; i < 1000; i++) d.heard(`P${i}`, { addrs: [] }, 10 + i)
   assert.equal(d.size, 3)
 })
+
+test('a record whose body is CBOR null (or any non-map) is malformed, not a TypeError (found by the fuzzer)', async () => {
+  for (const body of [null, 7, 'x', [1, 2]]) {
+    assert.deepEqual(await openRecord(encode([encode(body), new Uint8Array(64)]), NOW), { ok: false, error: 'malformed' })
+  }
+})

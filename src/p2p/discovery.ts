@@ -124,8 +124,9 @@ export function parseRecord(bytes: Uint8Array, now: number): ParsedRecord {
     return malformed
   }
   const record = checkRecord(fields)
+  if (record === undefined) return malformed // also when the body is null, which has no fields to read
   const { id, ts } = fields as { id?: unknown; ts?: unknown }
-  if (record === undefined || typeof id !== 'string' || id.length === 0 || id.length > 128 || !Number.isSafeInteger(ts)) return malformed
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128 || !Number.isSafeInteger(ts)) return malformed
   if (now - (ts as number) > RECORD_MAX_AGE_MS || (ts as number) - now > RECORD_MAX_AHEAD_MS) return { ok: false, error: 'stale' }
   return { ok: true, record: { id, ts: ts as number, ...record }, body, signature }
 }

@@ -33,7 +33,7 @@ const CBOR_BYTES = [0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x3b, 0x40, 0x5f, 
 
 /** One to four stacked byte mutations of `input`; `pool` supplies valid inputs to splice from. */
 export function mutateBytes(rng: Rng, input: Uint8Array, pool: readonly Uint8Array[]): Uint8Array {
-  let b = input.slice()
+  let b: Uint8Array = input.slice()
   const edits = 1 + rng.int(4)
   for (let e = 0; e < edits; e++) {
     const at = b.length === 0 ? 0 : rng.int(b.length)
@@ -138,6 +138,8 @@ export interface JsonMutationOptions {
    * would only meet a size check.
    */
   huge?: boolean
+  /** Field names the target knows: added keys are picked from these half the time. */
+  keys?: readonly string[]
 }
 
 /** A replacement that confuses types or stresses sizes, given the value it replaces. */
@@ -203,14 +205,27 @@ export function mutateJson(rng: Rng, value: Json, pool: readonly Json[], options
       v = strangeValue(rng, v, pool, options) // a huge root: replace it whole
       continue
     }
+    if (options.keys !== undefined && rng.chance(0.25)) {
+      // Set a field the target knows, on some object, to a strange value or a valid piece.
+      const objects = all.filter((c) => !Array.isArray(c.node))
+      if (objects.length > 0) {
+        const { root, at } = copyAlong(v, rng.pick(objects).path)
+        at[rng.pick(options.keys)] = rng.chance(0.5) ? strangeValue(rng, undefined, pool, options) : randomPiece(rng, rng.pick(pool))
+        v = root
+        continue
+      }
+    }
     const { path, node } = rng.pick(all)
     const { root, at } = copyAlong(v, path)
-    const keys = Array.isArray(node) ? [...node.keys()] : Object.keys(node)
+    const keys: (string | number)[] = Array.isArray(node) ? [...node.keys()] : Object.keys(node)
     const op = rng.int(10)
     if (keys.length === 0 || op === 0) {
       // add an element / an unknown key
       if (Array.isArray(at)) (at as unknown as unknown[]).push(strangeValue(rng, undefined, pool, options))
-      else at[rng.pick(['extra', '', 'n', '__proto__', 'constructor', 'ts'])] = strangeValue(rng, undefined, pool, options)
+      else {
+        const key = options.keys !== undefined && rng.chance(0.5) ? rng.pick(options.keys) : rng.pick(['extra', '', 'n', '__proto__', 'constructor', 'ts'])
+        at[key] = rng.chance(0.5) ? strangeValue(rng, undefined, pool, options) : randomPiece(rng, rng.pick(pool))
+      }
     } else if (op === 1) {
       // delete an element / a key
       const k = rng.pick(keys)
@@ -260,7 +275,7 @@ export async function fuzz(
       const reason = classify(err)
       if (reason === undefined) {
         report.crashCount++
-        if (report.crashes.length < 10) report.crashes.push({ index: i, error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 300)}` : String(err) })
+        if (report.crashes.length < 10) report.crashes.push({ index: i, error: describe(err) })
         continue
       }
       outcome = reason
@@ -270,6 +285,13 @@ export async function fuzz(
   }
   report.ms = performance.now() - t0
   return report
+}
+
+/** An error's name, message and the first frame of our code it came from. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const frame = (err.stack ?? '').split('\n').find((l) => l.includes('/src/'))?.trim() ?? ''
+  return `${err.name}: ${err.message.slice(0, 300)} ${frame}`
 }
 
 /** One line of figures for the test log. */
