@@ -36,9 +36,13 @@ export interface MeshOptions {
   listen?: string[]
   /** Direct (non-relay) connections the dialer keeps; inbound links beyond twice this are refused. Default 4 in browsers, 8 in Node. */
   targetConnections?: number
-  /** Dial private/loopback and plain `ws://` addresses (dev, tests, LAN). Default: true when a bootstrap address is private. */
+  /**
+   * Dial private/loopback and plain `ws://` addresses (dev, tests, LAN), including those learned
+   * from discovery records and the relay's directory (otherwise filtered out before dialling).
+   * Default: true when a bootstrap address is private (the local default).
+   */
   allowPrivateAddresses?: boolean
-  /** Inbound validation knobs (defaults suit a subnet: ±60 s clock, 50 msg/s per peer and hotkey). */
+  /** Inbound validation knobs (defaults suit a subnet: ±60 s clock, 500 msg/s per neighbour, 50 per hotkey). */
   clockWindowMs?: number
   peerRate?: RateLimit
   hotkeyRate?: RateLimit
