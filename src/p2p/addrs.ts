@@ -57,18 +57,48 @@ export function shouldDial(self: { id: string; runtime: Runtime }, other: { id: 
   return self.id > other.id
 }
 
-/** Loopback, RFC 1918, link-local, CGNAT or unique-local IPv6: addresses browsers refuse by default. */
+/** Whether the dotted IPv4 `ip` is loopback, RFC 1918, link-local, CGNAT, "this network" or not unicast. */
+function isPrivateIp4(ip: string): boolean {
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(ip)
+  if (!m) return true // not a plain dotted quad: nothing a browser should be sent to
+  const a = Number(m[1])
+  const b = Number(m[2])
+  return a === 0 || a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224
+}
+
+/** Whether the IPv6 `host` is loopback, unspecified, unique-local, link-local or an IPv4-mapped private address. */
+function isPrivateIp6(host: string): boolean {
+  const h = host.toLowerCase()
+  if (h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe8') || h.startsWith('fe9') || h.startsWith('fea') || h.startsWith('feb') || h.startsWith('ff')) return true
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
+  return mapped !== null && isPrivateIp4(mapped[1])
+}
+
+/**
+ * Loopback, RFC 1918, link-local, CGNAT, unique-local IPv6 (and the like) or `localhost`: addresses
+ * browsers refuse by default. Every IP or DNS component counts (a circuit address names its relay's).
+ */
 export function isPrivateAddr(addr: string): boolean {
-  const v4 = /\/ip4\/(\d+)\.(\d+)\.\d+\.\d+/.exec(addr)
-  if (v4) {
-    const a = Number(v4[1])
-    const b = Number(v4[2])
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)
+  for (const m of addr.matchAll(/\/(ip4|ip6|dns|dns4|dns6|dnsaddr)\/([^/]+)/g)) {
+    const [, proto, host] = m
+    if (proto === 'ip4' ? isPrivateIp4(host) : proto === 'ip6' ? isPrivateIp6(host) : /(^|\.)localhost\.?$/i.test(host)) return true
   }
-  const v6 = /\/ip6\/([^/]+)/.exec(addr)
-  if (v6) {
-    const h = v6[1].toLowerCase()
-    return h === '::1' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80')
-  }
-  return /\/dns4?\/localhost(\/|$)/.test(addr)
+  return false
+}
+
+/** A WebSockets address without TLS (`/ws`, not `/tls/ws` or `/wss`): browsers on https pages cannot dial it. */
+export function isInsecureWebSocket(addr: string): boolean {
+  return /\/ws(\/|$)/.test(addr) && !/\/tls(\/sni\/[^/]+)?\/ws(\/|$)/.test(addr)
+}
+
+/**
+ * The addresses of `addrs` our dial policy allows, learned from discovery records or the relay's
+ * directory and so chosen by others: without `allowPrivate`, no private or loopback address (a
+ * record must not make us probe the local network), and in browsers no plain `ws://` (what
+ * libp2p's browser connection gater refuses anyway). The local default (a relay on a private
+ * address: dev, tests) allows both.
+ */
+export function allowedDialAddrs(runtime: Runtime, addrs: readonly string[], allowPrivate: boolean): string[] {
+  if (allowPrivate) return [...addrs]
+  return addrs.filter((a) => !isPrivateAddr(a) && !(runtime === 'browser' && transportOf(a) === 'websockets' && isInsecureWebSocket(a)))
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { backoffDelay, DialPlanner } from './dialer.ts'
-import { dialableAddrs, isPrivateAddr, isServerLike, shouldDial, transportOf, withPeerId } from './addrs.ts'
+import { allowedDialAddrs, dialableAddrs, isInsecureWebSocket, isPrivateAddr, isServerLike, shouldDial, transportOf, withPeerId } from './addrs.ts'
 
 const RELAY = '/ip4/10.0.0.1/tcp/9090/ws/p2p/12D3KooWRelay'
 const browserAddrs = (id: string) => [`${RELAY}/p2p-circuit/p2p/${id}`, `${RELAY}/p2p-circuit/webrtc/p2p/${id}`]
@@ -47,7 +47,7 @@ test('tie-break: exactly one side of every pair dials', () => {
 })
 
 test('the planner dials one due peer at a time, backs off after failures, and stops at the target', () => {
-  const p = new DialPlanner({ id: 'Bm', runtime: 'browser' }, { baseMs: 1000, maxMs: 8000 })
+  const p = new DialPlanner({ id: 'Bm', runtime: 'browser', allowPrivate: true }, { baseMs: 1000, maxMs: 8000 })
   for (const id of ['Ba', 'Bb', 'Bc']) p.heard(id, browserAddrs(id), 0)
   p.heard('Bz', browserAddrs('Bz'), 0) // higher id: it dials us, not we it (for 5 s)
   const first = p.next(new Set(), 0, 8, 0)
@@ -62,7 +62,7 @@ test('the planner dials one due peer at a time, backs off after failures, and st
   assert.equal(p.next(new Set(['Bb', 'Bc']), 2, 8, 999)?.id === first.id ? 'due' : 'waiting', 'waiting')
   assert.equal(p.next(new Set(['Bb', 'Bc']), 2, 8, 1000)?.id, first.id, 'due again after the back-off')
   // A peer that says it is full is not dialled; a link it drops at once counts as a failure.
-  const q = new DialPlanner({ id: 'Bm', runtime: 'browser' })
+  const q = new DialPlanner({ id: 'Bm', runtime: 'browser', allowPrivate: true })
   q.heard('Ba', browserAddrs('Ba'), 0, 0)
   assert.equal(q.next(new Set(), 0, 8, 0), undefined)
   q.heard('Ba', browserAddrs('Ba'), 0, 3)
@@ -71,13 +71,13 @@ test('the planner dials one due peer at a time, backs off after failures, and st
   q.disconnected('Ba', 500, 0.5)
   assert.equal(q.next(new Set(), 0, 8, 600), undefined, 'backing off after a refused link')
   // Node peers are dialled beyond the target (up to 4 more); browsers are not.
-  const r = new DialPlanner({ id: 'Bm', runtime: 'browser' })
+  const r = new DialPlanner({ id: 'Bm', runtime: 'browser', allowPrivate: true })
   r.heard('Ba', browserAddrs('Ba'), 0)
   r.heard('N1', nodeAddrs('N1'), 0)
   assert.equal(r.next(new Set(), 4, 4, 0)?.id, 'N1')
   assert.equal(r.next(new Set(['N1']), 8, 4, 0), undefined)
   // Between Node peers the target is the target: every one of them is server-like.
-  const n = new DialPlanner({ id: 'Nz', runtime: 'node' })
+  const n = new DialPlanner({ id: 'Nz', runtime: 'node', allowPrivate: true })
   n.heard('N1', nodeAddrs('N1'), 0)
   assert.equal(n.next(new Set(), 3, 4, 0)?.id, 'N1')
   assert.equal(n.next(new Set(), 4, 4, 0), undefined)
@@ -93,4 +93,48 @@ test('back-off grows exponentially with jitter, capped', () => {
   assert.equal(backoffDelay(20, 0.5, opts), 30_000)
   assert.equal(backoffDelay(1, 0, opts), 750)
   assert.equal(backoffDelay(1, 0.999, opts), 1250)
+})
+
+test('private, loopback and local-network addresses are recognised wherever they sit in an address', () => {
+  for (const a of [
+    '/ip4/0.0.0.0/tcp/1', '/ip4/10.1.2.3/tcp/1', '/ip4/100.64.0.1/tcp/1', '/ip4/169.254.1.1/tcp/1', '/ip4/224.0.0.1/udp/1',
+    '/ip6/::1/tcp/1', '/ip6/::/tcp/1', '/ip6/fd00::1/tcp/1', '/ip6/fe80::1/tcp/1', '/ip6/::ffff:192.168.0.1/tcp/1',
+    '/dns4/localhost/tcp/1', '/dns/app.localhost/tcp/1/ws', '/dns6/LOCALHOST./tcp/1',
+    // A circuit address through a public relay that names a private hop after it.
+    '/ip4/8.8.8.8/tcp/443/tls/ws/p2p/R/p2p-circuit/ip4/127.0.0.1/tcp/1',
+  ]) assert.ok(isPrivateAddr(a), a)
+  for (const a of ['/ip4/8.8.8.8/tcp/1', '/ip6/2001:db8::1/tcp/1', '/dns4/relay.example.org/tcp/443/tls/ws', '/ip4/172.15.0.1/tcp/1']) assert.ok(!isPrivateAddr(a), a)
+  assert.ok(isInsecureWebSocket('/ip4/8.8.8.8/tcp/80/ws') && !isInsecureWebSocket('/ip4/8.8.8.8/tcp/443/tls/ws') && !isInsecureWebSocket('/dns4/x.org/tcp/443/tls/sni/x.org/ws') && !isInsecureWebSocket('/ip4/8.8.8.8/tcp/443/wss'))
+})
+
+test('addresses learned from others are filtered before any dial unless private addresses are allowed', () => {
+  const pub = '/ip4/8.8.8.8/tcp/443/tls/ws/p2p/N1'
+  const plainWs = '/ip4/8.8.4.4/tcp/80/ws/p2p/N1'
+  const tcp = '/ip4/8.8.4.4/tcp/4001/p2p/N1'
+  const learned = ['/ip4/127.0.0.1/tcp/4002/ws/p2p/N1', '/ip4/192.168.1.5/tcp/4001/p2p/N1', plainWs, pub, tcp]
+  assert.deepEqual(allowedDialAddrs('browser', learned, false), [pub, tcp])
+  assert.deepEqual(allowedDialAddrs('node', learned, false), [plainWs, pub, tcp])
+  assert.deepEqual(allowedDialAddrs('browser', learned, true), learned)
+
+  // The planner keeps only the allowed ones, so nothing can dial the rest (browsers and Node alike).
+  const browser = new DialPlanner({ id: 'Bm', runtime: 'browser' })
+  browser.heard('N1', learned, 0)
+  browser.heard('Lan', ['/ip4/10.0.0.7/tcp/4002/ws/p2p/Lan', ...browserAddrs('Lan')], 0)
+  assert.deepEqual(browser.candidates.get('N1')?.addrs, [pub, tcp])
+  assert.deepEqual(browser.candidates.get('Lan')?.addrs, [])
+  const dials = new Set<string>()
+  for (let t = 0; t < 20; t++) {
+    const plan = browser.next(new Set(), 0, 4, t * 60_000 + 10_000)
+    if (plan === undefined) break
+    dials.add(plan.addr)
+    browser.failed(plan.id, t * 60_000 + 10_000, 0.5)
+  }
+  assert.deepEqual([...dials], [pub])
+  const node = new DialPlanner({ id: 'Nz', runtime: 'node' })
+  node.heard('N1', learned, 0)
+  assert.deepEqual(node.next(new Set(), 0, 4, 0), { id: 'N1', addr: tcp })
+  // The local default (relay on a private address): LAN peers are dialled.
+  const local = new DialPlanner({ id: 'Nz', runtime: 'node', allowPrivate: true })
+  local.heard('N1', learned, 0)
+  assert.deepEqual(local.next(new Set(), 0, 4, 0), { id: 'N1', addr: '/ip4/192.168.1.5/tcp/4001/p2p/N1' })
 })

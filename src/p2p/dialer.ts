@@ -6,7 +6,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from '@libp2p/interface'
-import { dialableAddrs, isServerLike, peerIdOf, shouldDial, transportOf, withPeerId, type Runtime } from './addrs.ts'
+import { allowedDialAddrs, dialableAddrs, isServerLike, peerIdOf, shouldDial, transportOf, withPeerId, type Runtime } from './addrs.ts'
 
 export interface Candidate {
   id: string
@@ -45,7 +45,8 @@ export function backoffDelay(failures: number, rand: number, opts: BackoffOption
 export class DialPlanner {
   readonly candidates = new Map<string, Candidate>()
   constructor(
-    private readonly self: { id: string; runtime: Runtime },
+    /** Who we are; `allowPrivate` lets learned private/loopback (and, in browsers, `ws://`) addresses through (local default). */
+    private readonly self: { id: string; runtime: Runtime; allowPrivate?: boolean },
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
     /** Forget peers not heard of for this long (and not connected). */
     private readonly forgetAfterMs = 600_000,
@@ -54,9 +55,13 @@ export class DialPlanner {
     private readonly serverBonus = 4,
   ) {}
 
-  /** Records a discovery record (addresses announced by `id`). */
-  heard(id: string, addrs: string[], now: number, slots?: number): void {
+  /**
+   * Records a discovery record (addresses announced by `id`). Addresses our policy does not dial
+   * (see `allowedDialAddrs`) are dropped here, before anything can dial them.
+   */
+  heard(id: string, announced: string[], now: number, slots?: number): void {
     if (id === this.self.id) return
+    const addrs = allowedDialAddrs(this.self.runtime, announced, this.self.allowPrivate === true)
     const c = this.candidates.get(id)
     if (c === undefined) this.candidates.set(id, { id, addrs, failures: 0, nextAttemptAt: now, lastSeenAt: now, firstSeenAt: now, slots })
     else {
@@ -135,6 +140,8 @@ export interface MaintainerOptions {
   runtime: Runtime
   bootstrap: string[]
   targetConnections: number
+  /** Dial private/loopback (and, in browsers, `ws://`) addresses learned from others. Default false. */
+  allowPrivateAddresses?: boolean
   tickMs?: number
   dialTimeoutMs?: number
   log?: (msg: string) => void
@@ -165,7 +172,7 @@ export class DialMaintainer {
     private readonly node: Libp2p,
     private readonly options: MaintainerOptions,
   ) {
-    this.planner = new DialPlanner({ id: node.peerId.toString(), runtime: options.runtime })
+    this.planner = new DialPlanner({ id: node.peerId.toString(), runtime: options.runtime, allowPrivate: options.allowPrivateAddresses })
     this.bootstrapIds = new Set(options.bootstrap.map((a) => peerIdOf(a)).filter((x): x is string => x !== undefined))
   }
 

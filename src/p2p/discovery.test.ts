@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { decode, encode } from 'cborg'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Directory, encodeDirectory, openRecord, parseDirectory, RECORD_MAX_AGE_MS, RECORD_MAX_AHEAD_MS, sealRecord } from './discovery.ts'
+import { Directory, encodeDirectory, MAX_RECORD_ADDRS, MAX_RECORD_BYTES, openRecord, parseDirectory, RECORD_MAX_AGE_MS, RECORD_MAX_AHEAD_MS, RecordGuard, sealRecord } from './discovery.ts'
 
 const addr = (port: number, id: string) => `/ip4/10.0.0.1/tcp/${port}/p2p/${id}`
 
@@ -118,4 +118,61 @@ test('any bytes, and any mutation of a sealed record, open to a refusal, never a
     ),
     { numRuns: 500 },
   )
+})
+
+test('the record guard: size, then the neighbour, then form and date, then the owner, then the signature', async () => {
+  const guard = new RecordGuard({ neighbourRate: { perSecond: 1, burst: 3 }, ownerRate: { perSecond: 1, burst: 2 } })
+  const outcome = async (bytes: Uint8Array, from: string, now = NOW) => {
+    const v = await guard.check(bytes, from, now)
+    return v.ok ? 'ok' : `${v.reason}/${v.action}`
+  }
+  const sealed = (ts: number) => sealRecord({ id: ID, addrs: [addr(1, ID)], slots: 1, ts }, sign)
+  // Oversize: refused (penalised) unread, and it spends nothing of the neighbour's budget.
+  assert.equal(await outcome(new Uint8Array(MAX_RECORD_BYTES + 1), 'n1'), 'oversize/reject')
+  // Within the neighbour's budget: junk is malformed (penalised), a good record passes.
+  assert.equal(await outcome(new Uint8Array([0xff, 0x00]), 'n1'), 'malformed/reject')
+  assert.equal(await outcome(await sealed(NOW), 'n1'), 'ok')
+  assert.equal(await outcome(await sealed(NOW - RECORD_MAX_AGE_MS - 1), 'n1'), 'stale/ignore')
+  // Past it, anything from that neighbour is refused unread (junk included), without penalty.
+  assert.equal(await outcome(new Uint8Array([0xff, 0x00]), 'n1'), 'rate_limit_neighbour/ignore')
+  assert.equal(await outcome(await sealed(NOW + 1), 'n1'), 'rate_limit_neighbour/ignore')
+  // The owner's budget holds across neighbours: re-sealed copies of one peer's record are spam.
+  assert.equal(await outcome(await sealed(NOW + 2), 'n2'), 'ok') // owner token 2 of 2
+  assert.equal(await outcome(await sealed(NOW + 3), 'n3'), 'rate_limit_owner/ignore')
+  assert.equal(await outcome(await sealed(NOW + 1003), 'n3', NOW + 1000), 'ok') // a second later: one token back
+  // A forged record (sealed by another key) is penalised.
+  const forged = await sealRecord({ id: peerIdFromPrivateKey(other).toString(), addrs: [], ts: NOW }, sign)
+  assert.equal(await outcome(forged, 'n4'), 'bad_signature/reject')
+  assert.deepEqual(guard.rejected, { oversize: 1, malformed: 1, stale: 1, rate_limit_neighbour: 2, rate_limit_owner: 1, bad_signature: 1 })
+})
+
+test('sealRecord keeps a record others accept: at most MAX_RECORD_ADDRS addresses, within MAX_RECORD_BYTES', async () => {
+  const many = Array.from({ length: 50 }, (_, i) => addr(1000 + i, ID))
+  const opened = await openRecord(await sealRecord({ id: ID, addrs: many, ts: NOW }, sign), NOW)
+  assert.ok(opened.ok)
+  assert.deepEqual(opened.record.addrs, many.slice(0, MAX_RECORD_ADDRS))
+  // Long (relayed WebRTC) addresses: the last ones are dropped until the record fits.
+  const long = Array.from({ length: 32 }, (_, i) => `/ip4/10.0.0.1/tcp/${i}/ws/p2p/${ID}/p2p-circuit/webrtc/p2p/${ID}/${'x'.repeat(60)}`)
+  const bytes = await sealRecord({ id: ID, addrs: long, slots: 3, ts: NOW }, sign)
+  assert.ok(bytes.byteLength <= MAX_RECORD_BYTES, `${bytes.byteLength}`)
+  const trimmed = await openRecord(bytes, NOW)
+  assert.ok(trimmed.ok && trimmed.record.addrs.length > 10 && trimmed.record.addrs.length < 32)
+  assert.deepEqual(trimmed.ok && trimmed.record.addrs, long.slice(0, trimmed.ok ? trimmed.record.addrs.length : 0))
+})
+
+test('the directory is capped: a new peer evicts the least recently heard one', () => {
+  const d = new Directory(60_000, 3)
+  for (const [i, id] of ['A', 'B', 'C'].entries()) d.heard(id, { addrs: [addr(i, id)] }, i)
+  d.heard('A', { addrs: [addr(9, 'A')] }, 3) // A heard again: now the most recent
+  d.heard('D', { addrs: [addr(4, 'D')] }, 4) // evicts B, the least recently heard
+  assert.equal(d.size, 3)
+  assert.deepEqual(d.list('X', 5).map((e) => e.id).sort(), ['A', 'C', 'D'])
+  for (let i = 0; i < 1000; i++) d.heard(`P${i}`, { addrs: [] }, 10 + i)
+  assert.equal(d.size, 3)
+})
+
+test('a record whose body is CBOR null (or any non-map) is malformed, not a TypeError (found by the fuzzer)', async () => {
+  for (const body of [null, 7, 'x', [1, 2]]) {
+    assert.deepEqual(await openRecord(encode([encode(body), new Uint8Array(64)]), NOW), { ok: false, error: 'malformed' })
+  }
 })

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encode as cborEncode } from 'cborg'
 import { hotkeyFromSecret } from '../identity/identity.ts'
-import { decodeEnvelope, encodeEnvelope, envelopeBody, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
+import { decodeEnvelope, encodeEnvelope, envelopeBody, MAX_WIRE_BYTES, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { InboundGuard } from './guard.ts'
 
 const alice = await hotkeyFromSecret('//Alice')
@@ -133,4 +133,46 @@ test('decodeEnvelope rejects a short signature', () => {
   const e = envelope('query', query)
   const r = decodeEnvelope(cborEncode([envelopeBody(e), new Uint8Array(10)]), { netuid: 7, kind: 'query' })
   assert.equal(!r.ok && r.reason, 'malformed')
+})
+
+test('a flooding neighbour is refused before any decoding: size cap, then its bucket', () => {
+  let decodes = 0
+  const counting: typeof decodeEnvelope = (bytes, expected) => {
+    decodes++
+    return decodeEnvelope(bytes, expected)
+  }
+  const guard = new InboundGuard({ netuid: 7, peerRate: { perSecond: 1, burst: 2 }, decode: counting })
+  const reason = (v: ReturnType<InboundGuard['check']>) => (v.ok ? 'ok' : `${v.reason}/${v.action}`)
+  // Oversize for its kind: refused (and penalised) on its length alone, and it spends no tokens.
+  const huge = new Uint8Array(MAX_WIRE_BYTES.query + 1).fill(0xff)
+  for (let i = 0; i < 5; i++) assert.equal(reason(guard.check(huge, 'query', 'flooder', NOW)), 'oversize/reject')
+  assert.equal(decodes, 0)
+  // Within its budget, junk is decoded and refused as malformed (penalised)...
+  const junk = new Uint8Array([0xff, 0x00, 0x13])
+  assert.equal(reason(guard.check(junk, 'query', 'flooder', NOW)), 'malformed/reject')
+  assert.equal(reason(guard.check(encodeEnvelope(envelope('query', query, { seq: 1 }), alice), 'query', 'flooder', NOW)), 'ok')
+  assert.equal(decodes, 2)
+  // ...past it, anything (junk or a well-signed envelope) is refused unread: no decode at all.
+  for (let i = 0; i < 100; i++) assert.equal(reason(guard.check(i % 2 ? junk : encodeEnvelope(envelope('query', query, { seq: 10 + i }), alice), 'query', 'flooder', NOW)), 'rate_limit_peer/ignore')
+  assert.equal(decodes, 2)
+  assert.equal(guard.rejected.rate_limit_peer, 100)
+  // The neighbour's flood does not touch another neighbour's budget.
+  assert.equal(reason(guard.check(encodeEnvelope(envelope('query', query, { seq: 500 }), alice), 'query', 'honest', NOW)), 'ok')
+  assert.equal(decodes, 3)
+})
+
+test('figures: refusing an over-rate half-megabyte metagraph costs nothing next to decoding it', () => {
+  const neurons = Array.from({ length: 4096 }, (_, uid) => ({ uid, hotkey: alice.address, stake: String(10n ** 30n + BigInt(uid) * 7919n), registeredAt: uid, validatorPermit: uid % 2 === 0, lastUpdate: uid }))
+  const bytes = encodeEnvelope(envelope('metagraph', { block: 1, epoch: 1, tempo: 360, neurons }), alice)
+  assert.ok(bytes.byteLength > 550_000 && bytes.byteLength <= MAX_WIRE_BYTES.metagraph, `${bytes.byteLength} bytes`)
+  const guard = new InboundGuard({ netuid: 7, peerRate: { perSecond: 0.001, burst: 1 } })
+  let t = performance.now()
+  const first = guard.check(bytes, 'metagraph', 'flooder', NOW)
+  const fullMs = performance.now() - t
+  assert.ok(first.ok, first.ok ? '' : first.reason)
+  const n = 1000
+  t = performance.now()
+  for (let i = 0; i < n; i++) assert.equal((guard.check(bytes, 'metagraph', 'flooder', NOW) as { reason: string }).reason, 'rate_limit_peer')
+  const refuseUs = ((performance.now() - t) / n) * 1000
+  console.log(`metagraph envelope ${bytes.byteLength} bytes: full check ${fullMs.toFixed(1)} ms; over-rate refusal ${refuseUs.toFixed(2)} µs`)
 })

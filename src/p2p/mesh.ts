@@ -16,14 +16,15 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/interface'
 import type { Signer } from '../identity/identity.ts'
-import { isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
+import { allowedDialAddrs, isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
-import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, openRecord, parseDirectory, sealRecord } from './discovery.ts'
+import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, RecordGuard, sealRecord } from './discovery.ts'
 import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
 import { InboundGuard, type RateLimit } from './guard.ts'
 import { parseIceServers, type IceServer } from './ice-servers.ts'
 import { fastMsgIdFn, msgIdFn } from './msg-id.ts'
+import { peerScoreParams, SCORE_THRESHOLDS } from './scoring.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 import { handleRequests, request, requestProtocol, type RequestHandler, type RequestOptions } from './rpc.ts'
 
@@ -36,9 +37,13 @@ export interface MeshOptions {
   listen?: string[]
   /** Direct (non-relay) connections the dialer keeps; inbound links beyond twice this are refused. Default 4 in browsers, 8 in Node. */
   targetConnections?: number
-  /** Dial private/loopback and plain `ws://` addresses (dev, tests, LAN). Default: true when a bootstrap address is private. */
+  /**
+   * Dial private/loopback and plain `ws://` addresses (dev, tests, LAN), including those learned
+   * from discovery records and the relay's directory (otherwise filtered out before dialling).
+   * Default: true when a bootstrap address is private (the local default).
+   */
   allowPrivateAddresses?: boolean
-  /** Inbound validation knobs (defaults suit a subnet: ±60 s clock, 50 msg/s per peer and hotkey). */
+  /** Inbound validation knobs (defaults suit a subnet: ±60 s clock, 500 msg/s per neighbour, 50 per hotkey). */
   clockWindowMs?: number
   peerRate?: RateLimit
   hotkeyRate?: RateLimit
@@ -104,8 +109,13 @@ export { DISCOVERY_TOPIC } from './discovery.ts'
  */
 export const MESH_DEGREE = { D: 3, Dlo: 2, Dhi: 5, Dscore: 1, Dout: 1, Dlazy: 3 } as const
 
-/** Gossipsub settings shared by peers and the relay. */
-export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
+/**
+ * Gossipsub settings shared by peers and the relay. Scores the discovery topic and, given a
+ * netuid, that subnet's application topics (see scoring.ts); the relay, which joins only the
+ * discovery topic, passes none.
+ */
+export function gossipsubOptions(netuid?: number): Parameters<typeof gossipsub>[0] {
+  const scored = [DISCOVERY_TOPIC, ...(netuid === undefined ? [] : MESSAGE_KINDS.map((k) => topicFor(netuid, k)))]
   return {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
@@ -123,11 +133,10 @@ export function gossipsubOptions(): Parameters<typeof gossipsub>[0] {
     floodPublish: false,
     // Metagraph snapshots are up to 1 MiB; the RPC limit must leave room for them.
     maxInboundDataLength: 4 * 1024 * 1024,
-    scoreParams: {
-      // Many peers behind one IP (a NAT, localhost, one test host) are normal for browser nodes;
-      // the default colocation penalty drove the mesh to zero with >10 peers on one IP.
-      IPColocationFactorWeight: 0,
-    },
+    // Invalid messages (topic validators' Reject) cost score; below the graylist a peer is
+    // pruned and ignored. No IP-colocation penalty (many browsers share one IP).
+    scoreParams: peerScoreParams(scored),
+    scoreThresholds: SCORE_THRESHOLDS,
   }
 }
 
@@ -141,7 +150,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     throw new P2PError(`netuid must be a u16, got ${options.netuid}`, { code: 'bad_options' })
   }
   const runtime: Runtime = isNode ? 'node' : 'browser'
-  const allowPrivate = options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
+  const allowPrivate = allowsPrivateAddresses(options)
   // Each WebRTC link costs a tab CPU even when idle (ICE/SCTP keep-alives): browsers keep fewer.
   const target = options.targetConnections ?? (runtime === 'browser' ? 4 : 8)
   // A bad entry would make every RTCPeerConnection throw: refuse it here, with the field named.
@@ -179,13 +188,18 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ ...gossipsubOptions(), ...MESH_DEGREE }),
+      pubsub: gossipsub({ ...gossipsubOptions(options.netuid), ...MESH_DEGREE }),
     },
   })
   return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target, privateKey)
 }
 
 type Handler = (msg: Envelope) => void
+
+/** `allowPrivateAddresses`, defaulting to the local default: true when a bootstrap relay is on a private/loopback address. */
+function allowsPrivateAddresses(options: MeshOptions): boolean {
+  return options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
+}
 
 /** How often a peer re-announces its record when nothing changed. */
 const REANNOUNCE_MS = 300_000
@@ -197,6 +211,8 @@ const LINK_PROBE_TIMEOUT_MS = 15_000
 class LibpMesh implements Mesh {
   private readonly pubsub: GossipSub
   private readonly guard: InboundGuard
+  /** Discovery records: per-neighbour and per-owner rate limits, size and form before the signature. */
+  private readonly records = new RecordGuard()
   private readonly dialer: DialMaintainer
   private readonly handlers = new Map<MessageKind, Set<Handler>>()
   private readonly statsHandlers = new Set<(s: MeshStats) => void>()
@@ -231,7 +247,7 @@ class LibpMesh implements Mesh {
       peerRate: options.peerRate,
       hotkeyRate: options.hotkeyRate,
     })
-    this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, log: options.log })
+    this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, allowPrivateAddresses: allowsPrivateAddresses(options), log: options.log })
     for (const kind of MESSAGE_KINDS) this.topicKinds.set(topicFor(options.netuid, kind), kind)
   }
 
@@ -274,7 +290,7 @@ class LibpMesh implements Mesh {
     for (const [topic, kind] of this.topicKinds) {
       this.pubsub.topicValidators.set(topic, (source, msg) => this.validate(kind, source.toString(), msg))
     }
-    this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (_from, msg) => this.onDiscovery(msg))
+    this.pubsub.topicValidators.set(DISCOVERY_TOPIC, (from, msg) => this.onDiscovery(from.toString(), msg))
     const onMessage = (evt: CustomEvent<Message>) => this.deliver(evt.detail)
     this.pubsub.addEventListener('message', onMessage)
     this.cleanups.push(() => this.pubsub.removeEventListener('message', onMessage))
@@ -355,7 +371,9 @@ class LibpMesh implements Mesh {
       open.add(c.remotePeer.toString())
     }
     const peers = [...this.identified].filter((p) => open.has(p)).length
-    return { peers, byTransport, published: this.published, received: this.received, rejected: { ...this.guard.rejected } }
+    const rejected: Record<string, number> = { ...this.guard.rejected }
+    for (const [reason, n] of Object.entries(this.records.rejected)) rejected[`record_${reason}`] = n
+    return { peers, byTransport, published: this.published, received: this.received, rejected }
   }
 
   onStats(handler: (s: MeshStats) => void): () => void {
@@ -475,7 +493,9 @@ class LibpMesh implements Mesh {
       }, wait)
       return
     }
-    const addrs = this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay')
+    // Only what others may dial: no relayed-only addresses, and outside the local default no
+    // private ones (they would be dropped by every receiver, after crowding out public ones).
+    const addrs = allowedDialAddrs('node', this.multiaddrs.filter((a) => transportOf(a) !== 'circuit-relay'), allowsPrivateAddresses(this.options))
     if (addrs.length === 0) return // no reservation yet: self:peer:update will call again
     this.lastAdvert = Date.now()
     const slots = Math.max(0, this.maxDirect - this.directCount())
@@ -484,10 +504,10 @@ class LibpMesh implements Mesh {
       .catch((err: unknown) => this.options.log?.(`advertise failed: ${String(err)}`))
   }
 
-  private async onDiscovery(msg: Message): Promise<TopicValidatorResult> {
-    const opened = await openRecord(msg.data, Date.now())
-    if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
-    const { id, addrs, slots } = opened.record
+  private async onDiscovery(from: string, msg: Message): Promise<TopicValidatorResult> {
+    const verdict = await this.records.check(msg.data, from, Date.now())
+    if (!verdict.ok) return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    const { id, addrs, slots } = verdict.record
     if (id === this.peerId) return TopicValidatorResult.Accept
     const isNew = !this.dialer.planner.candidates.has(id)
     this.dialer.planner.heard(id, addrs, Date.now(), slots)

@@ -16,8 +16,9 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { transportOf } from './addrs.ts'
 import { P2PError } from './errors.ts'
-import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, openRecord } from './discovery.ts'
+import { Directory, DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, encodeDirectory, RecordGuard } from './discovery.ts'
 import { gossipsubOptions } from './mesh.ts'
+import { defaultMaxReservationsPerIp, RESERVATION_TTL_MS, ReservationLimiter, reservationGate, type RelayView } from './relay-limits.ts'
 import { handleRequests } from './rpc.ts'
 import { ensureRuntime, isNode } from './runtime.ts'
 
@@ -29,6 +30,10 @@ export interface RelayOptions {
   keyFile?: string
   /** Circuit relay reservations (one per browser). Default 512. */
   maxReservations?: number
+  /** Reservations held at once by peers from one IP. Default: an eighth of `maxReservations`, at least 16. */
+  maxReservationsPerIp?: number
+  /** Reservation lifetime; clients renew 5 min before expiry. Default 15 min (`RESERVATION_TTL_MS`). */
+  reservationTtlMs?: number
   /**
    * Open connections: every peer keeps one to its bootstrap relay (browsers and Node peers alike),
    * plus the relayed links of WebRTC signalling. Default: 1024, or more when the reservations need it.
@@ -51,6 +56,8 @@ export interface RelayMetrics {
   byTransport: Record<string, number>
   reservations: number
   maxReservations: number
+  /** Reservation requests refused: too many held from the peer's IP, or too many requests from the peer. */
+  reservationsDenied: { per_ip: number; rate: number }
   /** Peers subscribed to the discovery topic through us. */
   discoverySubscribers: number
   /** Peer records the directory holds. */
@@ -76,6 +83,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   await ensureRuntime()
   const maxReservations = options.maxReservations ?? 512
   const privateKey = await loadOrCreateKey(options.keyFile)
+  const limiter = new ReservationLimiter({ maxPerIp: options.maxReservationsPerIp ?? defaultMaxReservationsPerIp(maxReservations) })
+  let view: RelayView | undefined
   const node = await createLibp2p({
     start: false,
     privateKey,
@@ -85,7 +94,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     transports: [webSockets(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
+    connectionGater: { denyDialMultiaddr: () => false, denyInboundRelayReservation: reservationGate(limiter, () => view) },
     connectionManager: {
       // A peer refused here has no other way into the mesh, so leave room beyond the reservations.
       maxConnections: options.maxConnections ?? Math.max(1024, maxReservations * 2 + 64),
@@ -99,7 +108,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({
-        reservations: { maxReservations },
+        reservations: { maxReservations, reservationTtl: options.reservationTtlMs ?? RESERVATION_TTL_MS },
         // Signalling streams for many simultaneous WebRTC dials.
         maxInboundHopStreams: 256,
         maxOutboundStopStreams: 256,
@@ -107,15 +116,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       pubsub: gossipsub({ ...gossipsubOptions(), D: 8, Dlo: 6, Dhi: 16 }),
     },
   })
-  return new LibpRelay(node as unknown as Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>, maxReservations)
+  const relayNode = node as unknown as Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>
+  view = relayView(relayNode)
+  return new LibpRelay(relayNode, maxReservations, limiter)
+}
+
+/** What the reservation gate reads from the relay node. */
+function relayView(node: Libp2p<{ relay: CircuitRelayService }>): RelayView {
+  return {
+    connectionAddrs: (peer) => node.getConnections(peer).map((c) => c.remoteAddr.toString()),
+    reservations: () => [...node.services.relay.reservations].map(([peer, r]) => ({ peer: peer.toString(), addr: r.addr.toString() })),
+  }
 }
 
 class LibpRelay implements Relay {
   private startedAt = 0
   private readonly directory = new Directory()
+  private readonly records = new RecordGuard()
   constructor(
     private readonly node: Libp2p<{ pubsub: GossipSub; relay: CircuitRelayService }>,
     private readonly maxReservations: number,
+    private readonly limiter: ReservationLimiter,
   ) {}
 
   get peerId(): string {
@@ -128,15 +149,20 @@ class LibpRelay implements Relay {
 
   async start(): Promise<void> {
     const pubsub = this.node.services.pubsub
-    // Forward peer records only when sealed by their peer and fresh, and remember the latest of
-    // each peer for the directory.
-    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (_from, msg) => {
-      const opened = await openRecord(msg.data, Date.now())
-      if (!opened.ok) return opened.error === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
-      this.directory.heard(opened.record.id, opened.record, Date.now())
+    // Forward peer records only when sealed by their peer, fresh and within the sender's and the
+    // owner's rates, and remember the latest of each peer for the directory.
+    pubsub.topicValidators.set(DISCOVERY_TOPIC, async (from, msg) => {
+      const verdict = await this.records.check(msg.data, from.toString(), Date.now())
+      if (!verdict.ok) return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+      this.directory.heard(verdict.record.id, verdict.record, Date.now())
       return TopicValidatorResult.Accept
     })
-    this.node.addEventListener('peer:disconnect', (e) => this.directory.forget(e.detail.toString()))
+    this.node.addEventListener('peer:disconnect', (e) => {
+      this.directory.forget(e.detail.toString())
+      // The library keeps a reservation until it expires even when its holder has gone (a closed
+      // tab, a reload with a new peer id); nothing can be relayed to it any more, so free the slot.
+      this.node.services.relay.reservations.delete(e.detail)
+    })
     await this.node.start() // gossipsub refuses subscriptions before it starts
     pubsub.subscribe(DISCOVERY_TOPIC)
     await handleRequests(this.node, DIRECTORY_PROTOCOL, (_req, from) => encodeDirectory(this.directory.list(from, Date.now())))
@@ -162,6 +188,7 @@ class LibpRelay implements Relay {
       byTransport,
       reservations: this.node.services.relay.reservations.size,
       maxReservations: this.maxReservations,
+      reservationsDenied: { ...this.limiter.denied },
       discoverySubscribers: this.node.services.pubsub.getSubscribers(DISCOVERY_TOPIC).length,
       directory: this.directory.size,
       uptimeS: this.startedAt === 0 ? 0 : Math.round((Date.now() - this.startedAt) / 1000),

@@ -47,3 +47,35 @@ test('the Node runtime adopts the faster verifier by itself', async () => {
   await ensureRuntime()
   assert.equal(sr25519VerifierName(), 'plugged')
 })
+
+test('malformed signatures and invalid keys never reach schnorrkel-wasm: thousands of them leave it working', async () => {
+  await ensureRuntime()
+  assert.equal(sr25519VerifierName(), 'plugged')
+  const hotkey = await hotkeyFromSecret('//Alice')
+  const signature = hotkey.sign(message)
+  const { encodeAddress } = await import('@polkadot/util-crypto')
+  const errors: unknown[] = []
+  const originalError = console.error
+  console.error = (...args: unknown[]) => void errors.push(args) // a wasm panic prints here first
+  try {
+    for (let i = 0; i < 2000; i++) {
+      const bad = signature.slice()
+      if (i % 2 === 0) bad[63] &= 0x7f // no schnorrkel marker
+      else bad[63] |= 0xf0 // scalar not below 2^252
+      bad[i % 60] ^= 1
+      assert.equal(verifyHotkeySignature(message, bad, hotkey.address), false)
+    }
+    // Keys that are not Ristretto points (SS58 addresses are free to make): 0xff… is not one.
+    for (let i = 0; i < 300; i++) {
+      const key = new Uint8Array(32).fill(0xff)
+      key[0] = i & 0xff
+      assert.equal(verifyHotkeySignature(message, signature, encodeAddress(key, 42)), false)
+    }
+  } finally {
+    console.error = originalError
+  }
+  assert.deepEqual(errors, [], 'no wasm panic')
+  assert.equal(sr25519VerifierName(), 'plugged')
+  assert.equal(verifyHotkeySignature(message, signature, hotkey.address), true, 'a valid signature still verifies')
+  assert.equal(verifyHotkeySignature(message, (await hotkeyFromSecret('//Bob')).sign(message), (await hotkeyFromSecret('//Bob')).address), true)
+})

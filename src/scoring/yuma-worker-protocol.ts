@@ -100,6 +100,8 @@ export function packRows(rows: unknown): PackedRows | null {
   let at = 0
   for (const row of rows as unknown[][][]) {
     for (const pair of row) {
+      // Non-numbers first: storing an object converts it (valueOf/toString), which may throw.
+      if (typeof pair[0] !== 'number' || typeof pair[1] !== 'number') return null
       uids[at] = pair[0] as number
       values[at] = pair[1] as number
       // Object.is: the typed array must read back the very value stored (no wrap, rounding or -0 → 0).

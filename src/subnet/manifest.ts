@@ -65,19 +65,30 @@ export class ManifestError extends WebtensorError {
 
 type Json = Record<string, unknown>
 
+/**
+ * A bad value, shortly, for an error message. Not JSON.stringify: a deeply nested value made it
+ * throw a RangeError (stack overflow) instead of the ManifestError, and a huge one made a huge message.
+ */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)
+  if (Array.isArray(v)) return `an array of ${v.length}`
+  if (v !== null && typeof v === 'object') return 'an object'
+  return String(v)
+}
+
 function obj(v: unknown, field: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ManifestError(field, 'must be an object')
   return v as Json
 }
 function int(v: unknown, field: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ManifestError(field, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`)
+    throw new ManifestError(field, `must be an integer in [${min}, ${max}], got ${show(v)}`)
   }
   return v
 }
 function num(v: unknown, field: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new ManifestError(field, `must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`)
+    throw new ManifestError(field, `must be a number in [${min}, ${max}], got ${show(v)}`)
   }
   return v
 }
@@ -88,13 +99,13 @@ function str(v: unknown, field: string): string {
 function u64(v: unknown, field: string): string {
   const s = typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v
   if (typeof s !== 'string' || !/^\d+$/.test(s) || BigInt(s) >= 2n ** 64n) {
-    throw new ManifestError(field, `must be a u64 decimal string, got ${JSON.stringify(v)}`)
+    throw new ManifestError(field, `must be a u64 decimal string, got ${show(v)}`)
   }
   return s
 }
 function ss58(v: unknown, field: string): string {
   const s = str(v, field)
-  if (!/^[1-9A-HJ-NP-Za-km-z]{46,48}$/.test(s)) throw new ManifestError(field, `is not an SS58 address: ${s}`)
+  if (!/^[1-9A-HJ-NP-Za-km-z]{46,48}$/.test(s)) throw new ManifestError(field, `is not an SS58 address: ${show(s)}`)
   return s
 }
 

@@ -56,6 +56,17 @@ const INPUT_KEYS = new Set<string>([
   'block_at_registration', 'weights', 'bonds', 'owner_uid', 'last_mechanism_step_block', 'commit_blocks', 'hyperparams',
 ])
 
+/**
+ * A bad value, shortly, for an error message. Not JSON.stringify: a deeply nested value made it
+ * throw a RangeError (stack overflow) instead of the YumaInputError, and a huge one a huge message.
+ */
+function show(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x.length > 80 ? `${x.slice(0, 80)}…` : x)
+  if (Array.isArray(x)) return `an array of ${x.length}`
+  if (x !== null && typeof x === 'object') return 'an object'
+  return String(x)
+}
+
 function fail(field: string, message: string): never {
   throw new YumaInputError(field, message)
 }
@@ -65,13 +76,13 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 function int(x: unknown, field: string, min: number, max: number): number {
-  if (typeof x !== 'number' || !Number.isInteger(x)) fail(field, `expected an integer, got ${JSON.stringify(x)}`)
+  if (typeof x !== 'number' || !Number.isInteger(x)) fail(field, `expected an integer, got ${show(x)}`)
   if (x < min || x > max) fail(field, `${x} is out of range [${min}, ${max}]`)
   return x
 }
 
 function bool(x: unknown, field: string): boolean {
-  if (typeof x !== 'boolean') fail(field, `expected a boolean, got ${JSON.stringify(x)}`)
+  if (typeof x !== 'boolean') fail(field, `expected a boolean, got ${show(x)}`)
   return x
 }
 
@@ -83,9 +94,9 @@ export function parseRao(x: unknown, field: string): bigint {
     if (!Number.isSafeInteger(x)) fail(field, `expected an integer rao amount (use a string above 2^53), got ${x}`)
     v = BigInt(x)
   } else if (typeof x === 'string') {
-    if (!/^-?[0-9]+$/.test(x)) fail(field, `expected a decimal integer string, got ${JSON.stringify(x)}`)
+    if (!/^-?[0-9]+$/.test(x)) fail(field, `expected a decimal integer string, got ${show(x)}`)
     v = BigInt(x)
-  } else fail(field, `expected a rao amount (number, bigint or decimal string), got ${JSON.stringify(x)}`)
+  } else fail(field, `expected a rao amount (number, bigint or decimal string), got ${show(x)}`)
   if (v < 0n) fail(field, `must not be negative (${v})`)
   if (v > U64_MAX) fail(field, `exceeds u64 (${v})`)
   return v

@@ -31,7 +31,12 @@ export function runEpochSequence(seq: EpochSequence, options: EpochOptions = {})
     }
     if (reset !== undefined) {
       if (!Number.isInteger(reset)) throw new YumaInputError(`steps[${s}].reset_bonds_for_uid`, 'expected a uid')
-      next.bonds = (next.bonds ?? []).map((row) => row.filter(([j]) => j !== reset))
+      // Only well-shaped rows and pairs are filtered; anything else is left for the epoch's
+      // validation to name (filtering it threw a TypeError instead).
+      const bonds: unknown = next.bonds ?? []
+      if (Array.isArray(bonds)) {
+        next.bonds = bonds.map((row: unknown) => (Array.isArray(row) ? row.filter((pair: unknown) => !Array.isArray(pair) || pair[0] !== reset) : row)) as EpochInput['bonds']
+      }
     }
     input = next
     try {

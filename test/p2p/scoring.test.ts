@@ -1,0 +1,81 @@
+// Peer scoring with real Node peers: a neighbour that floods invalid messages falls below the
+// graylist threshold at every neighbour it reached, is pruned from their meshes, and even its
+// valid messages are then dropped, while the honest peers keep delivering to each other.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { encode as cborEncode } from 'cborg'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { hotkeyFromSecret } from '../../src/identity/identity.ts'
+import { createMesh, createRelay, encodeEnvelope, envelopeBody, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
+import { SCORE_THRESHOLDS } from '../../src/p2p/scoring.ts'
+import { until } from './harness.ts'
+
+const NETUID = 4
+const relay = await createRelay({ host: '127.0.0.1', port: 0 })
+await relay.start()
+const bootstrap = relay.multiaddrs
+
+const signers = await Promise.all(['//ScoreA', '//ScoreB', '//ScoreC', '//ScoreFlooder'].map((s) => hotkeyFromSecret(s)))
+const meshes: Mesh[] = []
+for (const signer of signers) {
+  const mesh = await createMesh({ netuid: NETUID, signer, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0'], targetConnections: 3 })
+  await mesh.start()
+  meshes.push(mesh)
+}
+const honest = meshes.slice(0, 3)
+const flooder = meshes[3]
+const flooderSigner = signers[3]
+
+after(async () => {
+  await Promise.all(meshes.map((m) => m.stop()))
+  await relay.stop()
+})
+
+/** gossipsub's runtime API beyond the exported type: scores and mesh membership. */
+type ScoredPubsub = GossipSub & {
+  getScore(peerId: string): number
+  getMeshPeers(topic: string): string[]
+  publish(topic: string, data: Uint8Array, opts?: { floodPublish?: boolean }): Promise<unknown>
+}
+const pubsubOf = (m: Mesh) => (m.libp2p.services as { pubsub: ScoredPubsub }).pubsub
+const queryTopic = topicFor(NETUID, 'query')
+
+test('a peer flooding invalid messages is graylisted and pruned; honest peers keep delivering', async () => {
+  await until('the flooder to see every honest peer on the query topic', () => pubsubOf(flooder).getSubscribers(queryTopic).length === 3, 30_000)
+  for (const m of honest) assert.ok(pubsubOf(m).getScore(flooder.peerId) >= 0, 'no penalty before the flood')
+
+  const got = honest.map(() => [] as Envelope<'query'>[])
+  honest.forEach((m, i) => m.subscribe('query', (e) => got[i].push(e)))
+  const base: Envelope<'query'> = { netuid: NETUID, kind: 'query', hotkey: flooderSigner.address, peerId: flooder.peerId, seq: 0, timestamp: Date.now(), payload: { id: 'x', prompt: 'p', maxNewTokens: 1 } }
+  // The attacker runs its own code: it sends to every peer on the topic (flood publishing), not
+  // only its mesh, so every honest peer is its neighbour for this test.
+  const send = (bytes: Uint8Array) => pubsubOf(flooder).publish(queryTopic, bytes, { floodPublish: true })
+  // Before the flood, a valid message of the flooder reaches every honest peer.
+  await send(encodeEnvelope({ ...base, seq: 1, payload: { ...base.payload, id: 'before' } }, flooderSigner))
+  await until('the flooder\'s valid message to reach every honest peer', () => got.every((g) => g.some((e) => e.payload.id === 'before')))
+
+  // The flood: bad signatures and well-signed envelopes of another subnet, straight into gossipsub
+  // (past the flooder's own checks). Both are penalised reasons, so its neighbours' validators Reject them.
+  for (let i = 0; i < 20; i++) {
+    const e = { ...base, seq: 10 + i, payload: { ...base.payload, id: `forged-${i}` } }
+    await send(cborEncode([envelopeBody(e), new Uint8Array(64)]))
+    await send(encodeEnvelope({ ...e, netuid: NETUID + 1, seq: 100 + i }, flooderSigner))
+  }
+  await until('every honest peer to graylist the flooder', () => honest.every((m) => pubsubOf(m).getScore(flooder.peerId) < SCORE_THRESHOLDS.graylistThreshold))
+  await until('every honest peer to prune the flooder from its query mesh', () => honest.every((m) => !pubsubOf(m).getMeshPeers(queryTopic).includes(flooder.peerId)))
+  for (const m of honest) {
+    const r = m.stats().rejected
+    assert.ok((r.bad_signature ?? 0) + (r.wrong_netuid ?? 0) >= 1, JSON.stringify(r))
+  }
+  assert.deepEqual(got.map((g) => g.map((e) => e.payload.id)), [['before'], ['before'], ['before']], 'nothing invalid reached a handler')
+
+  // Graylisted: even a valid, well-signed message of the flooder is dropped unread.
+  await send(encodeEnvelope({ ...base, seq: 1000, timestamp: Date.now(), payload: { ...base.payload, id: 'after' } }, flooderSigner))
+  // Honest peers still deliver to each other (and only these arrive).
+  for (const [i, m] of honest.entries()) await m.publish('query', { id: `honest-${i}`, prompt: 'p', maxNewTokens: 1 })
+  await until('honest messages to reach every other honest peer', () => got.every((g) => g.filter((e) => e.payload.id.startsWith('honest-')).length === 2))
+  await new Promise((r) => setTimeout(r, 2_000)) // time for the flooder's message to arrive, were it accepted
+  for (const g of got) assert.ok(!g.some((e) => e.payload.id === 'after'), 'the graylisted flooder\'s valid message was delivered')
+  for (const a of honest) for (const b of honest) if (a !== b) assert.ok(pubsubOf(a).getScore(b.peerId) >= 0, 'honest peers keep a non-negative score')
+  console.log(`flooder's score at its neighbours: ${honest.map((m) => pubsubOf(m).getScore(flooder.peerId).toFixed(0)).join(', ')} (graylist ${SCORE_THRESHOLDS.graylistThreshold})`)
+})
