@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
 import { hotkeyFromSecret } from '../../src/identity/identity.ts'
-import { createMesh, topicFor, type Mesh } from '../../src/p2p/index.ts'
+import { createMesh, GOSSIP_KINDS, topicFor, type Mesh } from '../../src/p2p/index.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { countTraffic, emptyTraffic, resetTraffic } from '../../test/p2p/gossip-traffic.ts'
 
@@ -36,11 +36,11 @@ process.on('message', async (cmd: Cmd) => {
       const signers = await Promise.all(Array.from({ length: cmd.count }, (_, i) => hotkeyFromSecret(`//BenchNode${cmd.offset + i}`)))
       await Promise.all(
         signers.map(async (signer) => {
-          const mesh = await createMesh({ netuid: NETUID, signer, bootstrap: cmd.bootstrap, listen: [`/ip4/${cmd.host}/tcp/0`], targetConnections: cmd.target })
+          const mesh = await createMesh({ netuid: NETUID, signer, bootstrap: cmd.bootstrap, listen: [`/ip4/${cmd.host}/tcp/0`], targetConnections: cmd.target, gossipKinds: [...GOSSIP_KINDS, 'query'] })
           const mine: number[] = []
           perPeer.push(mine)
           mesh.subscribe('query', (e) => {
-            const ms = Date.now() - Number(e.payload.prompt.split(' ')[0])
+            const ms = Date.now() - Number(String(e.payload.input.prompt).split(' ')[0])
             latencies.push(ms)
             mine.push(ms)
             ;(byMessage[e.payload.id] ??= []).push(ms)
@@ -65,7 +65,7 @@ process.on('message', async (cmd: Cmd) => {
       const avgMesh = meshSizes.reduce((a, b) => a + b, 0) / Math.max(1, meshSizes.length)
       send({ type: 'state', minTopicPeers: Math.min(...counts), byTransport, worst: detail, avgMesh })
     } else if (cmd.type === 'publish') {
-      await meshes[cmd.peer].publish('query', { id: cmd.id, prompt: `${Date.now()} `.padEnd(cmd.size, 'x'), maxNewTokens: 1 })
+      await meshes[cmd.peer].publish('query', { id: cmd.id, miner: 'any', task: 'bench', input: { prompt: `${Date.now()} `.padEnd(cmd.size, 'x') } })
     } else if (cmd.type === 'clear') {
       latencies = []
       for (const l of perPeer) l.length = 0

@@ -1,11 +1,11 @@
-import { createGossipChainClient } from '../chain/gossip-client.ts'
-import type { EpochResult, Metagraph } from '../chain/index.ts'
+import type { ChainClient, EpochResult, Metagraph } from '../chain/index.ts'
 import { loadModelInWorker, type ModelRunner } from '../inference/index.ts'
 import { loadOrCreateHotkey, type SecretStore } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import { createMinerNode, type MinerNode } from '../node/miner.ts'
 import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
-import { createMesh, type IceServer, type Mesh } from '../p2p/index.ts'
+import { joinSubnet } from '../node/join.ts'
+import type { IceServer } from '../p2p/index.ts'
 import { createYumaWorker } from '../scoring/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 
@@ -65,7 +65,7 @@ export interface MiningSession {
 }
 
 /** The first metagraph the owner publishes after joining, or null after `timeoutMs`. */
-function firstMetagraph(chain: ReturnType<typeof createGossipChainClient>, timeoutMs: number): Promise<Metagraph | null> {
+function firstMetagraph(chain: ChainClient, timeoutMs: number): Promise<Metagraph | null> {
   const now = chain.metagraph()
   if (now !== null) return Promise.resolve(now)
   return new Promise((resolve) => {
@@ -108,12 +108,12 @@ export async function startMiningSession(options: {
   })
   onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
 
-  const mesh: Mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: config.relay, allowPrivateAddresses: true, iceServers: config.iceServers ?? [] })
+  // The relay's address decides whether private addresses may be dialled (only on a local subnet).
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
   // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
   globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
   mesh.onStats((s) => onState({ peers: s.peers }))
-  await mesh.start()
-  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  onState({ peers: mesh.stats().peers })
   // The chain decides the role: a hotkey with a validator permit validates, any other mines.
   const first = await firstMetagraph(chain, manifest.chain.blockTimeMs * 10 + 10_000)
   const self = first?.neurons.find((n) => n.hotkey === hotkey.address)

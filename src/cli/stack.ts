@@ -1,14 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createGossipChainClient } from '../chain/gossip-client.ts'
 import { LocalChain } from '../chain/local-chain.ts'
 import { createOwnerNode, type OwnerNode } from '../chain/owner-node.ts'
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
-import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/identity.ts'
-import { parseManifest, type SubnetManifest } from '../subnet/manifest.ts'
-import { createMinerNode, type MinerNode } from '../node/miner.ts'
+import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/index.ts'
 import { fileSecretStore } from '../identity/secret-file.ts'
-import { createValidatorNode, type ValidatorNode } from '../node/validator.ts'
+import { createMinerNode, createValidatorNode, joinSubnet, type MinerNode, type ValidatorNode } from '../node/index.ts'
+import { parseManifest, subnetAuthorize, type SubnetManifest } from '../subnet/index.ts'
 import { createMesh, createRelay, ICE_LIMITS, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
 import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
@@ -141,7 +139,8 @@ export async function startOwner(opts: {
   const { manifest, log } = opts
   if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
   const hotkey = await hotkeyFromSecret(manifest.owner.devSecret)
-  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
+  // Chain state from anyone else is refused at the door; weights are checked by the chain itself.
+  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], authorize: subnetAuthorize(manifest.owner.hotkey, () => undefined) })
   await mesh.start()
   // The chain itself runs Yuma exactly as subtensor does.
   const chain = new LocalChain<EpochOutput>(manifest, (input) => runEpoch(input as never, { mode: 'exact' }))
@@ -182,14 +181,16 @@ export async function loadNodeRunner(manifest: SubnetManifest, modelsDir: string
   return runner
 }
 
+/** Direct links a Node validator keeps (inbound up to twice this): one per miner it queries. */
+export const VALIDATOR_LINKS = 128
+
 /** A Node validator on its own mesh peer. */
 export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
   const { manifest, log } = opts
   const hotkey = await hotkeyFromSecret(opts.secret)
   const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
-  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
-  await mesh.start()
-  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  // A validator is a server: every miner links to it, so it takes far more links than a peer.
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], targetConnections: VALIDATOR_LINKS })
   const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, log })
   await validator.start()
   return { validator, mesh, runner, hotkey }
@@ -200,9 +201,7 @@ export async function startNodeMiner(opts: { manifest: SubnetManifest; secret?: 
   const { manifest, log } = opts
   const hotkey = opts.secret !== undefined ? await hotkeyFromSecret(opts.secret) : await loadOrCreateHotkey(fileSecretStore(opts.stateDir), 'miner.hotkey')
   const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
-  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], allowPrivateAddresses: true })
-  await mesh.start()
-  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`] })
   const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log })
   await miner.start()
   return { miner, mesh, runner, hotkey }

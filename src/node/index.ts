@@ -5,3 +5,4 @@
  */
 export { createMinerNode, type MinerNode, type MinerOptions, type MinerStats } from './miner.ts'
 export { createValidatorNode, type ValidatorNode, type ValidatorOptions, type ValidatorStats } from './validator.ts'
+export { joinSubnet } from './join.ts'

@@ -149,6 +149,13 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     changed()
   }
 
+  // A validator must reach this miner to query it, and a Node validator cannot dial a browser:
+  // the miner links to every permitted validator it hears announce itself.
+  const onAnnounce = (msg: Envelope<'announce'>): void => {
+    if (msg.payload.role !== 'validator' || !isPermittedValidator(msg.hotkey)) return
+    mesh.connect(msg.peerId).catch((err: unknown) => log(`miner: no link to validator ${msg.hotkey}: ${String(err)}`))
+  }
+
   const onWeights = (msg: Envelope<'weights'>): void => {
     const uid = chain.uidOf(hotkey)
     if (uid === undefined) return
@@ -170,6 +177,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
       unhandle = await mesh.handle(QUERY_REQUEST, serve)
       unsubscribe.push(
         mesh.subscribe('weights', onWeights),
+        mesh.subscribe('announce', onAnnounce),
         chain.onEpoch(onEpoch),
         chain.onMetagraph(() => {
           const uid = chain.uidOf(hotkey) ?? null

@@ -45,6 +45,8 @@ export interface ValidatorNode {
   stats(): ValidatorStats
 }
 
+const ANNOUNCE_MS = 30_000
+
 /**
  * A validator: every `queryIntervalMs` it sends each registered miner (that is not still
  * answering its last query) a fresh query of its own, point to point; it checks each answer with
@@ -66,6 +68,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   const stats: ValidatorStats = { queriesSent: 0, answersVerified: 0, verdicts: {}, failures: {}, scores: {}, weightsSet: 0, lastWeightsBlock: null, latencyMs: {} }
   const unsubscribe: (() => void)[] = []
   let roundTimer: ReturnType<typeof setInterval> | undefined
+  let announceTimer: ReturnType<typeof setInterval> | undefined
   let running = false
   let settingWeights = false
   let querySeq = 0
@@ -162,12 +165,16 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
         }),
         chain.onMetagraph((m) => void maybeSetWeights(m.block)),
       )
-      await mesh.publish('announce', { role: 'validator', agent: options.agent ?? 'webtensor-node' }).catch(() => {})
+      // Announced now and every half minute: miners that join later link to it when they hear it.
+      const announce = (): void => void mesh.publish('announce', { role: 'validator', agent: options.agent ?? 'webtensor-node' }).catch(() => {})
+      announce()
+      announceTimer = setInterval(announce, ANNOUNCE_MS)
       roundTimer = setInterval(round, v.queryIntervalMs)
     },
     async stop() {
       running = false
       clearInterval(roundTimer)
+      clearInterval(announceTimer)
       for (const u of unsubscribe.splice(0)) u()
     },
   }

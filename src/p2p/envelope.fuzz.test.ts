@@ -27,9 +27,9 @@ function payload(rng: Rng, kind: MessageKind): Payloads[MessageKind] {
     case 'announce':
       return { role: rng.pick(['miner', 'validator', 'owner'] as const), agent: 'webtensor/0.1', ...(rng.chance(0.5) ? { model: 'webtensor/tiny-gpt2', device: 'wasm' } : {}) }
     case 'query':
-      return { id: `q${rng.int(1e6)}`, prompt: 'The quick brown fox '.repeat(1 + rng.int(5)), maxNewTokens: 1 + rng.int(64), ...(rng.chance(0.3) ? { targets: [bob.address] } : {}) }
+      return { id: `q${rng.int(1e6)}`, miner: bob.address, task: 'text-generation', input: { prompt: 'The quick brown fox '.repeat(1 + rng.int(5)), maxNewTokens: 1 + rng.int(64), temperature: 1, seed: rng.int(2 ** 32) } }
     case 'response':
-      return { queryId: `q${rng.int(1e6)}`, validator: bob.address, tokenIds: ints(50257), text: 'lorem ipsum', logprobs: Array.from({ length: n }, () => -rng.next() * 10), elapsedMs: rng.next() * 1000 }
+      return { queryId: `q${rng.int(1e6)}`, validator: bob.address, answer: { tokenIds: ints(50257), text: 'lorem ipsum', logprobs: Array.from({ length: n }, () => -rng.next() * 10) } }
     case 'weights': {
       const uids = [...new Set(ints(256))]
       return { epoch: rng.int(1000), uids, weights: uids.map(() => rng.int(65536)) }
@@ -53,7 +53,7 @@ for (let i = 0; i < 120; i++) {
   valid.push({ netuid: 1, kind, hotkey: alice.address, peerId: PEER, seq: i + 1, timestamp: NOW - seedRng.int(30_000), payload: payload(seedRng, kind) })
 }
 const wire = valid.map((e) => encodeEnvelope(e, alice))
-const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'prompt', 'maxNewTokens', 'targets', 'queryId', 'validator', 'tokenIds', 'text', 'logprobs', 'elapsedMs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest']
+const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'miner', 'task', 'input', 'prompt', 'maxNewTokens', 'temperature', 'seed', 'queryId', 'validator', 'answer', 'tokenIds', 'text', 'logprobs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest']
 const bodies = valid.map((e) => cborDecode(canonicalEncode(e)) as unknown)
 
 test(`envelopes: ${N} mutated inputs through the guard end in a verdict, never a throw`, async () => {

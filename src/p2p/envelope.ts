@@ -14,6 +14,12 @@ export type MessageKind = 'announce' | 'query' | 'response' | 'weights' | 'metag
 
 export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'response', 'weights', 'metagraph', 'epoch']
 
+/**
+ * The kinds a subnet gossips. Queries and answers travel point to point (a miner's answer must
+ * reach only the validator that asked), so peers neither join nor forward topics for them.
+ */
+export const GOSSIP_KINDS: readonly MessageKind[] = ['announce', 'weights', 'metagraph', 'epoch']
+
 export interface Payloads {
   announce: { role: 'miner' | 'validator' | 'owner'; model?: string; device?: string; agent: string }
   /** A validator's query to one miner, sent point to point; `input` is the task's, checked by the task. */
@@ -110,6 +116,8 @@ export type RejectReason =
   | 'replay'
   | 'rate_limit_peer'
   | 'rate_limit_hotkey'
+  | 'wrong_role' // e.g. chain state not signed by the subnet owner
+  | 'no_permit' // weights from a hotkey without a validator permit
 
 /** Reasons that prove the author (or a forwarder) misbehaved; the others may be honest lateness/load. */
 export const PENALISED_REASONS: ReadonlySet<RejectReason> = new Set<RejectReason>([

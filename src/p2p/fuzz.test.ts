@@ -23,14 +23,15 @@ const u16 = fc.integer({ min: 0, max: 0xffff })
 const str = (max: number) => fc.string({ maxLength: max })
 const payloadArbs: { [K in MessageKind]: fc.Arbitrary<Payloads[K]> } = {
   announce: fc.record({ role: fc.constantFrom('miner' as const, 'validator' as const, 'owner' as const), agent: str(40), model: str(20), device: str(20) }, { requiredKeys: ['role', 'agent'] }),
-  query: fc.record({ id: str(20).filter((s) => s.length > 0), prompt: str(200), maxNewTokens: fc.integer({ min: 1, max: 4096 }), targets: fc.array(str(48).filter((s) => s.length > 0), { maxLength: 4 }) }, { requiredKeys: ['id', 'prompt', 'maxNewTokens'] }),
+  query: fc.record({ id: str(20).filter((s) => s.length > 0), miner: str(48).filter((s) => s.length > 0), task: str(20).filter((s) => s.length > 0), input: fc.dictionary(str(10), fc.oneof(str(50), fc.integer(), fc.array(fc.integer(), { maxLength: 8 }))) }),
   response: fc.record({
     queryId: str(20).filter((s) => s.length > 0),
     validator: str(48).filter((s) => s.length > 0),
-    tokenIds: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }),
-    text: str(200),
-    logprobs: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 20 }),
-    elapsedMs: fc.double({ min: 0, max: 1e7, noNaN: true }),
+    answer: fc.record({
+      tokenIds: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }),
+      text: str(200),
+      logprobs: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 20 }),
+    }),
   }),
   weights: fc.uniqueArray(u16, { maxLength: 30 }).chain((uids) => fc.record({ epoch: fc.nat(), uids: fc.constant(uids), weights: fc.array(u16, { minLength: uids.length, maxLength: uids.length }) })),
   metagraph: fc.record({

@@ -14,13 +14,13 @@ function envelope<K extends MessageKind>(kind: K, payload: Payloads[K], over: Pa
   return { netuid: 7, kind, hotkey: alice.address, peerId: PEER, seq: 1, timestamp: NOW, payload, ...over } as Envelope<K>
 }
 
-const query: Payloads['query'] = { id: 'q1', prompt: 'hello', maxNewTokens: 16 }
+const query: Payloads['query'] = { id: 'q1', miner: bob.address, task: 'text-generation', input: { prompt: 'hello', maxNewTokens: 16 } }
 
 test('a signed envelope round-trips through encode/decode and passes the guard', () => {
   const samples: Envelope[] = [
     envelope('announce', { role: 'miner', agent: 'webtensor/0.1', model: 'gpt2' }),
-    envelope('query', { ...query, targets: [bob.address] }),
-    envelope('response', { queryId: 'q1', validator: bob.address, tokenIds: [1, 2, 50256], text: 'hi', logprobs: [-0.5, -1.25, -3.1], elapsedMs: 12.5 }),
+    envelope('query', { ...query, input: { prompt: 'hi', nested: [1, 2.5, 'x'] } }),
+    envelope('response', { queryId: 'q1', validator: bob.address, answer: { tokenIds: [1, 2, 50256], logprobs: [-0.5, -1.25, -3.1] } }),
     envelope('weights', { epoch: 3, uids: [0, 1, 2], weights: [65535, 0, 12] }),
     envelope('metagraph', {
       block: 100,
@@ -48,7 +48,7 @@ test('forgery: a body signed by another hotkey, or altered after signing, is rej
   assert.equal(!v1.ok && v1.reason, 'bad_signature')
   assert.equal(!v1.ok && v1.action, 'reject')
 
-  const altered = envelope('query', { ...query, prompt: 'other' }, { seq: 2 })
+  const altered = envelope('query', { ...query, input: { prompt: 'other' } }, { seq: 2 })
   const sigOfOriginal = alice.sign(envelopeBody(e))
   const v2 = guard.check(cborEncode([envelopeBody(altered), sigOfOriginal]), 'query', PEER, NOW)
   assert.equal(!v2.ok && v2.reason, 'bad_signature')

@@ -12,6 +12,7 @@ export {
   envelopeBody,
   canonicalEncode,
   MESSAGE_KINDS,
+  GOSSIP_KINDS,
   MAX_WIRE_BYTES,
   type Envelope,
   type MessageKind,
@@ -20,7 +21,7 @@ export {
   type DecodeResult,
 } from './envelope.ts'
 export { validatePayload, LIMITS } from './schema.ts'
-export { InboundGuard, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
+export { InboundGuard, type Authorize, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
 export { P2PError } from './errors.ts'
 export { parseIceServers, IceServerError, ICE_LIMITS, type IceServer } from './ice-servers.ts'
 export { sr25519VerifierName } from './verify.ts'

@@ -15,13 +15,14 @@ import { tcp } from '@libp2p/tcp'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Signer } from '../identity/identity.ts'
 import { allowedDialAddrs, isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
 import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, RecordGuard, sealRecord } from './discovery.ts'
-import { encodeEnvelope, MAX_WIRE_BYTES, MESSAGE_KINDS, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
+import { encodeEnvelope, GOSSIP_KINDS, MAX_WIRE_BYTES, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { P2PError } from './errors.ts'
-import { InboundGuard, type RateLimit } from './guard.ts'
+import { InboundGuard, type Authorize, type RateLimit } from './guard.ts'
 import { parseIceServers, type IceServer } from './ice-servers.ts'
 import { fastMsgIdFn, msgIdFn } from './msg-id.ts'
 import { peerScoreParams, SCORE_THRESHOLDS } from './scoring.ts'
@@ -47,6 +48,10 @@ export interface MeshOptions {
   clockWindowMs?: number
   peerRate?: RateLimit
   hotkeyRate?: RateLimit
+  /** The role check at the door (see `Authorize`): who may publish which kind. Default: anyone. */
+  authorize?: Authorize
+  /** Kinds joined and forwarded by gossip (default `GOSSIP_KINDS`); tests and benches may add others. */
+  gossipKinds?: readonly MessageKind[]
   /** Debug log sink (dial failures and the like). */
   log?: (msg: string) => void
   /** Browser only: STUN/TURN servers for WebRTC links (checked here). Default none: host candidates only. */
@@ -84,6 +89,11 @@ export interface Mesh {
   handle(name: string, handler: RequestHandler): Promise<() => Promise<void>>
   /** Sends a direct request to `peerId` (over a direct link) and resolves with the answer; P2PError `timeout` / `too_large` / `request_failed`. */
   request(peerId: string, name: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
+  /**
+   * Opens a direct link to `peerId` unless one is open, dialling the addresses it is known by (a
+   * miner links to the validators that must reach it: a Node peer cannot dial a browser).
+   */
+  connect(peerId: string): Promise<void>
   /** The underlying libp2p node, for diagnostics and benchmarks. */
   readonly libp2p: Libp2p
 }
@@ -114,8 +124,8 @@ export const MESH_DEGREE = { D: 3, Dlo: 2, Dhi: 5, Dscore: 1, Dout: 1, Dlazy: 3 
  * netuid, that subnet's application topics (see scoring.ts); the relay, which joins only the
  * discovery topic, passes none.
  */
-export function gossipsubOptions(netuid?: number): Parameters<typeof gossipsub>[0] {
-  const scored = [DISCOVERY_TOPIC, ...(netuid === undefined ? [] : MESSAGE_KINDS.map((k) => topicFor(netuid, k)))]
+export function gossipsubOptions(netuid?: number, kinds: readonly MessageKind[] = GOSSIP_KINDS): Parameters<typeof gossipsub>[0] {
+  const scored = [DISCOVERY_TOPIC, ...(netuid === undefined ? [] : kinds.map((k) => topicFor(netuid, k)))]
   return {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
@@ -188,7 +198,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ ...gossipsubOptions(options.netuid), ...MESH_DEGREE }),
+      pubsub: gossipsub({ ...gossipsubOptions(options.netuid, options.gossipKinds), ...MESH_DEGREE }),
     },
   })
   return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target, privateKey)
@@ -200,6 +210,9 @@ type Handler = (msg: Envelope) => void
 function allowsPrivateAddresses(options: MeshOptions): boolean {
   return options.allowPrivateAddresses ?? options.bootstrap.some(isPrivateAddr)
 }
+
+/** How long `connect` waits for a link (a WebRTC dial through the relay included). */
+const CONNECT_TIMEOUT_MS = 20_000
 
 /** How often a peer re-announces its record when nothing changed. */
 const REANNOUNCE_MS = 300_000
@@ -246,9 +259,10 @@ class LibpMesh implements Mesh {
       clockWindowMs: options.clockWindowMs,
       peerRate: options.peerRate,
       hotkeyRate: options.hotkeyRate,
+      authorize: options.authorize,
     })
     this.dialer = new DialMaintainer(libp2p, { runtime, bootstrap: options.bootstrap, targetConnections: target, allowPrivateAddresses: allowsPrivateAddresses(options), log: options.log })
-    for (const kind of MESSAGE_KINDS) this.topicKinds.set(topicFor(options.netuid, kind), kind)
+    for (const kind of options.gossipKinds ?? GOSSIP_KINDS) this.topicKinds.set(topicFor(options.netuid, kind), kind)
   }
 
   get peerId(): string {
@@ -359,6 +373,16 @@ class LibpMesh implements Mesh {
   request(peerId: string, name: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
     if (!this.started) return Promise.reject(new P2PError('mesh is not started', { code: 'not_started' }))
     return request(this.libp2p, peerId, requestProtocol(this.options.netuid, name), body, options)
+  }
+
+  async connect(peerId: string): Promise<void> {
+    if (!this.started) throw new P2PError('mesh is not started', { code: 'not_started' })
+    if (peerId === this.peerId || directPeers(this.libp2p).has(peerId)) return
+    try {
+      await this.libp2p.dial(peerIdFromString(peerId), { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) })
+    } catch (err) {
+      throw new P2PError(`could not link to ${peerId}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
+    }
   }
 
   stats(): MeshStats {

@@ -5,3 +5,4 @@
 export { HUGGING_FACE_HUB, ManifestError, parseManifest, type ManifestModelIntegrity, type SubnetManifest, type TaskConfig } from './manifest.ts'
 export { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from './exchange.ts'
 export * from './tasks/index.ts'
+export { permitsOf, subnetAuthorize, type PermitView } from './door.ts'

@@ -14,7 +14,7 @@ const base = JSON.parse(readFileSync(new URL('../../subnets/default.json', impor
 const hub = { ...base, model: { id: 'Xenova/distilgpt2', source: 'hub', integrity: null } }
 const many = { ...base, validators: Array.from({ length: 5 }, () => (base.validators as unknown[])[0]) }
 const pool = [base, hub, many]
-const KEYS = ['netuid', 'name', 'task', 'model', 'id', 'source', 'remoteHost', 'integrity', 'files', 'size', 'sha256', 'chain', 'blockTimeMs', 'tempo', 'emissionPerBlock', 'maxAllowedUids', 'owner', 'hotkey', 'devSecret', 'validators', 'stake', 'hyperparams', 'validation', 'queryIntervalMs', 'responseTimeoutMs', 'maxNewTokens', 'scoreAlpha', 'prompts']
+const KEYS = ['netuid', 'name', 'task', 'model', 'id', 'source', 'remoteHost', 'integrity', 'files', 'size', 'sha256', 'chain', 'blockTimeMs', 'tempo', 'emissionPerBlock', 'maxAllowedUids', 'owner', 'hotkey', 'devSecret', 'validators', 'stake', 'hyperparams', 'validation', 'queryIntervalMs', 'responseTimeoutMs', 'maxNewTokens', 'scoreAlpha', 'latencyTargetMs', 'maxQueriesPerMinute', 'temperature', 'promptWords', 'logprobTolerance', 'choiceTolerance', 'texts', 'wordsPerText', 'minCosine', 'network', 'iceServers']
 
 /** The field a ManifestError names, with indices and file names folded (validators[3].stake → validators[].stake). */
 function fieldOf(err: ManifestError): string {
@@ -31,7 +31,7 @@ test(`manifests: ${N} mutated JSON values parse or are refused with a ManifestEr
     (x) => {
       const m = parseManifest(x)
       // Whatever parses is typed as promised.
-      assert.ok(Number.isInteger(m.netuid) && m.validators.length > 0 && m.validation.prompts.every((p) => typeof p === 'string'))
+      assert.ok(Number.isInteger(m.netuid) && m.validators.length > 0 && (m.task.name === 'text-generation' || m.task.name === 'embedding') && m.validation.latencyTargetMs < m.validation.responseTimeoutMs)
       return 'accepted'
     },
     (err) => (err instanceof ManifestError && err.code === 'bad_manifest' ? fieldOf(err) : undefined),

@@ -148,22 +148,18 @@ test('two browsers on separate networks link over TURN, gossip and mine together
       t.diagnostic(`tab ${'AB'[i]} selected pairs: ${pairs.map((x) => `${x.local} ${x.localAddr} ↔ ${x.remote} ${x.remoteAddr}`).join('; ')}`)
     }
 
-    // A gossip message from A reaches B. It targets the validator, so no miner answers it.
-    const validator = ((await (await fetch(new URL('/api/config', url))).json()) as { manifest: { validators: { hotkey: string }[] } }).manifest.validators[0]!.hotkey
+    // A gossip message from A (an announce naming a fresh agent) reaches B.
     const id = `turn-${randomBytes(4).toString('hex')}`
     await pb.evaluate((wanted) => {
-      const g = globalThis as unknown as { __got: string[]; __mesh: { subscribe(k: string, h: (m: { payload: { id: string } }) => void): void } }
+      const g = globalThis as unknown as { __got: string[]; __mesh: { subscribe(k: string, h: (m: { payload: { agent: string } }) => void): void } }
       g.__got = []
-      g.__mesh.subscribe('query', (m) => {
-        if (m.payload.id === wanted) g.__got.push(m.payload.id)
+      g.__mesh.subscribe('announce', (m) => {
+        if (m.payload.agent === wanted) g.__got.push(m.payload.agent)
       })
     }, id)
     const bytesBefore = (await selectedPairs(pb)).reduce((s, x) => s + x.bytesReceived, 0)
     const sentAt = Date.now()
-    await pa.evaluate(
-      ([qid, target]) => (globalThis as unknown as { __mesh: { publish(k: string, p: unknown): Promise<void> } }).__mesh.publish('query', { id: qid, prompt: 'across networks', maxNewTokens: 1, targets: [target] }),
-      [id, validator] as const,
-    )
+    await pa.evaluate((agent) => (globalThis as unknown as { __mesh: { publish(k: string, p: unknown): Promise<void> } }).__mesh.publish('announce', { role: 'miner', agent }), id)
     await until('A’s message at B', () => pb.evaluate(() => (globalThis as unknown as { __got: string[] }).__got.length > 0), 30_000)
     const bytesAfter = (await selectedPairs(pb)).reduce((s, x) => s + x.bytesReceived, 0)
     t.diagnostic(`A→B gossip delivered in ${Date.now() - sentAt} ms; B's WebRTC link received ${bytesAfter - bytesBefore} bytes meanwhile`)

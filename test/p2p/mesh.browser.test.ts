@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium, secureOrigin, TEST_HOST } from '../support/browser.ts'
 import { hotkeyFromSecret } from '../../src/identity/identity.ts'
-import { createMesh, createRelay, topicFor, type Envelope, type Mesh, type Relay } from '../../src/p2p/index.ts'
+import { createMesh, createRelay, GOSSIP_KINDS, topicFor, type Envelope, type Mesh, type Relay } from '../../src/p2p/index.ts'
 import { buildTestPage, serveDir, until } from './harness.ts'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -155,7 +155,7 @@ test('every signed message from every tab reaches every other tab', async () => 
 
 test('a Node peer (WebSockets) exchanges signed messages with the tabs', async () => {
   const signer = await hotkeyFromSecret('//NodePeer')
-  nodePeer = await createMesh({ netuid: NETUID, signer, bootstrap, listen: [`/ip4/${TEST_HOST}/tcp/0/ws`] })
+  nodePeer = await createMesh({ netuid: NETUID, signer, bootstrap, listen: [`/ip4/${TEST_HOST}/tcp/0/ws`], gossipKinds: [...GOSSIP_KINDS, 'query'] })
   const got: Envelope<'query'>[] = []
   nodePeer.subscribe('query', (e) => got.push(e))
   await nodePeer.start()
@@ -167,7 +167,7 @@ test('a Node peer (WebSockets) exchanges signed messages with the tabs', async (
   assert.ok((node.stats().byTransport.websockets ?? 0) >= TABS, 'tabs dialled the Node peer over WebSockets')
   await new Promise((r) => setTimeout(r, 1500))
   for (const p of pages) await p.evaluate(() => wt.clear())
-  await node.publish('query', { id: 'from-node', prompt: `${Date.now()} hi`, maxNewTokens: 1 })
+  await node.publish('query', { id: 'from-node', miner: 'any', task: 'test', input: { prompt: `${Date.now()} hi` } })
   for (const [i, p] of pages.entries()) await p.evaluate((id) => wt.publish(id), `b${i}`)
   await until('tabs to get the Node message', async () => {
     for (const p of pages) if (!(await p.evaluate(() => wt.received().some((r) => r.id === 'from-node')))) return false

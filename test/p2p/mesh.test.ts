@@ -3,7 +3,10 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { decode, encode as cborEncode } from 'cborg'
 import { hotkeyFromSecret } from '../../src/identity/identity.ts'
-import { createMesh, createRelay, encodeEnvelope, envelopeBody, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
+import { createMesh, createRelay, encodeEnvelope, envelopeBody, GOSSIP_KINDS, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
+
+/** The transport carries whatever kinds it is told to gossip: here the query kind too. */
+const TEST_KINDS = [...GOSSIP_KINDS, 'query'] as const
 import type { GossipSub } from '@libp2p/gossipsub'
 
 const NETUID = 3
@@ -15,7 +18,7 @@ const names = ['//Alice', '//Bob', '//Charlie', '//Dave']
 const signers = await Promise.all(names.map((n) => hotkeyFromSecret(n)))
 const meshes: Mesh[] = []
 for (const signer of signers) {
-  const mesh = await createMesh({ netuid: NETUID, signer, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], targetConnections: 3 })
+  const mesh = await createMesh({ netuid: NETUID, signer, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], targetConnections: 3, gossipKinds: TEST_KINDS })
   await mesh.start()
   meshes.push(mesh)
 }
@@ -53,7 +56,7 @@ test('every signed message reaches every other peer, once, and not its sender', 
   // Gossipsub needs a heartbeat to graft the mesh after subscriptions are exchanged.
   await new Promise((r) => setTimeout(r, 1500))
   for (const [i, m] of meshes.entries()) {
-    for (let j = 0; j < 5; j++) await m.publish('query', { id: `q-${i}-${j}`, prompt: `hello from ${i}`, maxNewTokens: 8 })
+    for (let j = 0; j < 5; j++) await m.publish('query', { id: `q-${i}-${j}`, miner: 'any', task: 'test', input: { prompt: `hello from ${i}` } })
   }
   await until('all deliveries', () => got.every((g) => g.length >= 15))
   await new Promise((r) => setTimeout(r, 300))
@@ -64,7 +67,7 @@ test('every signed message reaches every other peer, once, and not its sender', 
     for (const e of g) {
       const sender = signers.findIndex((s) => s.address === e.hotkey)
       assert.equal(e.peerId, meshes[sender].peerId)
-      assert.equal(e.payload.prompt, `hello from ${sender}`)
+      assert.equal(e.payload.input.prompt, `hello from ${sender}`)
     }
   }
   assert.ok(meshes.every((m) => m.stats().published === 5 && m.stats().received === 15))
@@ -80,18 +83,18 @@ test('forged, re-attributed and replayed messages are rejected before handlers s
   const now = Date.now()
 
   // 1. Forgery: A claims Charlie's hotkey and signs with its own key.
-  const forgedEnv: Envelope<'query'> = { netuid: NETUID, kind: 'query', hotkey: signers[2].address, peerId: a.peerId, seq: 1, timestamp: now, payload: { id: 'forged', prompt: 'x', maxNewTokens: 1 } }
+  const forgedEnv: Envelope<'query'> = { netuid: NETUID, kind: 'query', hotkey: signers[2].address, peerId: a.peerId, seq: 1, timestamp: now, payload: { id: 'forged', miner: 'any', task: 'test', input: { prompt: 'x' } } }
   await pubsubOf(a).publish(topic, cborEncode([envelopeBody(forgedEnv), signers[0].sign(envelopeBody(forgedEnv))]))
 
   // 2. Re-attribution: A takes a message validly signed by C's hotkey for C's peer id and
   //    rewrites the peer id to its own; the hotkey's signature covers the peer id.
-  const cEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[2].address, peerId: c.peerId, seq: 2, payload: { id: 'stolen', prompt: 'x', maxNewTokens: 1 } }
+  const cEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[2].address, peerId: c.peerId, seq: 2, payload: { id: 'stolen', miner: 'any', task: 'test', input: { prompt: 'x' } } }
   const [, cSignature] = decode(encodeEnvelope(cEnv, signers[2])) as [Uint8Array, Uint8Array]
   await pubsubOf(a).publish(topic, cborEncode([envelopeBody({ ...cEnv, peerId: a.peerId }), cSignature]))
 
   // 3. Replay: a copy of the same bytes is the same gossip message (ids are content hashes), so
   //    gossipsub drops it; the same (hotkey, seq) in new bytes reaches the guard and is refused.
-  const aEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[0].address, peerId: a.peerId, seq: 3, payload: { id: 'once', prompt: 'x', maxNewTokens: 1 } }
+  const aEnv: Envelope<'query'> = { ...forgedEnv, hotkey: signers[0].address, peerId: a.peerId, seq: 3, payload: { id: 'once', miner: 'any', task: 'test', input: { prompt: 'x' } } }
   const bytes = encodeEnvelope(aEnv, signers[0])
   await pubsubOf(a).publish(topic, bytes)
   await assert.rejects(pubsubOf(a).publish(topic, bytes), /Duplicate/)

@@ -69,6 +69,9 @@ export class MemoryMesh implements Mesh {
     this.requestHandlers.set(name, handler)
     return async () => void this.requestHandlers.delete(name)
   }
+  async connect(peerId: string): Promise<void> {
+    if (!this.hub.meshes.has(peerId)) throw new P2PError(`no peer ${peerId}`, { code: 'dial_failed' })
+  }
   async request(peerId: string, name: string, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
     const handler = this.hub.meshes.get(peerId)?.requestHandlers.get(name)
     if (handler === undefined) throw new P2PError(`no ${name} handler at ${peerId}`, { code: 'request_failed' })

@@ -1,5 +1,5 @@
 // A browser mesh node driven by the Playwright tests and the p2p benchmark through `window.wt`.
-import { createMesh, sr25519VerifierName, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
+import { createMesh, GOSSIP_KINDS, sr25519VerifierName, type Envelope, type Mesh, type MeshStats } from '../../../src/p2p/index.ts'
 import { hotkeyFromSecret } from '../../../src/identity/identity.ts'
 import { countTraffic, emptyTraffic, resetTraffic } from '../gossip-traffic.ts'
 
@@ -21,10 +21,10 @@ const joinMarks: Record<string, number> = {}
 const api = {
   async start(opts: { bootstrap: string[]; secret: string; netuid: number; targetConnections?: number }): Promise<{ peerId: string; hotkey: string }> {
     const signer = await hotkeyFromSecret(opts.secret)
-    mesh = await createMesh({ netuid: opts.netuid, signer, bootstrap: opts.bootstrap, targetConnections: opts.targetConnections, allowPrivateAddresses: true })
+    mesh = await createMesh({ netuid: opts.netuid, signer, bootstrap: opts.bootstrap, targetConnections: opts.targetConnections, allowPrivateAddresses: true, gossipKinds: [...GOSSIP_KINDS, 'query'] })
     mesh.subscribe('query', (e: Envelope<'query'>) => {
       // The prompt carries the sender's wall-clock send time (same machine, same clock).
-      const sentAt = Number(e.payload.prompt.split(' ')[0])
+      const sentAt = Number(String(e.payload.input.prompt).split(' ')[0])
       received.push({ id: e.payload.id, hotkey: e.hotkey, peerId: e.peerId, sentAt, receivedAt: Date.now() })
     })
     mesh.onStats((s: MeshStats) => {
@@ -51,7 +51,7 @@ const api = {
   },
   async publish(id: string, padTo = 0): Promise<void> {
     const head = `${Date.now()} `
-    await mesh!.publish('query', { id, prompt: head.padEnd(padTo, 'x'), maxNewTokens: 1 })
+    await mesh!.publish('query', { id, miner: 'any', task: 'bench', input: { prompt: head.padEnd(padTo, 'x') } })
   },
   /**
    * Publishes `ids` at the given wall-clock times (ms since the epoch) from this tab, so a

@@ -1,0 +1,37 @@
+import { createGossipChainClient } from '../chain/gossip-client.ts'
+import type { ChainClient } from '../chain/index.ts'
+import type { Signer } from '../identity/index.ts'
+import { createMesh, type IceServer, type Mesh } from '../p2p/index.ts'
+import { permitsOf, subnetAuthorize, type PermitView, type SubnetManifest } from '../subnet/index.ts'
+
+/**
+ * A started mesh on the manifest's subnet with the subnet's roles checked at its door (chain
+ * state only from the owner, weights only from permitted validators, as of the latest
+ * metagraph), and the chain client that follows the owner over it.
+ * @example const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap })
+ */
+export async function joinSubnet(opts: {
+  manifest: SubnetManifest
+  signer: Signer
+  bootstrap: string[]
+  /** Node: listen addresses (browsers listen through the relay and WebRTC). */
+  listen?: string[]
+  iceServers?: IceServer[]
+  targetConnections?: number
+}): Promise<{ mesh: Mesh; chain: ChainClient }> {
+  const { manifest } = opts
+  let permits: PermitView | undefined
+  const mesh = await createMesh({
+    netuid: manifest.netuid,
+    signer: opts.signer,
+    bootstrap: opts.bootstrap,
+    ...(opts.listen === undefined ? {} : { listen: opts.listen }),
+    ...(opts.iceServers === undefined ? {} : { iceServers: opts.iceServers }),
+    ...(opts.targetConnections === undefined ? {} : { targetConnections: opts.targetConnections }),
+    authorize: subnetAuthorize(manifest.owner.hotkey, () => permits),
+  })
+  await mesh.start()
+  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  chain.onMetagraph((m) => (permits = permitsOf(m)))
+  return { mesh, chain }
+}
