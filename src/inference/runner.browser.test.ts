@@ -150,6 +150,46 @@ test('Chromium WebGPU (forced on SwiftShader): same greedy tokens as Node, score
   assertAgrees(run, 'webgpu')
 })
 
+test('seeded sampling: the worker samples what Node samples, and each side verifies the other\'s answer in one pass', async () => {
+  const sampling = { greedy: false, temperature: 1 } as const
+  const cases = PROMPTS.map((prompt, i) => ({ prompt, seed: 7 + i }))
+  const runner = await loadModel({ modelId: ID, localModelPath: join(root, 'models') })
+  const nodeRuns = []
+  for (const c of cases) nodeRuns.push(await runner.generate({ prompt: c.prompt, maxNewTokens: MAX_NEW, ...sampling, seed: c.seed, topK: 0 }))
+  const page = await openPage()
+  try {
+    const inPage = await page.evaluate(
+      async ({ id, cases, maxNew, nodeTokens, sampling }) => {
+        const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', localModelPath: '/models/', wasmPaths: '/ort/', cache: false })
+        try {
+          const out = []
+          for (const [i, c] of cases.entries()) {
+            const g = await m.generate({ prompt: c.prompt, maxNewTokens: maxNew, ...sampling, seed: c.seed, topK: 0 })
+            const check = await m.score({ prompt: c.prompt, tokenIds: nodeTokens[i], sampling: { ...sampling, seed: c.seed, tolerance: 2e-3 } })
+            out.push({ tokenIds: g.tokenIds, logprobs: g.logprobs, check })
+          }
+          return out
+        } finally {
+          await m.dispose()
+        }
+      },
+      { id: ID, cases, maxNew: MAX_NEW, nodeTokens: nodeRuns.map((g) => g.tokenIds), sampling },
+    )
+    for (const [i, c] of cases.entries()) {
+      assert.deepEqual(inPage[i]!.tokenIds, nodeRuns[i]!.tokenIds, `same sampled tokens for seed ${c.seed}`)
+      // The page verifying the Node miner: each token is its sampler's pick, each logprob close.
+      nodeRuns[i]!.tokenIds.forEach((t, j) => assert.ok(inPage[i]!.check.candidates![j]!.includes(t), `page replay at ${j}`))
+      nodeRuns[i]!.logprobs.forEach((lp, j) => assert.ok(Math.abs(inPage[i]!.check.logprobs[j]! - lp) <= CROSS_BACKEND_TOLERANCE, `page vs Node logprob at ${j}`))
+      // Node verifying the page's answer.
+      const back = await runner.score({ prompt: c.prompt, tokenIds: inPage[i]!.tokenIds, sampling: { ...sampling, seed: c.seed, tolerance: 2e-3 } })
+      inPage[i]!.tokenIds.forEach((t, j) => assert.ok(back.candidates![j]!.includes(t), `Node replay at ${j}`))
+    }
+  } finally {
+    await page.close()
+    await runner.dispose()
+  }
+})
+
 test('in the browser, a file that does not match the manifest is refused, naming the file', async () => {
   const page = await openPage()
   const wrong: ModelIntegrity = { files: { ...manifest.files, 'tokenizer.json': { ...manifest.files['tokenizer.json'], sha256: 'f'.repeat(64) } } }
