@@ -24,7 +24,8 @@ const models = [
   ...(quick ? [] : [{ id: 'webtensor/gpt2-distil-size', repeats: 5 }]),
 ]
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
-const fmt = (f: VerifyFigures) => `generated ${round(f.generatedPerSec)}/s, verified ${round(f.verifiedPerSec)}/s, ×${round(f.ratio, 1)}${f.allVerified ? '' : ' (NOT ALL VERIFIED)'}`
+const fmt = (f: VerifyFigures) =>
+  `generated ${round(f.generatedPerSec)}/s, verified ${round(f.verifiedPerSec)}/s, ×${round(f.ratio, 1)}; ${f.firstPicks}/${f.tokens} tokens the replay's first pick${f.allVerified ? '' : ' (NOT ALL VERIFIED)'}`
 
 await ensureTestModels(modelsDir)
 if (!quick) {
@@ -65,7 +66,7 @@ try {
     Object.entries(results).map(([id, r]) => [
       id,
       Object.fromEntries(
-        (['node', 'wasm'] as const).map((k) => [k, { generated_per_s: round(r[k].generatedPerSec), verified_per_s: round(r[k].verifiedPerSec), verify_cheaper_x: round(r[k].ratio, 1), all_verified: r[k].allVerified }]),
+        (['node', 'wasm'] as const).map((k) => [k, { generated_per_s: round(r[k].generatedPerSec), verified_per_s: round(r[k].verifiedPerSec), verify_cheaper_x: round(r[k].ratio, 1), all_verified: r[k].allVerified, first_picks: r[k].firstPicks, tokens: r[k].tokens }]),
       ),
     ]),
   )
