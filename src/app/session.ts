@@ -131,7 +131,7 @@ export async function startMiningSession(options: {
   } else {
     onState({
       role: 'miner',
-      roleReason: first === null ? 'no metagraph from the subnet owner yet: mining until one arrives' : 'this hotkey holds no validator permit: it answers validators\' queries',
+      roleReason: first === null ? 'no metagraph from the subnet owner yet: this page mines (a validator permit is only seen in a metagraph)' : 'this hotkey holds no validator permit: it answers validators\' queries',
     })
     const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
     miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))

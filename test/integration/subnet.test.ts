@@ -6,17 +6,17 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGossipChainClient } from '../../src/chain/gossip-client.ts'
+import { multiaddr } from '@multiformats/multiaddr'
 import { loadModel, makeTestModel, type ModelRunner } from '../../src/inference/index.ts'
 import { hotkeyFromSecret } from '../../src/identity/identity.ts'
-import { createMinerNode, type MinerNode } from '../../src/node/miner.ts'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createMesh, createRelay, type Mesh } from '../../src/p2p/index.ts'
+import type { MinerNode } from '../../src/node/index.ts'
+import { createMesh, type Mesh } from '../../src/p2p/index.ts'
 import { QUERY_REQUEST, seal } from '../../src/subnet/exchange.ts'
 import { createTask, freshNonce, type SubnetTask, type TextGenerationAnswer, type TextGenerationInput } from '../../src/subnet/tasks/index.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../../src/cli/paths.ts'
-import { loadNodeRunner, readManifest, startOwner, startValidator } from '../../src/cli/stack.ts'
+import { loadNodeRunner, readManifest } from '../../src/cli/stack.ts'
 import { until } from '../p2p/harness.ts'
+import { incentiveShares, startTestSubnet } from '../support/subnet.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -28,16 +28,10 @@ test('honest miners earn ≥ 95% of miner incentive; every cheater < 1%; a query
   manifest.validation.responseTimeoutMs = 4000
   manifest.validation.latencyTargetMs = 3000
   const log = (): void => {}
-  const relay = await createRelay({ host: '127.0.0.1', port: 0, keyFile: join(mkdtempSync(join(tmpdir(), 'wt-int-')), 'relay.key') })
-  await relay.start()
-  const stoppers: (() => Promise<void>)[] = [() => relay.stop()]
+  const subnet = await startTestSubnet(manifest)
+  const stoppers: (() => Promise<void>)[] = [() => subnet.stop()]
   try {
-    const bootstrap = relay.multiaddrs
-    const owner = await startOwner({ manifest, bootstrap, host: '127.0.0.1', log })
-    stoppers.push(() => owner.mesh.stop(), () => owner.owner.stop())
-    const validator = await startValidator({ manifest, secret: manifest.validators[0]!.devSecret!, bootstrap, host: '127.0.0.1', modelsDir: DEFAULT_MODELS_DIR, log })
-    stoppers.push(() => validator.mesh.stop(), () => validator.validator.stop(), () => validator.runner.dispose())
-
+    const { bootstrap, owner, validator } = subnet
     const runner = await loadNodeRunner(manifest, DEFAULT_MODELS_DIR, log)
     // Same architecture and tokenizer, other weights: "a smaller or different model".
     const otherDir = mkdtempSync(join(tmpdir(), 'wt-other-'))
@@ -98,14 +92,7 @@ test('honest miners earn ≥ 95% of miner incentive; every cheater < 1%; a query
       // every miner's work behind the others'.
       const own = c.runner === runner ? await loadNodeRunner(manifest, DEFAULT_MODELS_DIR, log) : c.runner
       if (own !== c.runner) stoppers.push(() => own.dispose())
-      const hotkey = await hotkeyFromSecret(`//IntegrationMiner${i}`)
-      const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0/ws'], allowPrivateAddresses: true })
-      await mesh.start()
-      const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
-      const node = createMinerNode({ manifest, mesh, chain, runner: own, signer: hotkey, agent: c.name, task: c.task })
-      await node.start()
-      stoppers.push(() => mesh.stop(), () => node.stop())
-      miners.push({ name: c.name, honest: c.honest, hotkey: hotkey.address, peerId: mesh.peerId, addrs: mesh.multiaddrs, node })
+      miners.push({ name: c.name, honest: c.honest, ...(await subnet.addMiner({ secret: `//IntegrationMiner${i}`, runner: own, task: c.task, agent: c.name })) })
     }
 
     // A stranger without a validator permit floods every miner with valid-looking queries.
@@ -141,9 +128,8 @@ test('honest miners earn ≥ 95% of miner incentive; every cheater < 1%; a query
     await until('three more epochs', () => (owner.owner.latestEpoch()?.epoch ?? 0) >= first + 3, 90_000)
     const last = owner.owner.latestEpoch()!
 
-    const share = new Map<string, number>()
-    const minerTotal = miners.reduce((s, m) => s + (last.incentive[uids.get(m.name)!] ?? 0), 0)
-    for (const m of miners) share.set(m.name, (last.incentive[uids.get(m.name)!] ?? 0) / Math.max(minerTotal, 1))
+    const share = incentiveShares(last, uids)
+    const minerTotal = [...uids.values()].reduce((sum, u) => sum + (last.incentive[u] ?? 0), 0)
     const vstats = validator.validator.stats()
     console.log(`epoch ${last.epoch}: miner incentive share ${JSON.stringify(Object.fromEntries([...share].map(([k, v]) => [k, Number(v.toFixed(4))])))}`)
     console.log(`miners: ${JSON.stringify(miners.map((m) => ({ name: m.name, ...m.node.stats() })))}`)
