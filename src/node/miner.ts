@@ -1,6 +1,6 @@
 import type { ChainClient, EpochResult } from '../chain/index.ts'
 import type { ModelRunner } from '../inference/index.ts'
-import type { Envelope, Mesh } from '../p2p/index.ts'
+import { TokenBuckets, type Envelope, type Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
@@ -63,7 +63,8 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   // A validator's queries come from its own peer: a neighbour may send a little more than one
   // validator's share (retries) before it is cut off unread.
   const door = new DirectDoor({ netuid: manifest.netuid, peerRate: { perSecond: (perMinute / 60) * 2, burst: Math.max(4, perMinute / 10) } })
-  const budgets = new Map<string, { tokens: number; at: number }>()
+  // Per validator hotkey: `perMinute` sustained, a tenth of it in a burst.
+  const budgets = new TokenBuckets({ perSecond: perMinute / 60, burst: Math.max(2, Math.ceil(perMinute / 10)) }, 1024)
   const handlers = new Set<(s: MinerStats) => void>()
   const unsubscribe: (() => void)[] = []
   let unhandle: (() => Promise<void>) | undefined
@@ -88,20 +89,6 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     announceTimer = setTimeout(announce, stats.uid === null ? ANNOUNCE_UNREGISTERED_MS : ANNOUNCE_REGISTERED_MS)
   }
 
-  /** Token bucket per validator hotkey: `perMinute` sustained, a tenth of it in a burst. */
-  const withinRate = (validator: string): boolean => {
-    const now = Date.now()
-    const burst = Math.max(2, Math.ceil(perMinute / 10))
-    const b = budgets.get(validator) ?? { tokens: burst, at: now }
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 60_000) * perMinute)
-    b.at = now
-    budgets.set(validator, b)
-    if (budgets.size > 1024) budgets.delete(budgets.keys().next().value!)
-    if (b.tokens < 1) return false
-    b.tokens -= 1
-    return true
-  }
-
   const isPermittedValidator = (who: string): boolean => {
     const uid = chain.uidOf(who)
     return uid !== undefined && chain.metagraph()?.neurons.find((n) => n.uid === uid)?.validatorPermit === true
@@ -120,7 +107,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     if (query.payload.miner !== hotkey) return refuse('not_for_me', `query for ${query.payload.miner}`)
     if (!isPermittedValidator(query.hotkey)) return refuse('no_permit', `${query.hotkey} holds no validator permit`)
     if (query.payload.task !== task.name) return refuse('wrong_task', `task ${query.payload.task}`)
-    if (!withinRate(query.hotkey)) return refuse('rate_limit_validator', `${query.hotkey} is over ${perMinute} queries/min`)
+    if (!budgets.take(query.hotkey, Date.now())) return refuse('rate_limit_validator', `${query.hotkey} is over ${perMinute} queries/min`)
     let input: unknown
     try {
       input = task.parseInput(query.payload.input)

@@ -22,6 +22,7 @@ export {
 } from './envelope.ts'
 export { validatePayload, LIMITS } from './schema.ts'
 export { InboundGuard, type Authorize, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
+export { TokenBuckets } from './rate.ts'
 export { P2PError } from './errors.ts'
 export { parseIceServers, IceServerError, ICE_LIMITS, type IceServer } from './ice-servers.ts'
 export { sr25519VerifierName } from './verify.ts'

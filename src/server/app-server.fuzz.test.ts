@@ -5,19 +5,8 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createAppServer } from './app-server.ts'
+import { Rng } from '../../test/support/fuzz.ts'
 import { httpRequest } from '../../test/support/http.ts'
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SEED = Number(process.env.WEBTENSOR_FUZZ_SEED ?? 20240615)
 const CASES = 3000
@@ -131,7 +120,8 @@ test('HTTP fuzz: thousands of hostile requests, no crash, each answered or close
   process.on('uncaughtException', onCrash)
   await server.start()
   const port = Number(new URL(server.url).port)
-  const rand = prng(SEED)
+  const rng = new Rng(SEED) // mulberry32: a failing case replays from its seed
+  const rand = () => rng.next()
   const cases = Array.from({ length: CASES }, () => hostileRequest(rand))
   const byStatus: Record<string, number> = {}
   const byOutcome: Record<Outcome, number> = { answered: 0, closed: 0, hung: 0, 'client hung up': 0 }
