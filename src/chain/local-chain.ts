@@ -192,7 +192,8 @@ export class LocalChain<O extends LocalEpochOutput = LocalEpochOutput> {
     return { epoch: this.epochCount, block: this.blockNumber, input, output }
   }
 
-  metagraph(): Metagraph {
+  /** The metagraph without the chain session fields, which the owner node adds. */
+  metagraph(): Omit<Metagraph, 'chain' | 'blockHash' | 'difficulty'> {
     return {
       netuid: this.netuid,
       block: this.blockNumber,

@@ -1,4 +1,6 @@
-import type { Envelope, Mesh } from '../p2p/index.ts'
+import { blake2b } from '@noble/hashes/blake2.js'
+import { u8aToHex } from '@polkadot/util'
+import { canonicalEncode, type Envelope, type Mesh } from '../p2p/index.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import { ChainError, type LocalChain, type LocalEpochOutput, type LocalEpochRecord } from './local-chain.ts'
 import type { EpochResult } from './types.ts'
@@ -38,10 +40,18 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
   let weightsAccepted = 0
   const weightsRefused: Record<string, number> = {}
 
+  // lead: replaced by the log (genesis from the log's first entry, head/headHash its tip, blockHash
+  // and difficulty from the runtime). Until then: the manifest names the chain, each start is a session.
+  const genesis = u8aToHex(blake2b(canonicalEncode(manifest), { dkLen: 32 }))
+  let session = newSession()
+  const ZERO_HASH = `0x${'0'.repeat(64)}`
+
   const failed = (kind: string) => (err: unknown) => log(`owner: publish ${kind} failed: ${String(err)}`)
   const publishMetagraph = (): void => {
     const { netuid: _netuid, ...metagraph } = chain.metagraph()
-    mesh.publish('metagraph', metagraph).catch(failed('metagraph'))
+    // lead: replaced by the log
+    const payload = { ...metagraph, chain: { genesis, session, head: 0, headHash: ZERO_HASH }, blockHash: ZERO_HASH, difficulty: '0' }
+    mesh.publish('metagraph', payload).catch(failed('metagraph'))
   }
 
   const onAnnounce = (msg: Envelope<'announce'>): void => {
@@ -83,6 +93,8 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
         dividends: record.output.u16.dividends,
         digest: digest(record.output),
         inputDigest: digest(record.input),
+        chain: { genesis, session }, // lead: replaced by the log
+        logSeq: 0, // lead: replaced by the log
       }
       const { netuid: _netuid, ...payload } = latest
       mesh.publish('epoch', payload).catch(failed('epoch'))
@@ -98,6 +110,7 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
     latestEpoch: () => latest,
     stats: () => ({ block: chain.block, epoch: chain.epoch, registrations, weightsAccepted, weightsRefused: { ...weightsRefused } }),
     async start() {
+      session = newSession()
       unsubscribe.push(mesh.subscribe('announce', onAnnounce), mesh.subscribe('weights', onWeights))
       timer = setInterval(tick, manifest.chain.blockTimeMs)
     },
@@ -106,4 +119,9 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
       for (const u of unsubscribe.splice(0)) u()
     },
   }
+}
+
+/** A fresh random session id (16 bytes, hex): a restarted owner is told apart from a stale one. */
+function newSession(): string {
+  return u8aToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2)
 }

@@ -32,7 +32,7 @@ function payload(rng: Rng, kind: MessageKind): Payloads[MessageKind] {
       return { queryId: `q${rng.int(1e6)}`, validator: bob.address, answer: { tokenIds: ints(50257), text: 'lorem ipsum', logprobs: Array.from({ length: n }, () => -rng.next() * 10) } }
     case 'weights': {
       const uids = [...new Set(ints(256))]
-      return { epoch: rng.int(1000), uids, weights: uids.map(() => rng.int(65536)) }
+      return { epoch: rng.int(1000), uids, weights: uids.map(() => rng.int(65536)), versionKey: String(rng.int(1e6)) }
     }
     case 'metagraph':
       return {
@@ -40,10 +40,34 @@ function payload(rng: Rng, kind: MessageKind): Payloads[MessageKind] {
         epoch: rng.int(1e4),
         tempo: 1 + rng.int(360),
         neurons: Array.from({ length: n }, (_, uid) => ({ uid, hotkey: rng.chance(0.5) ? alice.address : bob.address, stake: String(rng.int(1e15)), registeredAt: rng.int(1e6), validatorPermit: rng.chance(0.5), lastUpdate: rng.int(1e6) })),
+        chain: { genesis: hash32(rng), session: `s${rng.int(1e6)}`, head: rng.int(1e6), headHash: hash32(rng) },
+        blockHash: hash32(rng),
+        difficulty: String(rng.int(1e9)),
       }
     case 'epoch':
-      return { epoch: rng.int(1e4), block: rng.int(1e6), incentive: ints(65536), dividends: ints(65536), digest: 'ab'.repeat(32), ...(rng.chance(0.5) ? { inputDigest: 'cd'.repeat(32) } : {}) }
+      return {
+        epoch: rng.int(1e4),
+        block: rng.int(1e6),
+        incentive: ints(65536),
+        dividends: ints(65536),
+        digest: 'ab'.repeat(32),
+        ...(rng.chance(0.5) ? { inputDigest: 'cd'.repeat(32) } : {}),
+        chain: { genesis: hash32(rng), session: `s${rng.int(1e6)}` },
+        logSeq: rng.int(1e6),
+      }
+    case 'register':
+      return { block: rng.int(1e6), nonce: String(rng.int(2 ** 48)), seal: hash32(rng) }
+    case 'commit':
+      return { hash: hash32(rng) }
+    case 'reveal': {
+      const uids = [...new Set(ints(256))]
+      return { uids, weights: uids.map(() => rng.int(65536)), salt: Array.from({ length: 8 }, () => rng.int(65536)), versionKey: String(rng.int(1e6)) }
+    }
   }
+}
+
+function hash32(rng: Rng): string {
+  return `0x${Array.from({ length: 32 }, () => rng.int(256).toString(16).padStart(2, '0')).join('')}`
 }
 
 const seedRng = new Rng(1)
@@ -53,7 +77,7 @@ for (let i = 0; i < 120; i++) {
   valid.push({ netuid: 1, kind, hotkey: alice.address, peerId: PEER, seq: i + 1, timestamp: NOW - seedRng.int(30_000), payload: payload(seedRng, kind) })
 }
 const wire = valid.map((e) => encodeEnvelope(e, alice))
-const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'miner', 'task', 'input', 'prompt', 'maxNewTokens', 'temperature', 'seed', 'queryId', 'validator', 'answer', 'tokenIds', 'text', 'logprobs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest']
+const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'miner', 'task', 'input', 'prompt', 'maxNewTokens', 'temperature', 'seed', 'queryId', 'validator', 'answer', 'tokenIds', 'text', 'logprobs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest', 'versionKey', 'chain', 'genesis', 'session', 'head', 'headHash', 'blockHash', 'difficulty', 'logSeq', 'nonce', 'seal', 'hash', 'salt']
 const bodies = valid.map((e) => cborDecode(canonicalEncode(e)) as unknown)
 
 test(`envelopes: ${N} mutated inputs through the guard end in a verdict, never a throw`, async () => {

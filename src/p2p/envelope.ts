@@ -10,15 +10,31 @@ import { verifyHotkeySignature } from './verify.ts'
 import { P2PError } from './errors.ts'
 import { isInt, isPlainObject, validatePayload, type SchemaResult } from './schema.ts'
 
-export type MessageKind = 'announce' | 'query' | 'response' | 'weights' | 'metagraph' | 'epoch'
+export type MessageKind = 'announce' | 'query' | 'response' | 'weights' | 'metagraph' | 'epoch' | 'register' | 'commit' | 'reveal'
 
-export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'response', 'weights', 'metagraph', 'epoch']
+export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'response', 'weights', 'metagraph', 'epoch', 'register', 'commit', 'reveal']
 
 /**
  * The kinds a subnet gossips. Queries and answers travel point to point (a miner's answer must
  * reach only the validator that asked), so peers neither join nor forward topics for them.
  */
-export const GOSSIP_KINDS: readonly MessageKind[] = ['announce', 'weights', 'metagraph', 'epoch']
+export const GOSSIP_KINDS: readonly MessageKind[] = ['announce', 'weights', 'metagraph', 'epoch', 'register', 'commit', 'reveal']
+
+/**
+ * Which run of the owner's chain a message belongs to: `genesis` (hex blake2b-256) names the
+ * subnet's chain, `session` one run of the owner process. A restarted owner starts a new session
+ * (its block numbers may start lower), so followers tell a restart from a stale message.
+ */
+export interface ChainSession {
+  genesis: string
+  session: string
+}
+
+/** A chain session and its signed log's tip: `head` is the seq of the log's last entry, `headHash` its hash. */
+export interface ChainHead extends ChainSession {
+  head: number
+  headHash: string
+}
 
 export interface Payloads {
   announce: { role: 'miner' | 'validator' | 'owner'; model?: string; device?: string; agent: string }
@@ -26,14 +42,36 @@ export interface Payloads {
   query: { id: string; miner: string; task: string; input: Record<string, unknown> }
   /** The miner's answer, returned to the validator that asked and to nobody else. */
   response: { queryId: string; validator: string; answer: Record<string, unknown> }
-  weights: { epoch: number; uids: number[]; weights: number[] /* u16 */ }
+  /** set_weights; `versionKey` is a u64 in decimal. */
+  weights: { epoch: number; uids: number[]; weights: number[] /* u16 */; versionKey: string }
   metagraph: {
     block: number
     epoch: number
     tempo: number
     neurons: { uid: number; hotkey: string; stake: string /* rao */; registeredAt: number; validatorPermit: boolean; lastUpdate: number }[]
+    chain: ChainHead
+    /** Hash of `block` ('0x' + 64 hex): what a registration's PoW seal is computed over. */
+    blockHash: string
+    /** The PoW registration difficulty, u64 in decimal. */
+    difficulty: string
   }
-  epoch: { epoch: number; block: number; incentive: number[]; dividends: number[] /* u16 per uid */; digest: string; inputDigest?: string }
+  epoch: {
+    epoch: number
+    block: number
+    incentive: number[]
+    dividends: number[] /* u16 per uid */
+    digest: string
+    inputDigest?: string
+    chain: ChainSession
+    /** Seq of the chain log's entry that holds this epoch. */
+    logSeq: number
+  }
+  /** A PoW registration of the envelope's hotkey: `seal` solves the difficulty at `block` with `nonce` (u64 decimal). */
+  register: { block: number; nonce: string; seal: string }
+  /** commit_weights: `hash` ('0x' + 64 hex) of the weights revealed later (see chain/commit-hash.ts). */
+  commit: { hash: string }
+  /** reveal_weights: the weights, salt and version key whose hash was committed. */
+  reveal: { uids: number[]; weights: number[] /* u16 */; salt: number[] /* u16 */; versionKey: string }
 }
 
 export interface Envelope<K extends MessageKind = MessageKind> {
@@ -54,6 +92,9 @@ export const MAX_WIRE_BYTES: Readonly<Record<MessageKind, number>> = {
   weights: 64 * 1024,
   metagraph: 1024 * 1024,
   epoch: 64 * 1024,
+  register: 2 * 1024,
+  commit: 2 * 1024,
+  reveal: 64 * 1024,
 }
 
 const SIGNATURE_BYTES = 64
@@ -117,7 +158,7 @@ export type RejectReason =
   | 'rate_limit_peer'
   | 'rate_limit_hotkey'
   | 'wrong_role' // e.g. chain state not signed by the subnet owner
-  | 'no_permit' // weights from a hotkey without a validator permit
+  | 'no_permit' // weights, commit or reveal from a hotkey without a validator permit
 
 /** Reasons that prove the author (or a forwarder) misbehaved; the others may be honest lateness/load. */
 export const PENALISED_REASONS: ReadonlySet<RejectReason> = new Set<RejectReason>([

@@ -21,6 +21,9 @@ const guard = () => new InboundGuard({ netuid: 1, peerRate: { perSecond: 1e9, bu
 
 const u16 = fc.integer({ min: 0, max: 0xffff })
 const str = (max: number) => fc.string({ maxLength: max })
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(String)
+const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString('hex')}`)
+const session = fc.record({ genesis: hash32, session: str(64).filter((s) => s.length > 0) })
 const payloadArbs: { [K in MessageKind]: fc.Arbitrary<Payloads[K]> } = {
   announce: fc.record({ role: fc.constantFrom('miner' as const, 'validator' as const, 'owner' as const), agent: str(40), model: str(20), device: str(20) }, { requiredKeys: ['role', 'agent'] }),
   query: fc.record({ id: str(20).filter((s) => s.length > 0), miner: str(48).filter((s) => s.length > 0), task: str(20).filter((s) => s.length > 0), input: fc.dictionary(str(10), fc.oneof(str(50), fc.integer(), fc.array(fc.integer(), { maxLength: 8 }))) }),
@@ -33,7 +36,7 @@ const payloadArbs: { [K in MessageKind]: fc.Arbitrary<Payloads[K]> } = {
       logprobs: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 20 }),
     }),
   }),
-  weights: fc.uniqueArray(u16, { maxLength: 30 }).chain((uids) => fc.record({ epoch: fc.nat(), uids: fc.constant(uids), weights: fc.array(u16, { minLength: uids.length, maxLength: uids.length }) })),
+  weights: fc.uniqueArray(u16, { maxLength: 30 }).chain((uids) => fc.record({ epoch: fc.nat(), uids: fc.constant(uids), weights: fc.array(u16, { minLength: uids.length, maxLength: uids.length }), versionKey: u64 })),
   metagraph: fc.record({
     block: fc.nat(),
     epoch: fc.nat(),
@@ -42,8 +45,19 @@ const payloadArbs: { [K in MessageKind]: fc.Arbitrary<Payloads[K]> } = {
       fc.record({ uid: u16, hotkey: str(48).filter((s) => s.length > 0), stake: fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String), registeredAt: fc.nat(), validatorPermit: fc.boolean(), lastUpdate: fc.nat() }),
       { maxLength: 5, selector: (n) => n.uid },
     ),
+    chain: fc.record({ genesis: hash32, session: str(64).filter((s) => s.length > 0), head: fc.nat(), headHash: hash32 }),
+    blockHash: hash32,
+    difficulty: u64,
   }),
-  epoch: fc.record({ epoch: fc.nat(), block: fc.nat(), incentive: fc.array(u16, { maxLength: 30 }), dividends: fc.array(u16, { maxLength: 30 }), digest: str(64).filter((s) => s.length > 0), inputDigest: str(64).filter((s) => s.length > 0) }, { requiredKeys: ['epoch', 'block', 'incentive', 'dividends', 'digest'] }),
+  epoch: fc.record(
+    { epoch: fc.nat(), block: fc.nat(), incentive: fc.array(u16, { maxLength: 30 }), dividends: fc.array(u16, { maxLength: 30 }), digest: str(64).filter((s) => s.length > 0), inputDigest: str(64).filter((s) => s.length > 0), chain: session, logSeq: fc.nat() },
+    { requiredKeys: ['epoch', 'block', 'incentive', 'dividends', 'digest', 'chain', 'logSeq'] },
+  ),
+  register: fc.record({ block: fc.nat(), nonce: u64, seal: hash32 }),
+  commit: fc.record({ hash: hash32 }),
+  reveal: fc.uniqueArray(u16, { maxLength: 30 }).chain((uids) =>
+    fc.record({ uids: fc.constant(uids), weights: fc.array(u16, { minLength: uids.length, maxLength: uids.length }), salt: fc.array(u16, { maxLength: 32 }), versionKey: u64 }),
+  ),
 }
 const validEnvelope = kindArb.chain((kind) =>
   (payloadArbs[kind] as fc.Arbitrary<Payloads[MessageKind]>).map(

@@ -1,9 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encode as cborEncode } from 'cborg'
+import { u8aEq } from '@polkadot/util'
 import { hotkeyFromSecret } from '../identity/identity.ts'
 import { decodeEnvelope, encodeEnvelope, envelopeBody, MAX_WIRE_BYTES, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
 import { InboundGuard } from './guard.ts'
+import { verifyHotkeySignature } from './verify.ts'
 
 const alice = await hotkeyFromSecret('//Alice')
 const bob = await hotkeyFromSecret('//Bob')
@@ -15,20 +17,28 @@ function envelope<K extends MessageKind>(kind: K, payload: Payloads[K], over: Pa
 }
 
 const query: Payloads['query'] = { id: 'q1', miner: bob.address, task: 'text-generation', input: { prompt: 'hello', maxNewTokens: 16 } }
+const HASH = `0x${'ab'.repeat(32)}`
+const chainHead = { genesis: HASH, session: 'run-1', head: 4, headHash: HASH }
 
 test('a signed envelope round-trips through encode/decode and passes the guard', () => {
   const samples: Envelope[] = [
     envelope('announce', { role: 'miner', agent: 'webtensor/0.1', model: 'gpt2' }),
     envelope('query', { ...query, input: { prompt: 'hi', nested: [1, 2.5, 'x'] } }),
     envelope('response', { queryId: 'q1', validator: bob.address, answer: { tokenIds: [1, 2, 50256], logprobs: [-0.5, -1.25, -3.1] } }),
-    envelope('weights', { epoch: 3, uids: [0, 1, 2], weights: [65535, 0, 12] }),
+    envelope('weights', { epoch: 3, uids: [0, 1, 2], weights: [65535, 0, 12], versionKey: '18446744073709551615' }),
     envelope('metagraph', {
       block: 100,
       epoch: 1,
       tempo: 360,
       neurons: [{ uid: 0, hotkey: alice.address, stake: '1000000000', registeredAt: 5, validatorPermit: true, lastUpdate: 99 }],
+      chain: chainHead,
+      blockHash: HASH,
+      difficulty: '10000000',
     }),
-    envelope('epoch', { epoch: 1, block: 100, incentive: [1, 2], dividends: [3, 4], digest: 'ab'.repeat(32) }),
+    envelope('epoch', { epoch: 1, block: 100, incentive: [1, 2], dividends: [3, 4], digest: 'ab'.repeat(32), chain: { genesis: HASH, session: 'run-1' }, logSeq: 3 }),
+    envelope('register', { block: 99, nonce: '12345678901234567890', seal: HASH }),
+    envelope('commit', { hash: HASH }),
+    envelope('reveal', { uids: [2, 0], weights: [65535, 7], salt: [1, 2, 3, 4, 5, 6, 7, 8], versionKey: '0' }),
   ]
   const guard = new InboundGuard({ netuid: 7 })
   for (const [i, e] of samples.entries()) {
@@ -36,6 +46,9 @@ test('a signed envelope round-trips through encode/decode and passes the guard',
     const verdict = guard.check(bytes, e.kind, PEER, NOW)
     assert.ok(verdict.ok, `${e.kind}: ${verdict.ok ? '' : verdict.reason + ' ' + verdict.detail}`)
     assert.deepEqual(verdict.envelope, { ...e, seq: i + 1 })
+    // The verdict carries the signed bytes, so they can be kept as evidence and checked again.
+    assert.ok(u8aEq(verdict.body, envelopeBody(verdict.envelope)))
+    assert.ok(verifyHotkeySignature(verdict.body, verdict.signature, alice.address))
   }
 })
 
@@ -115,9 +128,9 @@ test('wrong netuid, wrong topic, oversize, schema and non-canonical bytes are re
   assert.equal(reason(encodeEnvelope(envelope('query', query), alice), 'weights'), 'wrong_kind')
   assert.equal(reason(new Uint8Array(41 * 1024)), 'oversize')
   assert.equal(reason(new Uint8Array([0xff, 0x00])), 'malformed')
-  const badWeights = envelope('weights', { epoch: 1, uids: [0, 1], weights: [70000, 1] })
+  const badWeights = envelope('weights', { epoch: 1, uids: [0, 1], weights: [70000, 1], versionKey: '0' })
   assert.equal(reason(encodeEnvelope(badWeights, alice), 'weights'), 'schema')
-  const dupUids = envelope('weights', { epoch: 1, uids: [1, 1], weights: [1, 1] })
+  const dupUids = envelope('weights', { epoch: 1, uids: [1, 1], weights: [1, 1], versionKey: '0' })
   assert.equal(reason(encodeEnvelope(dupUids, alice), 'weights'), 'schema')
   const extra = { ...envelope('query', query), extra: 1 } as Envelope
   assert.equal(reason(cborEncode([cborEncode(extra), alice.sign(cborEncode(extra))])), 'schema')
@@ -163,7 +176,7 @@ test('a flooding neighbour is refused before any decoding: size cap, then its bu
 
 test('figures: refusing an over-rate half-megabyte metagraph costs nothing next to decoding it', () => {
   const neurons = Array.from({ length: 4096 }, (_, uid) => ({ uid, hotkey: alice.address, stake: String(10n ** 30n + BigInt(uid) * 7919n), registeredAt: uid, validatorPermit: uid % 2 === 0, lastUpdate: uid }))
-  const bytes = encodeEnvelope(envelope('metagraph', { block: 1, epoch: 1, tempo: 360, neurons }), alice)
+  const bytes = encodeEnvelope(envelope('metagraph', { block: 1, epoch: 1, tempo: 360, neurons, chain: chainHead, blockHash: HASH, difficulty: '1' }), alice)
   assert.ok(bytes.byteLength > 550_000 && bytes.byteLength <= MAX_WIRE_BYTES.metagraph, `${bytes.byteLength} bytes`)
   const guard = new InboundGuard({ netuid: 7, peerRate: { perSecond: 0.001, burst: 1 } })
   let t = performance.now()

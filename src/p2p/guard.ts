@@ -37,7 +37,7 @@ export interface GuardOptions {
   decode?: typeof decodeEnvelope
   /**
    * Who may send what (the subnet's roles: the owner's chain messages, permitted validators'
-   * weights), asked after decoding and before the signature, so a message from the wrong hotkey
+   * weights, commits and reveals), asked after decoding and before the signature, so a message from the wrong hotkey
    * costs no sr25519 work. See {@link Authorize}.
    */
   authorize?: Authorize
@@ -52,7 +52,7 @@ export interface GuardOptions {
 export type Authorize = (kind: MessageKind, hotkey: string) => { reason: 'wrong_role' | 'no_permit'; detail: string; action: 'reject' | 'ignore' } | null
 
 export type Verdict =
-  | { ok: true; envelope: Envelope }
+  | { ok: true; envelope: Envelope; /** the signed bytes, for whoever must show them to a third party */ body: Uint8Array; signature: Uint8Array }
   | { ok: false; reason: RejectReason; detail: string; /** gossipsub action */ action: 'reject' | 'ignore' }
 
 export const DEFAULT_CLOCK_WINDOW_MS = 60_000
@@ -108,7 +108,7 @@ export class InboundGuard {
     if (!verifyEnvelopeSignature(decoded)) return this.refuse('bad_signature', envelope.hotkey)
     if (!this.hotkeyBuckets.take(envelope.hotkey, now)) return this.refuse('rate_limit_hotkey', envelope.hotkey)
     this.remember(envelope.hotkey, envelope.seq, envelope.timestamp, now)
-    return { ok: true, envelope }
+    return { ok: true, envelope, body: decoded.body, signature: decoded.signature }
   }
 
   private refuse(reason: RejectReason, detail: string, action: 'reject' | 'ignore' = PENALISED_REASONS.has(reason) ? 'reject' : 'ignore'): Verdict {

@@ -3,7 +3,7 @@
  * envelopes over gossipsub, and the relay/bootstrap node browsers need.
  */
 export { DISCOVERY_TOPIC, DIRECTORY_PROTOCOL } from './discovery.ts'
-export { createMesh, topicFor, type Mesh, type MeshOptions, type MeshStats } from './mesh.ts'
+export { createMesh, topicFor, type Mesh, type MeshOptions, type MeshStats, type SignedBytes } from './mesh.ts'
 export { createRelay, type Relay, type RelayOptions, type RelayMetrics } from './relay.ts'
 export {
   encodeEnvelope,
@@ -14,13 +14,15 @@ export {
   MESSAGE_KINDS,
   GOSSIP_KINDS,
   MAX_WIRE_BYTES,
+  type ChainHead,
+  type ChainSession,
   type Envelope,
   type MessageKind,
   type Payloads,
   type RejectReason,
   type DecodeResult,
 } from './envelope.ts'
-export { validatePayload, LIMITS } from './schema.ts'
+export { validatePayload, isHash32, isU64Decimal, LIMITS } from './schema.ts'
 export { InboundGuard, type Authorize, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
 export { TokenBuckets } from './rate.ts'
 export { P2PError } from './errors.ts'

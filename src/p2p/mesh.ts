@@ -58,6 +58,12 @@ export interface MeshOptions {
   iceServers?: IceServer[]
 }
 
+/** The bytes an envelope's hotkey signed and its sr25519 signature of them (64 bytes). */
+export interface SignedBytes {
+  body: Uint8Array
+  signature: Uint8Array
+}
+
 export interface MeshStats {
   /** Peers with a connection on which identify completed (a link that really works). */
   peers: number
@@ -75,8 +81,12 @@ export interface Mesh {
   stop(): Promise<void>
   /** Signs and gossips a message; resolves once handed to gossipsub. Own messages are not delivered to own handlers. */
   publish<K extends MessageKind>(kind: K, payload: Payloads[K]): Promise<void>
-  /** Handlers see only messages that passed every inbound check. Returns an unsubscribe function. */
-  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>) => void): () => void
+  /**
+   * Handlers see only messages that passed every inbound check, with the exact bytes the author
+   * signed (`envelopeBody(msg)` equals `signed.body`), so a message can be kept or relayed as
+   * evidence (e.g. in the chain's log) and re-verified by anyone. Returns an unsubscribe function.
+   */
+  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>, signed: SignedBytes) => void): () => void
   stats(): MeshStats
   /** Fires on connection changes (open, close, identify). */
   onStats(handler: (s: MeshStats) => void): () => void
@@ -204,7 +214,7 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   return new LibpMesh(node as unknown as Libp2p<{ pubsub: GossipSub; identify: Identify }>, options, runtime, target, privateKey)
 }
 
-type Handler = (msg: Envelope) => void
+type Handler = (msg: Envelope, signed: SignedBytes) => void
 
 /** `allowPrivateAddresses`, defaulting to the local default: true when a bootstrap relay is on a private/loopback address. */
 function allowsPrivateAddresses(options: MeshOptions): boolean {
@@ -234,7 +244,7 @@ class LibpMesh implements Mesh {
   private readonly identifiedConns = new WeakSet<Connection>()
   private readonly probes = new Set<ReturnType<typeof setTimeout>>()
   /** Verdicts from the topic validator, handed to the 'message' event (same object). */
-  private readonly accepted = new WeakMap<Message, Envelope>()
+  private readonly accepted = new WeakMap<Message, { envelope: Envelope; signed: SignedBytes }>()
   private readonly topicKinds = new Map<string, MessageKind>()
   private seq = Date.now() * 1000 // a reloaded tab with the same hotkey never reuses a seq
   private published = 0
@@ -358,7 +368,7 @@ class LibpMesh implements Mesh {
     this.published++
   }
 
-  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>) => void): () => void {
+  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>, signed: SignedBytes) => void): () => void {
     let set = this.handlers.get(kind)
     if (set === undefined) this.handlers.set(kind, (set = new Set()))
     const h = handler as unknown as Handler
@@ -420,7 +430,7 @@ class LibpMesh implements Mesh {
   private validate(kind: MessageKind, source: string, msg: Message): TopicValidatorResult {
     const verdict = this.guard.check(msg.data, kind, source, Date.now())
     if (verdict.ok) {
-      this.accepted.set(msg, verdict.envelope)
+      this.accepted.set(msg, { envelope: verdict.envelope, signed: { body: verdict.body, signature: verdict.signature } })
       return TopicValidatorResult.Accept
     }
     return verdict.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
@@ -429,13 +439,14 @@ class LibpMesh implements Mesh {
   private deliver(msg: Message): void {
     const kind = this.topicKinds.get(msg.topic)
     if (kind === undefined) return
-    const envelope = this.accepted.get(msg)
-    if (envelope === undefined) return
+    const accepted = this.accepted.get(msg)
+    if (accepted === undefined) return
     this.accepted.delete(msg)
+    const { envelope, signed } = accepted
     this.received++
     for (const h of this.handlers.get(kind) ?? []) {
       try {
-        h(envelope)
+        h(envelope, signed)
       } catch (err) {
         this.options.log?.(`${kind} handler threw: ${String(err)}`)
       }

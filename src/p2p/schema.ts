@@ -12,6 +12,9 @@ export const LIMITS = {
   maxIdChars: 128,
   maxLabelChars: 256,
   maxDigestChars: 256,
+  /** Longest commit-reveal salt (u16s); subtensor's salts are 8 in practice. */
+  maxSaltLength: 32,
+  maxSessionChars: 64,
 } as const
 
 const OK: SchemaResult = { ok: true }
@@ -28,6 +31,17 @@ export function isInt(value: unknown, min: number, max: number): value is number
 const isStr = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max
 const isU16 = (v: unknown): v is number => isInt(v, 0, 0xffff)
 const isSafeUint = (v: unknown): v is number => isInt(v, 0, Number.MAX_SAFE_INTEGER)
+const U64_LIMIT = 1n << 64n
+
+/** A u64 in canonical decimal (no sign, no leading zeros), as version keys, nonces and difficulty travel. */
+export function isU64Decimal(v: unknown): v is string {
+  return typeof v === 'string' && /^(0|[1-9][0-9]{0,19})$/.test(v) && BigInt(v) < U64_LIMIT
+}
+
+/** A 32-byte hash as `0x` + 64 lowercase hex digits (one spelling per value, so signed bytes are unique). */
+export function isHash32(v: unknown): v is string {
+  return typeof v === 'string' && /^0x[0-9a-f]{64}$/.test(v)
+}
 
 function arrayOf(v: unknown, max: number, item: (x: unknown) => boolean): boolean {
   return Array.isArray(v) && v.length <= max && v.every(item)
@@ -70,19 +84,22 @@ const CHECKS: Record<MessageKind, Check> = {
     return OK
   },
   weights(p) {
-    const bad = keysOk(p, ['epoch', 'uids', 'weights'])
+    const bad = keysOk(p, ['epoch', 'uids', 'weights', 'versionKey'])
     if (bad) return fail(bad)
     if (!isSafeUint(p.epoch)) return fail('epoch')
-    if (!arrayOf(p.uids, LIMITS.maxUids, isU16)) return fail('uids')
-    if (!arrayOf(p.weights, LIMITS.maxUids, isU16)) return fail('weights')
-    const uids = p.uids as number[]
-    if ((p.weights as number[]).length !== uids.length) return fail('uids and weights differ in length')
-    if (new Set(uids).size !== uids.length) return fail('duplicate uid')
-    return OK
+    if (!isU64Decimal(p.versionKey)) return fail('versionKey')
+    return weightRow(p.uids, p.weights)
   },
   metagraph(p) {
-    const bad = keysOk(p, ['block', 'epoch', 'tempo', 'neurons'])
+    const bad = keysOk(p, ['block', 'epoch', 'tempo', 'neurons', 'chain', 'blockHash', 'difficulty'])
     if (bad) return fail(bad)
+    const chain = chainSession(p.chain, ['head', 'headHash'])
+    if (!chain.ok) return chain
+    const c = p.chain as Record<string, unknown>
+    if (!isSafeUint(c.head)) return fail('chain head')
+    if (!isHash32(c.headHash)) return fail('chain headHash')
+    if (!isHash32(p.blockHash)) return fail('blockHash')
+    if (!isU64Decimal(p.difficulty)) return fail('difficulty')
     if (!isSafeUint(p.block)) return fail('block')
     if (!isSafeUint(p.epoch)) return fail('epoch')
     if (!isInt(p.tempo, 1, 0xffff)) return fail('tempo')
@@ -103,8 +120,11 @@ const CHECKS: Record<MessageKind, Check> = {
     return OK
   },
   epoch(p) {
-    const bad = keysOk(p, ['epoch', 'block', 'incentive', 'dividends', 'digest'], ['inputDigest'])
+    const bad = keysOk(p, ['epoch', 'block', 'incentive', 'dividends', 'digest', 'chain', 'logSeq'], ['inputDigest'])
     if (bad) return fail(bad)
+    const chain = chainSession(p.chain)
+    if (!chain.ok) return chain
+    if (!isSafeUint(p.logSeq)) return fail('logSeq')
     if (!isSafeUint(p.epoch)) return fail('epoch')
     if (!isSafeUint(p.block)) return fail('block')
     if (!arrayOf(p.incentive, LIMITS.maxUids, isU16)) return fail('incentive')
@@ -113,6 +133,47 @@ const CHECKS: Record<MessageKind, Check> = {
     if (p.inputDigest !== undefined && !isStr(p.inputDigest, 1, LIMITS.maxDigestChars)) return fail('inputDigest')
     return OK
   },
+  register(p) {
+    const bad = keysOk(p, ['block', 'nonce', 'seal'])
+    if (bad) return fail(bad)
+    if (!isSafeUint(p.block)) return fail('block')
+    if (!isU64Decimal(p.nonce)) return fail('nonce')
+    if (!isHash32(p.seal)) return fail('seal')
+    return OK
+  },
+  commit(p) {
+    const bad = keysOk(p, ['hash'])
+    if (bad) return fail(bad)
+    if (!isHash32(p.hash)) return fail('hash')
+    return OK
+  },
+  reveal(p) {
+    const bad = keysOk(p, ['uids', 'weights', 'salt', 'versionKey'])
+    if (bad) return fail(bad)
+    if (!arrayOf(p.salt, LIMITS.maxSaltLength, isU16)) return fail('salt')
+    if (!isU64Decimal(p.versionKey)) return fail('versionKey')
+    return weightRow(p.uids, p.weights)
+  },
+}
+
+/** u16 uids and weights of equal length, uids unique (set_weights and reveal_weights alike). */
+function weightRow(uids: unknown, weights: unknown): SchemaResult {
+  if (!arrayOf(uids, LIMITS.maxUids, isU16)) return fail('uids')
+  if (!arrayOf(weights, LIMITS.maxUids, isU16)) return fail('weights')
+  const list = uids as number[]
+  if ((weights as number[]).length !== list.length) return fail('uids and weights differ in length')
+  if (new Set(list).size !== list.length) return fail('duplicate uid')
+  return OK
+}
+
+/** `{ genesis, session }` plus the `extra` keys the caller checks itself. */
+function chainSession(v: unknown, extra: readonly string[] = []): SchemaResult {
+  if (!isPlainObject(v)) return fail('chain')
+  const bad = keysOk(v, ['genesis', 'session', ...extra])
+  if (bad) return fail(`chain: ${bad}`)
+  if (!isHash32(v.genesis)) return fail('chain genesis')
+  if (!isStr(v.session, 1, LIMITS.maxSessionChars)) return fail('chain session')
+  return OK
 }
 
 /** Checks a decoded payload against the schema of `kind`. */

@@ -104,7 +104,8 @@ test('the page keeps its hotkey encrypted, exports and imports it behind confirm
     const deadline = Date.now() + 120_000
     for (let block = 1; (await page.locator('[data-testid="metagraph"] tr').count()) < HOSTILE.length; block++) {
       assert.ok(Date.now() < deadline, 'the page never showed the metagraph')
-      await owner.publish('metagraph', { block, epoch: 0, tempo: 10, neurons }).catch(() => undefined)
+      const zero = `0x${'0'.repeat(64)}`
+      await owner.publish('metagraph', { block, epoch: 0, tempo: 10, neurons, chain: { genesis: zero, session: 'secrets-test', head: 0, headHash: zero }, blockHash: zero, difficulty: '0' }).catch(() => undefined)
       await page.waitForTimeout(1000)
     }
     const rendered = await page.evaluate(() => {

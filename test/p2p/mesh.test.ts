@@ -3,6 +3,8 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { decode, encode as cborEncode } from 'cborg'
 import { hotkeyFromSecret } from '../../src/identity/identity.ts'
+import { u8aEq } from '@polkadot/util'
+import { verifyHotkeySignature } from '../../src/p2p/verify.ts'
 import { createMesh, createRelay, encodeEnvelope, envelopeBody, GOSSIP_KINDS, topicFor, type Envelope, type Mesh } from '../../src/p2p/index.ts'
 
 /** The transport carries whatever kinds it is told to gossip: here the query kind too. */
@@ -52,7 +54,14 @@ test('Node peers find each other through the relay and connect directly', async 
 
 test('every signed message reaches every other peer, once, and not its sender', async () => {
   const got = meshes.map(() => [] as Envelope<'query'>[])
-  const unsubs = meshes.map((m, i) => m.subscribe('query', (e) => got[i].push(e)))
+  let reverified = 0
+  const unsubs = meshes.map((m, i) =>
+    m.subscribe('query', (e, signed) => {
+      got[i].push(e)
+      // Handlers get the bytes the author signed: anyone can check them again later.
+      if (u8aEq(envelopeBody(e), signed.body) && verifyHotkeySignature(signed.body, signed.signature, e.hotkey)) reverified++
+    }),
+  )
   // Gossipsub needs a heartbeat to graft the mesh after subscriptions are exchanged.
   await new Promise((r) => setTimeout(r, 1500))
   for (const [i, m] of meshes.entries()) {
@@ -71,6 +80,7 @@ test('every signed message reaches every other peer, once, and not its sender', 
     }
   }
   assert.ok(meshes.every((m) => m.stats().published === 5 && m.stats().received === 15))
+  assert.equal(reverified, 60, 'every delivery carried its signed bytes')
   unsubs.forEach((u) => u())
 })
 

@@ -107,7 +107,8 @@ test('roles at the door: chain state not from the owner is rejected before its s
       m.subscribe('metagraph', (e) => got.push(`metagraph from ${e.hotkey}`))
       m.subscribe('weights', (e) => got.push(`weights from ${e.hotkey}`))
     }
-    const forged = (seq: number): Envelope<'metagraph'> => ({ netuid: NET, kind: 'metagraph', hotkey: rogue.address, peerId: rogueMesh.peerId, seq, timestamp: Date.now(), payload: { block: seq, epoch: 0, tempo: 10, neurons: [] } })
+    const ZERO_HASH = `0x${'0'.repeat(64)}`
+    const forged = (seq: number): Envelope<'metagraph'> => ({ netuid: NET, kind: 'metagraph', hotkey: rogue.address, peerId: rogueMesh.peerId, seq, timestamp: Date.now(), payload: { block: seq, epoch: 0, tempo: 10, neurons: [], chain: { genesis: ZERO_HASH, session: 'rogue', head: 0, headHash: ZERO_HASH }, blockHash: ZERO_HASH, difficulty: '0' } })
     // Signed by the rogue itself: a well-formed message from the wrong role. And one whose
     // signature is garbage: refused as wrong_role all the same, so no sr25519 work was spent.
     for (let i = 1; i <= 10; i++) await pubsubOf(rogueMesh).publish(metagraphTopic, encodeEnvelope(forged(i), rogue), { floodPublish: true })
@@ -117,8 +118,8 @@ test('roles at the door: chain state not from the owner is rejected before its s
     await until('both peers to lower the rogue\'s score', () => door.slice(0, 2).every((m) => pubsubOf(m).getScore(rogueMesh.peerId) < 0), 10_000)
     assert.equal(door.slice(0, 2).reduce((s, m) => s + (m.stats().rejected.bad_signature ?? 0), 0), 0, 'the role check came before the signature')
     // Weights from a hotkey without a permit: ignored (permits may lag between peers), no penalty.
-    await door[1]!.publish('weights', { epoch: 1, uids: [0], weights: [65535] })
-    await door[0]!.publish('weights', { epoch: 1, uids: [0], weights: [65535] })
+    await door[1]!.publish('weights', { epoch: 1, uids: [0], weights: [65535], versionKey: '0' })
+    await door[0]!.publish('weights', { epoch: 1, uids: [0], weights: [65535], versionKey: '0' })
     await until('a\'s permitted weights to reach b', () => got.includes(`weights from ${a.address}`))
     await until('b\'s weights to be refused at a', () => (door[0]!.stats().rejected.no_permit ?? 0) >= 1)
     assert.ok(pubsubOf(door[0]!).getScore(door[1]!.peerId) >= 0, 'ignored, not penalised')

@@ -3,9 +3,9 @@
  * delivers every published envelope to every other mesh (through the same InboundGuard checks a
  * real mesh runs) and routes direct requests by peer id. Envelopes are really signed and encoded.
  */
-import type { ChainClient, EpochResult, Metagraph, NeuronInfo } from '../../src/chain/index.ts'
+import type { ChainClient, ChainInfo, EpochResult, Metagraph, NeuronInfo } from '../../src/chain/index.ts'
 import type { Signer } from '../../src/identity/identity.ts'
-import { encodeEnvelope, InboundGuard, P2PError, type Envelope, type Mesh, type MeshStats, type MessageKind, type Payloads, type RequestHandler, type RequestOptions } from '../../src/p2p/index.ts'
+import { encodeEnvelope, InboundGuard, P2PError, type Envelope, type Mesh, type MeshStats, type MessageKind, type Payloads, type RequestHandler, type RequestOptions, type SignedBytes } from '../../src/p2p/index.ts'
 
 export class MemoryHub {
   readonly meshes = new Map<string, MemoryMesh>()
@@ -20,7 +20,7 @@ export class MemoryHub {
 
 export class MemoryMesh implements Mesh {
   readonly multiaddrs: string[] = []
-  private readonly handlers = new Map<MessageKind, Set<(e: Envelope) => void>>()
+  private readonly handlers = new Map<MessageKind, Set<(e: Envelope, signed: SignedBytes) => void>>()
   private readonly requestHandlers = new Map<string, RequestHandler>()
   private readonly guard: InboundGuard
   private seq = 1
@@ -50,12 +50,13 @@ export class MemoryMesh implements Mesh {
     const v = this.guard.check(bytes, kind, from, Date.now())
     if (!v.ok) return
     this.received++
-    for (const h of this.handlers.get(kind) ?? []) h(v.envelope)
+    // The bytes the author signed, as the guard decoded them off the wire (a real mesh does the same).
+    for (const h of this.handlers.get(kind) ?? []) h(v.envelope, { body: v.body, signature: v.signature })
   }
-  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>) => void): () => void {
+  subscribe<K extends MessageKind>(kind: K, handler: (msg: Envelope<K>, signed: SignedBytes) => void): () => void {
     let set = this.handlers.get(kind)
     if (set === undefined) this.handlers.set(kind, (set = new Set()))
-    const h = handler as unknown as (e: Envelope) => void
+    const h = handler as unknown as (e: Envelope, signed: SignedBytes) => void
     set.add(h)
     return () => set.delete(h)
   }
@@ -108,8 +109,12 @@ export class FakeChain implements ChainClient {
       epoch: 0,
       tempo: 10,
       neurons: neurons.map((n, uid) => ({ uid, hotkey: n.hotkey, stake: '0', registeredAt: 0, validatorPermit: n.validatorPermit, lastUpdate: 0 })),
+      chain: { ...FAKE_SESSION, head: 0, headHash: ZERO_HASH },
+      blockHash: ZERO_HASH,
+      difficulty: '0',
     }
-    for (const h of this.metagraphHandlers) h(this.graph)
+    const graph = this.graph
+    for (const h of this.metagraphHandlers) h(graph)
   }
   pushEpoch(e: EpochResult): void {
     this.epoch = e
@@ -135,4 +140,13 @@ export class FakeChain implements ChainClient {
   uidOf(hotkey: string): number | undefined {
     return this.graph?.neurons.find((n) => n.hotkey === hotkey)?.uid
   }
+  chainInfo(): ChainInfo | null {
+    if (this.graph === null) return null
+    const { genesis, session, head } = this.graph.chain
+    return { genesis, session, head, blockHash: this.graph.blockHash, difficulty: BigInt(this.graph.difficulty) }
+  }
 }
+
+const ZERO_HASH = `0x${'0'.repeat(64)}`
+/** The chain session of every FakeChain (and a default for test epochs). */
+export const FAKE_SESSION = { genesis: `0x${'11'.repeat(32)}`, session: 'fake' } as const
