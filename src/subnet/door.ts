@@ -1,11 +1,15 @@
 /**
  * The subnet's roles, checked at the mesh's door (before any signature is verified): chain state
  * (`metagraph`, `epoch`) comes only from the subnet owner — a rule every honest peer applies the
- * same way, so a violation is rejected and costs the sender gossipsub score; `weights` come only
- * from hotkeys with a validator permit in the latest metagraph — permits change and peers may
- * see them a block apart, so a violation is ignored, not penalised.
+ * same way, so a violation is rejected and costs the sender gossipsub score; `weights`, `commit`
+ * and `reveal` come only from hotkeys with a validator permit in the latest metagraph — permits
+ * change and peers may see them a block apart, so a violation is ignored, not penalised;
+ * `register` comes from anyone (the chain checks its proof of work).
  */
-import type { Authorize } from '../p2p/index.ts'
+import type { Authorize, MessageKind } from '../p2p/index.ts'
+
+/** Kinds only a validator with a permit may send: set_weights and its commit-reveal form. */
+const PERMIT_KINDS: ReadonlySet<MessageKind> = new Set<MessageKind>(['weights', 'commit', 'reveal'])
 
 export interface PermitView {
   /** Whether `hotkey` holds a validator permit; undefined while no metagraph is known. */
@@ -18,8 +22,8 @@ export function subnetAuthorize(ownerHotkey: string, permits: () => PermitView |
     if ((kind === 'metagraph' || kind === 'epoch') && hotkey !== ownerHotkey) {
       return { reason: 'wrong_role', detail: `${kind} from ${hotkey}, not the subnet owner`, action: 'reject' }
     }
-    if (kind === 'weights' && hotkey !== ownerHotkey && permits()?.hasPermit(hotkey) === false) {
-      return { reason: 'no_permit', detail: `weights from ${hotkey}, which holds no validator permit`, action: 'ignore' }
+    if (PERMIT_KINDS.has(kind) && hotkey !== ownerHotkey && permits()?.hasPermit(hotkey) === false) {
+      return { reason: 'no_permit', detail: `${kind} from ${hotkey}, which holds no validator permit`, action: 'ignore' }
     }
     return null
   }
