@@ -8,7 +8,8 @@ import { hotkeyFromSecret } from '../identity/identity.ts'
 import type { Envelope, Payloads } from '../p2p/index.ts'
 import { MemoryHub } from '../../test/support/memory-mesh.ts'
 import { commitHash } from './commit-hash.ts'
-import { createGossipChainClient, epochIndex, GossipChainError, type GossipChainOptions } from './gossip-client.ts'
+import { createGossipChainClient, GossipChainError, type GossipChainOptions } from './gossip-client.ts'
+import { epochIndex } from './local-chain.ts'
 
 const [owner, validator, observer] = await Promise.all(['//GossipOwner', '//AliceHot', '//GossipObserver'].map((s) => hotkeyFromSecret(s)))
 const GENESIS = `0x${'11'.repeat(32)}`
@@ -172,7 +173,7 @@ test('commit-reveal: a commit whose reveal window passed unseen is dropped, not 
   assert.equal(seen.reveal.length, 0)
 })
 
-test('commit-reveal: two commits reveal in their own epochs; a restart drops what was committed before it', async () => {
+test('commit-reveal: two commits reveal in their own epochs; an owner restart keeps them, a new chain drops them', async () => {
   const { ownerMesh, chain, seen } = setup({ commitReveal: { ...commitReveal, revealPeriodEpochs: 2 } })
   await ownerMesh.publish('metagraph', metagraph('A', 20)) // index 2 → reveal at 4 (blocks 42..52)
   await chain.setWeights([0], [1])
@@ -185,11 +186,22 @@ test('commit-reveal: two commits reveal in their own epochs; a restart drops wha
   await flush()
   assert.deepEqual(seen.reveal.map((r) => r.payload.weights), [[1], [2]])
 
-  await chain.setWeights([0], [3])
-  await ownerMesh.publish('metagraph', metagraph('B', 2)) // restart: the chain forgot the commit
-  for (const block of [20, 31, 42, 53, 64, 75, 86]) await ownerMesh.publish('metagraph', metagraph('B', block))
+  // An owner restart on the same chain (same genesis) replayed its log: the commit is still there.
+  await chain.setWeights([0], [3]) // block 53: index 5 → reveal at 7 (blocks 75..85)
+  await ownerMesh.publish('metagraph', metagraph('B', 54))
+  await ownerMesh.publish('metagraph', metagraph('B', 64))
   await flush()
-  assert.deepEqual(seen.reveal.map((r) => r.payload.weights), [[1], [2]])
+  assert.equal(seen.reveal.length, 2)
+  await ownerMesh.publish('metagraph', metagraph('B', 75))
+  await flush()
+  assert.deepEqual(seen.reveal.map((r) => r.payload.weights), [[1], [2], [3]])
+
+  await chain.setWeights([0], [4])
+  // A new chain (another genesis) counts from block 0 and never saw the commit: it is dropped.
+  await ownerMesh.publish('metagraph', { ...metagraph('C', 2), chain: { genesis: `0x${'ab'.repeat(32)}`, session: 'C', head: 2, headHash: HASH } })
+  for (const block of [20, 31, 42, 53, 64, 75, 86, 97]) await ownerMesh.publish('metagraph', { ...metagraph('C', block), chain: { genesis: `0x${'ab'.repeat(32)}`, session: 'C', head: block, headHash: HASH } })
+  await flush()
+  assert.deepEqual(seen.reveal.map((r) => r.payload.weights), [[1], [2], [3]])
 })
 
 test('commit-reveal needs a metagraph (the commit block) first', async () => {

@@ -2,6 +2,7 @@ import { u8aToHex } from '@polkadot/util'
 import { WebtensorError } from '../errors.ts'
 import type { Envelope, Mesh } from '../p2p/index.ts'
 import { commitHash, randomSalt } from './commit-hash.ts'
+import { epochIndex } from './local-chain.ts'
 import type { ChainClient, ChainInfo, ChainSessionRef, EpochResult, Metagraph } from './types.ts'
 
 export class GossipChainError extends WebtensorError {
@@ -29,13 +30,6 @@ export interface GossipChainOptions {
   log?: (line: string) => void
 }
 
-/**
- * subtensor's (modulo) epoch index of `block`: `(block + netuid + 1) / (tempo + 1)`, integer
- * division, so an epoch index changes on the block after each epoch runs.
- */
-export function epochIndex(netuid: number, tempo: number, block: number): number {
-  return Math.floor((block + netuid + 1) / (tempo + 1))
-}
 
 /** Commits still waiting for their reveal epoch, per client; subtensor keeps at most 10 per hotkey. */
 const MAX_PENDING_COMMITS = 10
@@ -85,16 +79,18 @@ export function createGossipChainClient(options: GossipChainOptions): ChainClien
     const key = sessionKey(chain)
     if (key === current) return true
     if (retired.has(key)) return false
+    const sameChain = current !== null && current.startsWith(`${chain.genesis}/`)
     if (current !== null) {
       retired.add(current)
       if (retired.size > MAX_RETIRED_SESSIONS) retired.delete(retired.values().next().value as string)
       log(`chain: the owner started a new session (${what}: genesis ${chain.genesis}, session ${chain.session}); following it`)
-      if (pending.length > 0) log(`chain: dropping ${pending.length} unrevealed weight commit(s) made in the previous session`)
+      // A restarted owner replays its log, so commits made on the same chain are still there to reveal.
+      if (!sameChain && pending.length > 0) log(`chain: dropping ${pending.length} unrevealed weight commit(s) made on the previous chain`)
     }
     current = key
     // Chain state of another session says nothing about this one.
     epoch = null
-    pending = []
+    if (!sameChain) pending = []
     return true
   }
 

@@ -10,3 +10,27 @@ export type { InlineSolverOptions, PowProgress, PowSolveOptions, PowSolver } fro
 export { registerByPow } from './pow-register.ts'
 export type { PowHead, PowRegisterProgress, PowWork, RegisterByPowOptions } from './pow-register.ts'
 export { createWorkerSolver, PowWorkerError } from './pow-worker.ts'
+export { chainRules, epochIndex, type ChainRules, type RegistrationWork } from './local-chain.ts'
+export {
+  LogReplay,
+  LogWriter,
+  LogError,
+  applyCall,
+  decodeCall,
+  entryHash,
+  parseLogLines,
+  logLine,
+  publicManifest,
+  digestOf,
+  toHex,
+  fromHex,
+  CALL_KINDS,
+  type LogEntry,
+  type EntryBody,
+  type CallResult,
+  type CallKind,
+  type Divergence,
+  type ReplayedEpoch,
+  type PublicManifest,
+} from './log.ts'
+export { createOwnerNode, memoryLogStore, OwnerLogError, type OwnerNode, type OwnerNodeOptions, type LogStore } from './owner-node.ts'

@@ -1,127 +1,200 @@
-import { blake2b } from '@noble/hashes/blake2.js'
-import { u8aToHex } from '@polkadot/util'
-import { canonicalEncode, type Envelope, type Mesh } from '../p2p/index.ts'
+import type { Signer } from '../identity/identity.ts'
+import type { Envelope, Mesh } from '../p2p/index.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
-import { ChainError, type LocalChain, type LocalEpochOutput, type LocalEpochRecord } from './local-chain.ts'
+import { LocalChain, type EpochFunction, type LocalEpochOutput, type LocalEpochRecord } from './local-chain.ts'
+import { applyCall, CALL_KINDS, digestOf, entryHash, fromHex, LogError, LogReplay, LogWriter, publicManifest, toHex, type CallKind, type LogEntry } from './log.ts'
 import type { EpochResult } from './types.ts'
+
+/** Where the owner keeps its log: appended durably before an entry counts; read back on start. */
+export interface LogStore {
+  load(): { entries: LogEntry[]; block: number }
+  append(entry: LogEntry): void
+  saveBlock(block: number): void
+  close?(): void
+}
+
+/** A log store in memory (tests; a subnet that may forget everything on exit). */
+export function memoryLogStore(): LogStore & { entries: LogEntry[]; block: number } {
+  const store = {
+    entries: [] as LogEntry[],
+    block: 0,
+    load: () => ({ entries: [...store.entries], block: store.block }),
+    append: (e: LogEntry) => void store.entries.push(e),
+    saveBlock: (b: number) => void (store.block = b),
+  }
+  return store
+}
 
 export interface OwnerNodeOptions<O extends LocalEpochOutput> {
   manifest: SubnetManifest
   mesh: Mesh
-  chain: LocalChain<O>
-  /** Digest of a Yuma output / input, so peers can compare their recomputation in one line. */
-  digest: (value: unknown) => string
+  /** The subnet owner's hotkey: it signs every log entry and all chain state it gossips. */
+  signer: Signer
+  runEpoch: EpochFunction<O>
+  store: LogStore
   log?: (line: string) => void
   /** How many past epochs to keep for `/api/epochs` and recomputation. */
   keepEpochs?: number
+  /** Random bytes for a new chain's genesis (tests pass fixed ones). */
+  randomBytes?: (n: number) => Uint8Array
+  /** Drives blocks; default a timer every `manifest.chain.blockTimeMs`. Tests tick by hand. */
+  clock?: 'timer' | 'manual'
 }
 
 export interface OwnerNode<O extends LocalEpochOutput> {
   start(): Promise<void>
   stop(): Promise<void>
+  /** Advances one block (what the timer does). */
+  tick(): void
+  readonly chain: LocalChain<O>
   readonly epochs: readonly LocalEpochRecord<O>[]
+  /** This chain's id (its genesis entry's hash) and this run's session id. */
+  readonly genesis: string
+  readonly session: string
   latestEpoch(): EpochResult | null
-  stats(): { block: number; epoch: number; registrations: number; weightsAccepted: number; weightsRefused: Record<string, number> }
+  /** Owner-signed stake change (rao, negative to unstake), logged like every other change. */
+  addStake(hotkey: string, amount: bigint): void
+  stats(): { block: number; epoch: number; registrations: number; weightsAccepted: number; weightsRefused: Record<string, number>; logHead: number; difficulty: string }
+}
+
+export class OwnerLogError extends LogError {
+  override name = 'OwnerLogError'
 }
 
 /**
- * The embedded default subnet's owner and registrar: it registers miners that announce
- * themselves, accepts weights from permitted validators, ticks the block clock, runs Yuma every
- * tempo and publishes the metagraph and each epoch's result, all signed by the owner's hotkey.
+ * The embedded default subnet's owner and block producer: it takes signed chain calls from the
+ * mesh (PoW registrations, weights, commits, reveals), applies them to the local chain, logs
+ * each with the author's signature and its result, ticks the block clock, runs Yuma every tempo
+ * and gossips the metagraph and each epoch's result, all signed by the owner's hotkey. On start
+ * it replays its own log (refusing one that does not verify) and resumes at the saved block.
  */
 export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOptions<O>): OwnerNode<O> {
-  const { manifest, mesh, chain, digest, log = () => {} } = options
+  const { manifest, mesh, signer, runEpoch, store, log = () => {} } = options
+  if (signer.address !== manifest.owner.hotkey) throw new OwnerLogError(`the signer ${signer.address} is not the manifest's owner ${manifest.owner.hotkey}`, { code: 'wrong_owner' })
   const keep = options.keepEpochs ?? 64
-  const epochs: LocalEpochRecord<O>[] = []
+  const randomBytes = options.randomBytes ?? ((n: number) => crypto.getRandomValues(new Uint8Array(n)))
+  const session = toHex(randomBytes(8)).slice(2)
+
+  // Rebuild the chain from the log: the same code a verifier runs.
+  const loaded = store.load()
+  const replay = new LogReplay<O>(runEpoch, { ownerHotkey: manifest.owner.hotkey, keepEpochs: keep })
+  for (const entry of loaded.entries) {
+    const r = replay.push(entry)
+    if (!r.ok) throw new OwnerLogError(`the chain log does not verify at entry ${r.divergence.seq}: ${r.divergence.detail} (move the log away to start a new chain)`, { code: 'log_diverges' })
+  }
+  const writer = new LogWriter(signer, (e) => store.append(e), replay.head)
+  let genesisEntry = loaded.entries[0]
+  if (genesisEntry === undefined) {
+    genesisEntry = writer.append(0, { type: 'genesis', manifest: publicManifest(manifest), nonce: toHex(randomBytes(32)) })
+    replay.push(genesisEntry)
+  } else if (JSON.stringify(replay.manifest) !== JSON.stringify(publicManifest(manifest))) {
+    log('owner: the manifest differs from the one in the log genesis; the log keeps its own')
+  }
+  const chain = replay.chain!
+  const genesis = toHex(entryHash(genesisEntry))
+  const epochs: LocalEpochRecord<O>[] = replay.epochs.map(({ epoch, block, input, output }) => ({ epoch, block, input, output }))
   let latest: EpochResult | null = null
   let timer: ReturnType<typeof setInterval> | undefined
   const unsubscribe: (() => void)[] = []
   let registrations = 0
   let weightsAccepted = 0
   const weightsRefused: Record<string, number> = {}
-
-  // lead: replaced by the log (genesis from the log's first entry, head/headHash its tip, blockHash
-  // and difficulty from the runtime). Until then: the manifest names the chain, each start is a session.
-  const genesis = u8aToHex(blake2b(canonicalEncode(manifest), { dkLen: 32 }))
-  let session = newSession()
-  const ZERO_HASH = `0x${'0'.repeat(64)}`
-
   const failed = (kind: string) => (err: unknown) => log(`owner: publish ${kind} failed: ${String(err)}`)
+
   const publishMetagraph = (): void => {
     const { netuid: _netuid, ...metagraph } = chain.metagraph()
-    // lead: replaced by the log
-    const payload = { ...metagraph, chain: { genesis, session, head: 0, headHash: ZERO_HASH }, blockHash: ZERO_HASH, difficulty: '0' }
-    mesh.publish('metagraph', payload).catch(failed('metagraph'))
+    const head = writer.head
+    mesh
+      .publish('metagraph', {
+        ...metagraph,
+        chain: { genesis, session, head: head.seq, headHash: head.hash },
+        blockHash: toHex(chain.blockHash() ?? new Uint8Array(32)),
+        difficulty: chain.difficulty.toString(),
+      })
+      .catch(failed('metagraph'))
   }
 
-  const onAnnounce = (msg: Envelope<'announce'>): void => {
-    if (msg.payload.role !== 'miner' && msg.payload.role !== 'validator') return
-    try {
-      const { uid, isNew } = chain.register(msg.hotkey)
-      if (isNew) {
-        registrations++
-        log(`owner: registered ${msg.payload.role} ${msg.hotkey} as uid ${uid}`)
-        publishMetagraph()
-      }
-    } catch (err) {
-      if (err instanceof ChainError) log(`owner: registration of ${msg.hotkey} refused: ${err.message}`)
-      else throw err
+  const recordEpoch = (record: LocalEpochRecord<O>): void => {
+    const inputDigest = digestOf(record.input)
+    const digest = digestOf(record.output)
+    const entry = writer.append(record.block, { type: 'epoch', epoch: record.epoch, inputDigest, digest })
+    epochs.push(record)
+    if (epochs.length > keep) epochs.shift()
+    latest = {
+      netuid: manifest.netuid,
+      epoch: record.epoch,
+      block: record.block,
+      incentive: record.output.u16.incentive,
+      dividends: record.output.u16.dividends,
+      digest,
+      inputDigest,
+      chain: { genesis, session },
+      logSeq: entry.seq,
     }
+    const { netuid: _netuid, ...payload } = latest
+    mesh.publish('epoch', payload).catch(failed('epoch'))
+    log(`owner: epoch ${record.epoch} at block ${record.block}: incentive ${JSON.stringify(latest.incentive)} dividends ${JSON.stringify(latest.dividends)}`)
   }
 
-  const onWeights = (msg: Envelope<'weights'>): void => {
-    try {
-      chain.setWeights(msg.hotkey, msg.payload.uids, msg.payload.weights)
-      weightsAccepted++
-    } catch (err) {
-      if (!(err instanceof ChainError)) throw err
-      weightsRefused[err.code] = (weightsRefused[err.code] ?? 0) + 1
-      log(`owner: weights from ${msg.hotkey} refused: ${err.message}`)
-    }
+  // A restart resumes at the block the owner had reached (epochs due on the way run and are logged).
+  for (const r of chain.advanceTo(Math.max(loaded.block, writer.head.block), fromHex(writer.head.hash))) recordEpoch(r)
+
+  const onCall = (kind: CallKind) => (msg: Envelope, signed: { body: Uint8Array; signature: Uint8Array }): void => {
+    // Unregistered hotkeys' weights cost nothing to send: not logged. A registration is logged
+    // only when accepted (a refused one proves no work was done).
+    if (kind !== 'register' && chain.uidOf(msg.hotkey) === undefined) return
+    const result = applyCall(chain, msg)
+    if (!result.ok) {
+      weightsRefused[result.error] = (weightsRefused[result.error] ?? 0) + 1
+      log(`owner: ${kind} from ${msg.hotkey} refused: ${result.error}`)
+      if (kind === 'register') return
+    } else if (kind === 'register') {
+      registrations++
+      log(`owner: registered ${msg.hotkey} as uid ${result.uid}${result.replaced === undefined ? '' : ` (pruned ${result.replaced})`}`)
+    } else if (kind === 'weights' || kind === 'reveal') weightsAccepted++
+    writer.append(chain.block, { type: 'call', kind, call: { body: toHex(signed.body), sig: toHex(signed.signature) }, result })
+    if (kind === 'register' && result.ok) publishMetagraph()
   }
 
   const tick = (): void => {
-    const record = chain.advance()
-    if (record !== null) {
-      epochs.push(record)
-      if (epochs.length > keep) epochs.shift()
-      latest = {
-        netuid: manifest.netuid,
-        epoch: record.epoch,
-        block: record.block,
-        incentive: record.output.u16.incentive,
-        dividends: record.output.u16.dividends,
-        digest: digest(record.output),
-        inputDigest: digest(record.input),
-        chain: { genesis, session }, // lead: replaced by the log
-        logSeq: 0, // lead: replaced by the log
-      }
-      const { netuid: _netuid, ...payload } = latest
-      mesh.publish('epoch', payload).catch(failed('epoch'))
-      log(`owner: epoch ${record.epoch} at block ${record.block}: incentive ${JSON.stringify(latest.incentive)} dividends ${JSON.stringify(latest.dividends)}`)
-    }
+    const record = chain.advance(fromHex(writer.head.hash))
+    if (record !== null) recordEpoch(record)
+    store.saveBlock(chain.block)
     publishMetagraph()
   }
 
   return {
+    chain,
     get epochs() {
       return epochs
     },
+    genesis,
+    session,
+    tick,
     latestEpoch: () => latest,
-    stats: () => ({ block: chain.block, epoch: chain.epoch, registrations, weightsAccepted, weightsRefused: { ...weightsRefused } }),
+    addStake(hotkey, amount) {
+      chain.addStake(hotkey, amount)
+      writer.append(chain.block, { type: 'stake', hotkey, amount: amount.toString() })
+      publishMetagraph()
+    },
+    stats: () => ({
+      block: chain.block,
+      epoch: chain.epoch,
+      registrations,
+      weightsAccepted,
+      weightsRefused: { ...weightsRefused },
+      logHead: writer.head.seq,
+      difficulty: chain.difficulty.toString(),
+    }),
     async start() {
-      session = newSession()
-      unsubscribe.push(mesh.subscribe('announce', onAnnounce), mesh.subscribe('weights', onWeights))
-      timer = setInterval(tick, manifest.chain.blockTimeMs)
+      for (const kind of CALL_KINDS) unsubscribe.push(mesh.subscribe(kind, onCall(kind) as never))
+      if (options.clock !== 'manual') timer = setInterval(tick, manifest.chain.blockTimeMs)
+      publishMetagraph()
     },
     async stop() {
       clearInterval(timer)
       for (const u of unsubscribe.splice(0)) u()
+      store.close?.()
     },
   }
-}
-
-/** A fresh random session id (16 bytes, hex): a restarted owner is told apart from a stale one. */
-function newSession(): string {
-  return u8aToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2)
 }

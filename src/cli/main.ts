@@ -16,6 +16,7 @@ Commands:
   validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
+  verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   owner       (internal: what \`start\` forks) the owner and the manifest's validators (--relay)
 
 Options (start, relay, validator, miner):
@@ -52,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE)
     return command === undefined ? 1 : 0
+  }
+  if (command === 'verify') {
+    const { verifyCommand } = await import('./verify.ts')
+    return verifyCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
   if (command === 'yuma') {
     const { yumaCommand } = await import('./yuma.ts')
@@ -142,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'owner': {
       if (values.relay === undefined) return fail('owner needs --relay')
-      started.push(...(await runOwnerProcess({ ...common, manifest, bootstrap: await resolveBootstrap(values.relay) })))
+      started.push(...(await runOwnerProcess({ ...common, manifest, stateDir: values.state, bootstrap: await resolveBootstrap(values.relay) })))
       break
     }
     case 'validator': {

@@ -3,17 +3,17 @@ import type { SubnetManifest } from '../subnet/manifest.ts'
 import type { MessageKind } from '../p2p/index.ts'
 import { OwnerFeed, reportOwner, type OwnerMessage, type ParentMessage } from './owner-feed.ts'
 import { CLI_BIN } from './paths.ts'
-import { startOwner, startValidator, type Log, type Stoppable } from './stack.ts'
+import { fileLogStore } from '../chain/log-file.ts'
+import { chainDir, startOwner, startValidator, type Log, type Stoppable } from './stack.ts'
 import { supervise, type Backoff, type Supervisor } from './supervisor.ts'
 
 /**
  * The body of `webtensor owner` (the child that `start` forks): the subnet owner with the local
  * chain, and each manifest validator with a dev secret. It reports ready, then its stats and
  * recent epochs as they change, over IPC when there is a parent. Returns what to stop.
- * The chain lives only in this process's memory: a restarted owner starts fresh at block 0
- * (persisting chain state across restarts is issue #11).
+ * The chain log lives in `<stateDir>/chain`: a restarted owner replays it and resumes where it was.
  */
-export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<Stoppable[]> {
+export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstrap: string[]; host: string; modelsDir: string; stateDir: string; log: Log }): Promise<Stoppable[]> {
   const { manifest, log } = opts
   const started: Stoppable[] = []
   // A page that hears of an epoch fetches its input from the web server at once, so the parent
@@ -25,7 +25,7 @@ export async function runOwnerProcess(opts: { manifest: SubnetManifest; bootstra
     const seq = reportNow()
     if (seq !== undefined) await parentStored(seq, 1000)
   }
-  const owner = await startOwner({ manifest, bootstrap: opts.bootstrap, host: opts.host, log, beforePublish })
+  const owner = await startOwner({ manifest, bootstrap: opts.bootstrap, host: opts.host, log, beforePublish, store: fileLogStore(chainDir(opts.stateDir)) })
   started.push(owner.mesh, owner.owner)
   for (const v of manifest.validators) {
     if (v.devSecret === undefined) continue

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LocalChain } from '../chain/local-chain.ts'
-import { createOwnerNode, type OwnerNode } from '../chain/owner-node.ts'
+import { createOwnerNode, memoryLogStore, type LogStore, type OwnerNode } from '../chain/owner-node.ts'
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
 import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/index.ts'
 import { fileSecretStore } from '../identity/secret-file.ts'
@@ -9,7 +8,7 @@ import { createMinerNode, createValidatorNode, joinSubnet, type MinerNode, type 
 import { parseManifest, subnetAuthorize, type SubnetManifest } from '../subnet/index.ts'
 import { createMesh, createRelay, ICE_LIMITS, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
 import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
-import { epochDigest, runEpoch, type EpochOutput } from '../scoring/index.ts'
+import { runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, pageContentSecurityPolicy, rawJson, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
 import type { OwnerFeed } from './owner-feed.ts'
@@ -18,6 +17,9 @@ import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
 import { turnCredential } from './turn-credentials.ts'
 
 export type Log = (line: string) => void
+
+/** Where the owner keeps its chain log under a state folder; the web server serves it from there. */
+export const chainDir = (stateDir: string): string => join(stateDir, 'chain')
 
 export function readManifest(path: string): SubnetManifest {
   return parseManifest(JSON.parse(readFileSync(path, 'utf8')))
@@ -59,7 +61,7 @@ export async function startRelayStack(opts: {
   if (staticIce.length + (net.turn === undefined ? 0 : 1) > ICE_LIMITS.servers) {
     throw new CliUsageError(`the manifest's network.iceServers, --ice-servers and --turn make more than ${ICE_LIMITS.servers} ICE servers`)
   }
-  mkdirSync(opts.stateDir, { recursive: true })
+  mkdirSync(chainDir(opts.stateDir), { recursive: true })
   await ensureAppBuilt(log)
   // The relay is where browsers get the subnet's model: make the built-in test models if missing.
   if (manifest.model.source === 'relay') await ensureTestModels(opts.modelsDir)
@@ -85,9 +87,11 @@ export async function startRelayStack(opts: {
       { prefix: '/', dir: DIST_DIR, spa: true },
       { prefix: '/models/', dir: opts.modelsDir, cacheControl: 'public, max-age=3600' },
       { prefix: '/ort/', dir: onnxruntimeWebDist(), allow: /ort-wasm[^/]*\.(wasm|mjs)$/, cacheControl: 'public, max-age=86400' },
+      // The owner's signed chain log, read by pages and `webtensor verify` (Range: only what is new).
+      { prefix: '/chain/', dir: chainDir(opts.stateDir), allow: /[\\/]log\.jsonl$/, cacheControl: 'no-cache' },
     ],
     // A widget on another origin will load the model, the wasm and the config.
-    crossOrigin: ['/models/', '/ort/', '/api/config'],
+    crossOrigin: ['/models/', '/ort/', '/api/config', '/chain/'],
     contentSecurityPolicy: pageContentSecurityPolicy({ connect: modelOrigins(manifest) }),
     api: {
       '/api/config': {
@@ -135,6 +139,10 @@ export async function startOwner(opts: {
   log: Log
   /** Awaited before the owner publishes each message (e.g. to hand out an epoch's input before peers learn of it). */
   beforePublish?: (kind: MessageKind) => Promise<void>
+  /** Where the chain log lives; default in memory (a test subnet that forgets on exit). */
+  store?: LogStore
+  /** `manual`: blocks advance only through `owner.tick()` (tests). */
+  clock?: 'timer' | 'manual'
 }): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
   const { manifest, log } = opts
   if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
@@ -142,10 +150,17 @@ export async function startOwner(opts: {
   // Chain state from anyone else is refused at the door; weights are checked by the chain itself.
   const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], authorize: subnetAuthorize(manifest.owner.hotkey, () => undefined) })
   await mesh.start()
-  // The chain itself runs Yuma exactly as subtensor does.
-  const chain = new LocalChain<EpochOutput>(manifest, (input) => runEpoch(input as never, { mode: 'exact' }))
   const ownerMesh = opts.beforePublish === undefined ? mesh : observePublish(mesh, opts.beforePublish)
-  const owner = createOwnerNode({ manifest, mesh: ownerMesh, chain, digest: (v) => epochDigest(v as never), log })
+  // The chain itself runs Yuma exactly as subtensor does.
+  const owner = createOwnerNode({
+    manifest,
+    mesh: ownerMesh,
+    signer: hotkey,
+    runEpoch: (input) => runEpoch(input as never, { mode: 'exact' }),
+    store: opts.store ?? memoryLogStore(),
+    log,
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+  })
   await owner.start()
   return { owner, mesh, hotkey }
 }

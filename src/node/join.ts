@@ -18,6 +18,7 @@ export async function joinSubnet(opts: {
   listen?: string[]
   iceServers?: IceServer[]
   targetConnections?: number
+  log?: (line: string) => void
 }): Promise<{ mesh: Mesh; chain: ChainClient }> {
   const { manifest } = opts
   let permits: PermitView | undefined
@@ -31,7 +32,16 @@ export async function joinSubnet(opts: {
     authorize: subnetAuthorize(manifest.owner.hotkey, () => permits),
   })
   await mesh.start()
-  const chain = createGossipChainClient({ mesh, netuid: manifest.netuid, ownerHotkey: manifest.owner.hotkey })
+  const chain = createGossipChainClient({
+    mesh,
+    netuid: manifest.netuid,
+    ownerHotkey: manifest.owner.hotkey,
+    versionKey: BigInt(manifest.chain.weights.versionKey),
+    ...(manifest.hyperparams.commit_reveal === true
+      ? { commitReveal: { revealPeriodEpochs: manifest.chain.weights.revealPeriodEpochs, netuid: manifest.netuid, tempo: manifest.chain.tempo, hotkeyPublicKey: opts.signer.publicKey } }
+      : {}),
+    ...(opts.log === undefined ? {} : { log: opts.log }),
+  })
   chain.onMetagraph((m) => (permits = permitsOf(m)))
   return { mesh, chain }
 }

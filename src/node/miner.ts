@@ -1,4 +1,6 @@
-import type { ChainClient, EpochResult } from '../chain/index.ts'
+import { fromHex, toHex, type ChainClient, type EpochResult } from '../chain/index.ts'
+import { createInlineSolver, type PowSolver } from '../chain/pow-solver.ts'
+import { registerByPow } from '../chain/pow-register.ts'
 import type { ModelRunner } from '../inference/index.ts'
 import { TokenBuckets, type Envelope, type Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
@@ -20,6 +22,17 @@ export interface MinerOptions {
   maxQueue?: number
   /** The work this miner does; default: the manifest's task. Tests pass adversaries here. */
   task?: SubnetTask
+  /** Finds the registration's proof of work; default in this thread (a page passes its worker). */
+  solver?: PowSolver
+}
+
+/** Where the miner's registration stands: the proof of work's progress while it solves. */
+export interface RegistrationProgress {
+  phase: 'waiting' | 'solving' | 'submitted' | 'registered'
+  tries?: number
+  hashesPerSecond?: number
+  difficulty?: string
+  block?: number
 }
 
 export interface MinerStats {
@@ -34,6 +47,7 @@ export interface MinerStats {
   dividends: number | null
   epoch: number | null
   lastAnswerMs: number | null
+  registration: RegistrationProgress | null
 }
 
 export interface MinerNode {
@@ -48,7 +62,7 @@ const ANNOUNCE_UNREGISTERED_MS = 2_000
 const ANNOUNCE_REGISTERED_MS = 30_000
 
 /**
- * A miner: announces itself until the subnet registers it, and answers the queries validators
+ * A miner: registers by proof of work, announces itself, and answers the queries validators
  * send it directly — only from hotkeys holding a validator permit, within the manifest's rate
  * per validator, and only as many at a time as `maxQueue` (the rest are refused, not queued).
  * It follows its score and incentive from weights and epochs.
@@ -59,7 +73,9 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const task = options.task ?? createTask(manifest.task)
   const maxQueue = options.maxQueue ?? 2
   const perMinute = manifest.validation.maxQueriesPerMinute
-  const stats: MinerStats = { uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null }
+  const stats: MinerStats = { uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null, registration: null }
+  const solver = options.solver ?? createInlineSolver()
+  let registering: AbortController | null = null
   // A validator's queries come from its own peer: a neighbour may send a little more than one
   // validator's share (retries) before it is cut off unread.
   const door = new DirectDoor({ netuid: manifest.netuid, peerRate: { perSecond: (perMinute / 60) * 2, burst: Math.max(4, perMinute / 10) } })
@@ -87,6 +103,40 @@ export function createMinerNode(options: MinerOptions): MinerNode {
       log(`miner: announce failed: ${String(err)}`)
     })
     announceTimer = setTimeout(announce, stats.uid === null ? ANNOUNCE_UNREGISTERED_MS : ANNOUNCE_REGISTERED_MS)
+  }
+
+  /**
+   * Registers by proof of work, as subtensor's `register` does: solve on the latest block hash,
+   * submit, re-solve when the work went stale or the subnet refused it. Runs again if the uid is
+   * later pruned.
+   */
+  const ensureRegistered = (): void => {
+    if (!running || registering !== null || chain.uidOf(hotkey) !== undefined) return
+    const abort = (registering = new AbortController())
+    registerByPow({
+      hotkeyPublicKey: signer.publicKey,
+      latest: () => {
+        const info = chain.chainInfo()
+        const block = chain.metagraph()?.block
+        return info === null || block === undefined ? null : { block, blockHash: fromHex(info.blockHash), difficulty: info.difficulty }
+      },
+      solve: solver,
+      submit: async (work) => {
+        await mesh.publish('register', { block: work.block, nonce: work.nonce.toString(), seal: toHex(work.seal) })
+      },
+      isRegistered: () => chain.uidOf(hotkey) !== undefined,
+      onProgress: (p) => {
+        stats.registration = { phase: p.phase, ...(p.tries === undefined ? {} : { tries: p.tries }), ...(p.hashesPerSecond === undefined ? {} : { hashesPerSecond: Math.round(p.hashesPerSecond) }), ...(p.difficulty === undefined ? {} : { difficulty: p.difficulty.toString() }), ...(p.block === undefined ? {} : { block: p.block }) }
+        changed()
+      },
+      signal: abort.signal,
+    })
+      .catch((err: unknown) => {
+        if (!abort.signal.aborted) log(`miner: registration failed: ${String(err)}`)
+      })
+      .finally(() => {
+        if (registering === abort) registering = null
+      })
   }
 
   const isPermittedValidator = (who: string): boolean => {
@@ -172,12 +222,16 @@ export function createMinerNode(options: MinerOptions): MinerNode {
             stats.uid = uid
             changed()
           }
+          ensureRegistered()
         }),
       )
       announce()
+      ensureRegistered()
     },
     async stop() {
       running = false
+      registering?.abort()
+      registering = null
       clearTimeout(announceTimer)
       for (const u of unsubscribe.splice(0)) u()
       await unhandle?.().catch(() => {})

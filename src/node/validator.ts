@@ -138,6 +138,8 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
 
   const maybeSetWeights = async (block: number): Promise<void> => {
     if (settingWeights || scores.size === 0) return
+    // A chain that starts over (a new genesis) counts blocks from 0 again.
+    if (stats.lastWeightsBlock !== null && block < stats.lastWeightsBlock) stats.lastWeightsBlock = null
     if (stats.lastWeightsBlock !== null && block - stats.lastWeightsBlock < weightsEvery) return
     const { uids, weights } = weightsFromScores(scores)
     if (uids.length === 0) return

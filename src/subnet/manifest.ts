@@ -28,6 +28,28 @@ export interface SubnetManifest {
     /** Rao emitted to the subnet per block, as a decimal string (u64). */
     emissionPerBlock: string
     maxAllowedUids: number
+    /** Proof-of-work registration, as subtensor's hyperparameters of the same names. */
+    registration: {
+      /** Initial `Difficulty` and its bounds (u64 decimal strings): expected hashes per registration. */
+      difficulty: string
+      minDifficulty: string
+      maxDifficulty: string
+      adjustmentInterval: number
+      targetRegistrationsPerInterval: number
+      /** u64 share of the old difficulty kept at each adjustment (0 = move all the way at once). */
+      adjustmentAlpha: string
+      maxRegistrationsPerBlock: number
+      /** Blocks a new uid cannot be pruned. */
+      immunityPeriod: number
+    }
+    /** What set_weights and commit-reveal accept (subtensor's `WeightsVersionKey`, `WeightsSetRateLimit`, …). */
+    weights: {
+      versionKey: string
+      rateLimit: number
+      minAllowedWeights: number
+      maxWeightLimit: number
+      revealPeriodEpochs: number
+    }
   }
   owner: { hotkey: string; devSecret?: string }
   validators: { hotkey: string; devSecret?: string; stake: string }[]
@@ -156,6 +178,8 @@ export function parseManifest(json: unknown): SubnetManifest {
       tempo: int(chain.tempo, 'chain.tempo', 1, 65535),
       emissionPerBlock: u64(chain.emissionPerBlock, 'chain.emissionPerBlock'),
       maxAllowedUids: int(chain.maxAllowedUids, 'chain.maxAllowedUids', 2, 4096),
+      registration: parseRegistration(chain.registration ?? {}),
+      weights: parseWeightRules(chain.weights ?? {}),
     },
     owner: {
       hotkey: ss58(owner.hotkey, 'owner.hotkey'),
@@ -181,6 +205,54 @@ export function parseManifest(json: unknown): SubnetManifest {
   }
   if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
   return out
+}
+
+/** Registration defaults for a local subnet: about a second of hashing in a page, adjusting every 50 blocks. */
+export const DEFAULT_REGISTRATION = {
+  difficulty: '100000',
+  minDifficulty: '1000',
+  maxDifficulty: '10000000000',
+  adjustmentInterval: 50,
+  targetRegistrationsPerInterval: 4,
+  adjustmentAlpha: '0',
+  maxRegistrationsPerBlock: 1,
+  immunityPeriod: 100,
+} as const
+
+export const DEFAULT_WEIGHT_RULES = { versionKey: '0', rateLimit: 3, minAllowedWeights: 1, maxWeightLimit: 65535, revealPeriodEpochs: 1 } as const
+
+function known(o: Json, field: string, keys: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ManifestError(`${field}.${k}`, `is not a known field (${keys.join(', ')})`)
+}
+
+function parseRegistration(v: unknown): SubnetManifest['chain']['registration'] {
+  const r = { ...DEFAULT_REGISTRATION, ...obj(v, 'chain.registration') }
+  known(r, 'chain.registration', Object.keys(DEFAULT_REGISTRATION))
+  const out = {
+    difficulty: u64(r.difficulty, 'chain.registration.difficulty'),
+    minDifficulty: u64(r.minDifficulty, 'chain.registration.minDifficulty'),
+    maxDifficulty: u64(r.maxDifficulty, 'chain.registration.maxDifficulty'),
+    adjustmentInterval: int(r.adjustmentInterval, 'chain.registration.adjustmentInterval', 1, 65535),
+    targetRegistrationsPerInterval: int(r.targetRegistrationsPerInterval, 'chain.registration.targetRegistrationsPerInterval', 1, 65535),
+    adjustmentAlpha: u64(r.adjustmentAlpha, 'chain.registration.adjustmentAlpha'),
+    maxRegistrationsPerBlock: int(r.maxRegistrationsPerBlock, 'chain.registration.maxRegistrationsPerBlock', 1, 65535),
+    immunityPeriod: int(r.immunityPeriod, 'chain.registration.immunityPeriod', 0, 65535),
+  }
+  if (BigInt(out.minDifficulty) < 1n) throw new ManifestError('chain.registration.minDifficulty', 'must be at least 1')
+  if (BigInt(out.minDifficulty) > BigInt(out.maxDifficulty)) throw new ManifestError('chain.registration.minDifficulty', 'must not exceed maxDifficulty')
+  return out
+}
+
+function parseWeightRules(v: unknown): SubnetManifest['chain']['weights'] {
+  const w = { ...DEFAULT_WEIGHT_RULES, ...obj(v, 'chain.weights') }
+  known(w, 'chain.weights', Object.keys(DEFAULT_WEIGHT_RULES))
+  return {
+    versionKey: u64(w.versionKey, 'chain.weights.versionKey'),
+    rateLimit: int(w.rateLimit, 'chain.weights.rateLimit', 0, 65535),
+    minAllowedWeights: int(w.minAllowedWeights, 'chain.weights.minAllowedWeights', 0, 65535),
+    maxWeightLimit: int(w.maxWeightLimit, 'chain.weights.maxWeightLimit', 1, 65535),
+    revealPeriodEpochs: int(w.revealPeriodEpochs, 'chain.weights.revealPeriodEpochs', 1, 255),
+  }
 }
 
 function parseTask(v: unknown): TaskConfig {
