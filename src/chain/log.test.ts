@@ -21,6 +21,8 @@ interface Net {
   ownerKey: Hotkey
   validatorKey: Hotkey
   miners: Hotkey[]
+  /** Each caller's one mesh (a second mesh of the same hotkey would restart its envelope seq: replays). */
+  callers: Map<string, ReturnType<MemoryHub['join']>>
 }
 
 async function startNet(store: LogStore, seed = 1): Promise<Net> {
@@ -30,14 +32,19 @@ async function startNet(store: LogStore, seed = 1): Promise<Net> {
   const owner = createOwnerNode({ manifest, mesh: hub.join(ownerKey), signer: ownerKey, runEpoch: exact, store, clock: 'manual', randomBytes: (n) => new Uint8Array(n).fill(seed) })
   await owner.start()
   const miners = await Promise.all([devKey('LogMiner0'), devKey('LogMiner1')])
-  return { hub, owner, ownerKey, validatorKey, miners }
+  return { hub, owner, ownerKey, validatorKey, miners, callers: new Map() }
 }
 
 /** Drives a subnet: miners register, the validator weights them, epochs run; `blocks` ticks in all. */
 async function drive(net: Net, fromBlock: number, toBlock: number): Promise<void> {
-  const { hub, owner, validatorKey, miners } = net
-  const vmesh = hub.join(validatorKey)
-  const mmesh = miners.map((m) => hub.join(m))
+  const { hub, owner, validatorKey, miners, callers } = net
+  const meshOf = (k: Hotkey): ReturnType<MemoryHub['join']> => {
+    let m = callers.get(k.address)
+    if (m === undefined) callers.set(k.address, (m = hub.join(k)))
+    return m
+  }
+  const vmesh = meshOf(validatorKey)
+  const mmesh = miners.map(meshOf)
   for (let b = fromBlock; b < toBlock; b++) {
     owner.tick()
     const i = b % 7
@@ -72,7 +79,11 @@ function resign(entries: LogEntry[], owner: Hotkey, from = 1): LogEntry[] {
 test('the owner logs registrations, weights and epochs; a replay of the log re-derives every epoch', async () => {
   const store = memoryLogStore()
   const net = await startNet(store)
-  await drive(net, 0, 45)
+  await drive(net, 0, 30)
+  // Stake moves only through owner-signed entries (and emission).
+  net.owner.addStake(net.miners[0]!.address, 5_000_000_000n)
+  await drive(net, 30, 45)
+  assert.equal(store.entries.filter((e) => e.body.type === 'stake').length, 1)
   const replay = replayAll(store.entries)
   assert.equal(replay.divergence, null)
   assert.equal(replay.counts.registrations, 2)
@@ -81,6 +92,8 @@ test('the owner logs registrations, weights and epochs; a replay of the log re-d
     replay.epochs.map((e) => e.digest),
     net.owner.epochs.map((e) => replay.epochs.find((r) => r.epoch === e.epoch)!.digest),
   )
+  // The replay stops at the last entry's block; the owner may have ticked past it since.
+  replay.chain!.advanceTo(net.owner.chain.block, new Uint8Array(32))
   assert.equal(JSON.stringify(replay.chain!.metagraph()), JSON.stringify(net.owner.chain.metagraph()))
   assert.equal(replay.head.hash, store.entries.length > 0 ? toHex(entryHash(store.entries.at(-1)!)) : '')
   // Weights are in the log exactly as the validator signed them.
