@@ -1,17 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AddressInfo } from 'node:net'
-import { build } from 'vite'
-import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
+import { openScriptPage } from '../../test/support/script-page.ts'
 import { meetsDifficulty, sealHash } from './seal.ts'
 
 const CLIENT = fileURLToPath(new URL('./pow-worker.ts', import.meta.url))
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' }
 
 interface Progress { tries: number; hashesPerSecond: number; expectedTries: number }
 interface SolveResult { nonce: string | null; seal: number[] | null; progress: Progress[] }
@@ -21,11 +14,8 @@ interface PowPage {
   powAbort(block: number[], key: number[]): Promise<AbortResult>
 }
 
-/** Builds a page whose `window.powSolve` / `window.powAbort` drive the PoW worker solver. */
-async function buildPage(): Promise<string> {
-  const root = mkdtempSync(join(tmpdir(), 'pow-worker-'))
-  writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="./main.ts"></script>')
-  writeFileSync(join(root, 'main.ts'), `
+/** A page whose `window.powSolve` / `window.powAbort` drive the PoW worker solver. */
+const PAGE = `
 import { createWorkerSolver } from ${JSON.stringify(CLIENT)}
 const solver = createWorkerSolver()
 const job = (block: number[], key: number[], difficulty: string) =>
@@ -48,29 +38,11 @@ async function powSolve(block: number[], key: number[], difficulty: string) {
   await new Promise((r) => setTimeout(r, 800))
   return { result, atAbort, later: count, rate, afterwards: await powSolve(block, key, '20000') }
 }
-`)
-  const outDir = join(root, 'dist')
-  await build({ configFile: false, root, logLevel: 'warn', build: { outDir, emptyOutDir: true, minify: false }, worker: { format: 'es' } })
-  return outDir
-}
+`
 
 test('the PoW worker (comlink, Chromium) finds a seal subtensor accepts, reports progress, and stops on abort', { timeout: 180_000 }, async () => {
-  const dist = await buildPage()
-  const server = createServer((req, res) => {
-    const path = join(dist, new URL(req.url ?? '/', 'http://x').pathname)
-    const file = path.endsWith('/') ? join(path, 'index.html') : path
-    if (!existsSync(file)) { res.writeHead(404).end(); return }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file))
-  })
-  await new Promise<void>((resolve) => server.listen(0, TEST_HOST, resolve))
-  const { port } = server.address() as AddressInfo
-  const browser = await launchChromium({ webgpu: false })
+  const { page, errors, close } = await openScriptPage('pow-worker', PAGE, 'powAbort')
   try {
-    const page = await browser.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(`http://${TEST_HOST}:${port}/`)
-    await page.waitForFunction(() => 'powAbort' in window)
     const block = Array.from({ length: 32 }, (_, i) => (i * 7 + 1) & 0xff)
     const key = Array.from({ length: 32 }, (_, i) => (255 - i * 3) & 0xff)
     const check = (r: SolveResult, difficulty: bigint): void => {
@@ -96,7 +68,6 @@ test('the PoW worker (comlink, Chromium) finds a seal subtensor accepts, reports
     console.log(`# Chromium worker: ${Math.round(aborted.rate)} hashes/s over the aborted solve's first second`)
     assert.deepEqual(errors, [])
   } finally {
-    await browser.close()
-    server.close()
+    await close()
   }
 })
