@@ -4,9 +4,8 @@ import { LOG_FILE } from '../chain/log-file.ts'
 import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
-import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
 import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
-import { chainDir, readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
+import type { Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
 
@@ -115,6 +114,10 @@ export async function main(argv: string[]): Promise<number> {
       throw err
     }
   }
+  // The node stack (libp2p, onnxruntime, the server) loads only for the commands that run it:
+  // `verify`, `yuma` and usage errors answer without it.
+  const { chainDir, readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator } = await import('./stack.ts')
+  const { OwnerFeed, runOwnerProcess, superviseOwner } = await import('./owner-process.ts')
   const started: Stoppable[] = []
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
