@@ -29,6 +29,7 @@ test('registration progress: a line per phase, solving lines at most once per in
   // Once registered, hashing progress is not news; the miner's counters are, once per change.
   assert.deepEqual(at(1800, { phase: 'registered' }, { uid: 3 }), [])
   assert.deepEqual(at(1900, { phase: 'registered' }, { uid: 3, queriesAnswered: 1, lastScore: 0.5 }), ['miner: uid 3 answered 1 score 0.500 incentive -'])
+  assert.deepEqual(at(1950, { phase: 'registered' }, { uid: 3, queriesAnswered: 1, lastScore: 0.5, lastAnswerMs: 40, queriesRefused: { busy: 1 } }), [], 'what the line shows did not change')
   // Pruned: said plainly, and the next registration is followed again.
   assert.deepEqual(at(5000, { phase: 'solving', difficulty: '200000', block: 90 }, { uid: null, queriesAnswered: 1 }), [
     'uid 3 is no longer registered (pruned); registering again',

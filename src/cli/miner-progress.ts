@@ -24,7 +24,7 @@ export function minerProgress(intervalMs = 1000): (stats: MinerStats, nowMs: num
   let uid: number | null = null
   let phase: string | null = null
   let lastSolvingLine = -Infinity
-  let countersKey = ''
+  let lastCounters = ''
   return (s, now) => {
     const out: MinerLines = { say: [], log: [] }
     if (s.uid !== uid) {
@@ -45,13 +45,11 @@ export function minerProgress(intervalMs = 1000): (stats: MinerStats, nowMs: num
         out.log.push(r.tries === undefined ? `${at} on block ${r.block ?? '?'}` : `${at}, ${shortCount(r.tries)} hashes (${shortCount(r.hashesPerSecond ?? 0)}/s)`)
       }
     }
-    const { registration: _registration, ...counters } = s
-    const key = JSON.stringify(counters)
-    if (key !== countersKey) {
-      countersKey = key
-      // Nothing to say before it has a uid or an answer (the registration lines say what it does).
-      if (s.uid !== null || s.queriesAnswered > 0) out.log.push(`miner: uid ${s.uid ?? '-'} answered ${s.queriesAnswered} score ${s.lastScore?.toFixed(3) ?? '-'} incentive ${s.incentive?.toFixed(4) ?? '-'}`)
-    }
+    // Only when what it shows changes (not on every latency or refusal), and nothing before the
+    // miner has a uid or an answer (the registration lines say what it is doing).
+    const counters = `miner: uid ${s.uid ?? '-'} answered ${s.queriesAnswered} score ${s.lastScore?.toFixed(3) ?? '-'} incentive ${s.incentive?.toFixed(4) ?? '-'}`
+    if (counters !== lastCounters && (s.uid !== null || s.queriesAnswered > 0)) out.log.push(counters)
+    lastCounters = counters
     return out
   }
 }
