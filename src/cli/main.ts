@@ -1,9 +1,11 @@
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { LOG_FILE } from '../chain/log-file.ts'
+import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
-import { OwnerFeed, runOwnerProcess, superviseOwner } from './owner-process.ts'
 import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
-import { readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator, type Stoppable } from './stack.ts'
+import type { Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
 
@@ -112,6 +114,10 @@ export async function main(argv: string[]): Promise<number> {
       throw err
     }
   }
+  // The node stack (libp2p, onnxruntime, the server) loads only for the commands that run it:
+  // `verify`, `yuma` and usage errors answer without it.
+  const { chainDir, readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator } = await import('./stack.ts')
+  const { OwnerFeed, runOwnerProcess, superviseOwner } = await import('./owner-process.ts')
   const started: Stoppable[] = []
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
@@ -143,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       say(`webtensor ${command === 'start' ? `subnet ${manifest.netuid} (${manifest.name})` : 'relay'} is up`)
       say(`open ${stack.server.url} to mine`)
+      if (command === 'start') say(`chain log: ${join(chainDir(values.state), LOG_FILE)} (verify: npx webtensor verify ${stack.server.url.replace(/\/$/, '')})`)
       break
     }
     case 'owner': {
@@ -159,16 +166,22 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'miner': {
       if (values.relay === undefined) return fail('miner needs --relay')
+      // Registration progress (the proof of work), the uid, and the miner's counters as they change.
+      const lines = minerProgress()
       const m = await startNodeMiner({
         ...common,
         manifest,
         stateDir: values.state,
         bootstrap: await resolveBootstrap(values.relay),
         ...(secret === undefined ? {} : { secret }),
+        onUpdate: (s) => {
+          const out = lines(s, Date.now())
+          for (const line of out.say) say(line)
+          for (const line of out.log) log(line)
+        },
       })
       started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)
-      m.miner.onUpdate((s) => log(`miner: uid ${s.uid ?? '-'} answered ${s.queriesAnswered} score ${s.lastScore?.toFixed(3) ?? '-'} incentive ${s.incentive?.toFixed(4) ?? '-'}`))
       break
     }
     default:

@@ -2,8 +2,12 @@ import type { OwnerNode } from '../chain/owner-node.ts'
 import type { EpochOutput } from '../scoring/index.ts'
 import { serialiseJson } from '../server/index.ts'
 
-/** The owner's chain counters, as `/api/health` shows them. */
-export type ChainStats = ReturnType<OwnerNode<EpochOutput>['stats']>
+/**
+ * The owner's chain counters, as `/api/health` shows them, with the chain's identity: `genesis`
+ * (the hash of the log's first entry, the same across owner restarts) and `session` (new on each
+ * owner start), so an operator sees a restart continued the chain rather than starting another.
+ */
+export type ChainStats = ReturnType<OwnerNode<EpochOutput>['stats']> & { genesis: string; session: string }
 
 /** What the owner process tells the web side over IPC (child → parent). */
 export type OwnerMessage =
@@ -35,7 +39,7 @@ export function reportOwner(owner: OwnerNode<EpochOutput>, send: (m: OwnerMessag
   let lastEpochs = ''
   let seq = 0
   const check = (): number | undefined => {
-    const stats = owner.stats()
+    const stats: ChainStats = { ...owner.stats(), genesis: owner.genesis, session: owner.session }
     const statsKey = JSON.stringify(stats)
     if (statsKey !== lastStats) {
       lastStats = statsKey
@@ -92,8 +96,21 @@ export class OwnerFeed {
   }
 }
 
+const HEX32 = /^0x[0-9a-f]{64}$/
+
 function isStats(v: unknown): v is ChainStats {
   if (typeof v !== 'object' || v === null) return false
   const s = v as Record<string, unknown>
-  return ['block', 'epoch', 'registrations', 'weightsAccepted'].every((k) => typeof s[k] === 'number') && typeof s.weightsRefused === 'object' && s.weightsRefused !== null
+  return (
+    ['block', 'epoch', 'registrations', 'weightsAccepted', 'logHead'].every((k) => Number.isSafeInteger(s[k])) &&
+    typeof s.weightsRefused === 'object' &&
+    s.weightsRefused !== null &&
+    Object.values(s.weightsRefused).every((n) => Number.isSafeInteger(n)) &&
+    typeof s.difficulty === 'string' &&
+    /^[0-9]{1,39}$/.test(s.difficulty) &&
+    typeof s.genesis === 'string' &&
+    HEX32.test(s.genesis) &&
+    typeof s.session === 'string' &&
+    /^[0-9a-f]{16}$/.test(s.session)
+  )
 }

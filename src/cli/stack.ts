@@ -4,7 +4,7 @@ import { createOwnerNode, memoryLogStore, type LogStore, type OwnerNode } from '
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
 import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/index.ts'
 import { fileSecretStore } from '../identity/secret-file.ts'
-import { createMinerNode, createValidatorNode, joinSubnet, type MinerNode, type ValidatorNode } from '../node/index.ts'
+import { createMinerNode, createValidatorNode, joinSubnet, type MinerNode, type MinerStats, type ValidatorNode } from '../node/index.ts'
 import { parseManifest, subnetAuthorize, type SubnetManifest } from '../subnet/index.ts'
 import { createMesh, createRelay, ICE_LIMITS, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
 import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
@@ -211,13 +211,26 @@ export async function startValidator(opts: { manifest: SubnetManifest; secret: s
   return { validator, mesh, runner, hotkey }
 }
 
-/** A headless Node miner (onnxruntime-node) with a hotkey kept in `stateDir`. */
-export async function startNodeMiner(opts: { manifest: SubnetManifest; secret?: string; stateDir: string; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
+/**
+ * A headless Node miner (onnxruntime-node) with a hotkey kept in `stateDir`. `onUpdate` follows
+ * its stats from before it starts, so the registration's first progress reports are not missed.
+ */
+export async function startNodeMiner(opts: {
+  manifest: SubnetManifest
+  secret?: string
+  stateDir: string
+  bootstrap: string[]
+  host: string
+  modelsDir: string
+  log: Log
+  onUpdate?: (stats: MinerStats) => void
+}): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
   const { manifest, log } = opts
   const hotkey = opts.secret !== undefined ? await hotkeyFromSecret(opts.secret) : await loadOrCreateHotkey(fileSecretStore(opts.stateDir), 'miner.hotkey')
   const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
   const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`] })
   const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log })
+  if (opts.onUpdate !== undefined) miner.onUpdate(opts.onUpdate)
   await miner.start()
   return { miner, mesh, runner, hotkey }
 }

@@ -44,18 +44,26 @@ test('webtensor start, then a headless `webtensor miner` joins, answers and earn
   let miner: ReturnType<typeof runCli> | undefined
   try {
     const [, url] = await start.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
+    await start.waitFor(/chain log: \S+[\\/]chain[\\/]log\.jsonl \(verify: npx webtensor verify http:\/\/\S+\)/)
     const state = mkdtempSync(join(tmpdir(), 'wt-cli-miner-'))
     miner = runCli(['miner', '--relay', url!, '--state', state])
     const [, hotkey] = await miner.waitFor(/miner (5\w{47}) running on cpu/, 120_000)
+    // It says what it does while it registers: the proof of work, then its uid.
+    await miner.waitFor(/registering: proof of work at difficulty [1-9]\d*/, 120_000)
+    const [, uid] = await miner.waitFor(/(?:^|\n)registered as uid (\d+)\n/, 120_000)
     await miner.waitFor(/miner: uid \d+ answered [1-9]\d* score [01]\.\d+ incentive (?!0\.0000)\d\.\d{4}/, 240_000)
-    const health = (await (await fetch(new URL('/api/health', url))).json()) as { chain: { registrations: number } }
+    const health = (await (await fetch(new URL('/api/health', url))).json()) as { chain: { registrations: number; logHead: number; genesis: string; session: string } }
     assert.ok(health.chain.registrations >= 1)
+    assert.ok(health.chain.logHead >= 1, 'the log head is shown')
+    assert.match(health.chain.genesis, /^0x[0-9a-f]{64}$/, 'and the chain it belongs to')
+    assert.match(health.chain.session, /^[0-9a-f]{16}$/)
     await miner.stop()
 
-    // The Node miner keeps its hotkey in --state across restarts.
+    // The Node miner keeps its hotkey in --state across restarts, and so its uid.
     miner = runCli(['miner', '--relay', url!, '--state', state])
     const [, again] = await miner.waitFor(/miner (5\w{47}) running on cpu/, 120_000)
     assert.equal(again, hotkey)
+    assert.equal((await miner.waitFor(/(?:^|\n)registered as uid (\d+)\n/, 120_000))[1], uid)
   } catch (err) {
     console.error(`--- start ---\n${start.output().slice(-4000)}\n--- miner ---\n${miner?.output().slice(-4000) ?? ''}`)
     throw err

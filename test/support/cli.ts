@@ -64,3 +64,27 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}
     },
   }
 }
+
+/** Runs the real `webtensor` CLI to its end, as a user would: its exit code, and stdout and stderr apart. */
+export function runCliToEnd(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`webtensor ${args.join(' ')} did not end within ${options.timeoutMs ?? 120_000} ms:\n${stdout}\n${stderr}`))
+    }, options.timeoutMs ?? 120_000)
+    child.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    // 'close': the process has exited and its output is all read.
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
