@@ -59,7 +59,8 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   const hotkey = signer.address
   const v = manifest.validation
   const task = options.task ?? createTask(manifest.task)
-  const weightsEvery = options.weightsEveryBlocks ?? Math.max(1, Math.floor(manifest.chain.tempo / 2))
+  // Twice a tempo, but never faster than the chain's rate limit accepts (SettingWeightsTooFast).
+  const weightsEvery = options.weightsEveryBlocks ?? Math.max(1, manifest.chain.weights.rateLimit, Math.floor(manifest.chain.tempo / 2))
   const door = new DirectDoor({ netuid: manifest.netuid })
   /** Miner hotkey → the peer its latest signed announce came from. */
   const minerPeers = new Map<string, string>()
