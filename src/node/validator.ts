@@ -16,7 +16,7 @@ export interface ValidatorOptions {
   runner: ModelRunner
   signer: Signer
   log?: (line: string) => void
-  /** Blocks between two weight settings (default: half a tempo). */
+  /** Blocks between two weight settings (default: half a tempo, at least the rate limit + 1). */
   weightsEveryBlocks?: number
   /** The task; default: the manifest's. */
   task?: SubnetTask
@@ -59,8 +59,10 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   const hotkey = signer.address
   const v = manifest.validation
   const task = options.task ?? createTask(manifest.task)
-  // Twice a tempo, but never faster than the chain's rate limit accepts (SettingWeightsTooFast).
-  const weightsEvery = options.weightsEveryBlocks ?? Math.max(1, manifest.chain.weights.rateLimit, Math.floor(manifest.chain.tempo / 2))
+  // Twice a tempo, but never faster than the chain's rate limit accepts (SettingWeightsTooFast),
+  // with a block to spare: the owner may apply two calls a block later or earlier than seen here.
+  const rateLimit = manifest.chain.weights.rateLimit
+  const weightsEvery = options.weightsEveryBlocks ?? Math.max(1, rateLimit === 0 ? 0 : rateLimit + 1, Math.floor(manifest.chain.tempo / 2))
   const door = new DirectDoor({ netuid: manifest.netuid })
   /** Miner hotkey → the peer its latest signed announce came from. */
   const minerPeers = new Map<string, string>()
