@@ -215,7 +215,8 @@ export class LogReplay<O extends LocalEpochOutput = LocalEpochOutput> {
       if (body.type === 'epoch') {
         const ran = chain.advanceTo(entry.block, parent)
         const record = ran[0]
-        if (ran.length !== 1 || record === undefined || record.block !== entry.block) {
+        if (ran.length > 1) throw new ReplayFailure('missing_epoch', `the epoch of block ${record!.block} is missing before this epoch entry at block ${entry.block}`)
+        if (record === undefined || record.block !== entry.block) {
           throw new ReplayFailure('wrong_epoch', `no epoch runs at block ${entry.block} (next at ${ran[0]?.block ?? chain.nextEpochBlock()})`)
         }
         const inputDigest = digestOf(record.input)
