@@ -154,7 +154,7 @@ export function verdictFor(e: EpochResult, log: VerifiedLog, mesh: MeshCheck): E
     ok: true,
     detail:
       `re-derived from the signed log: ${plural(c.entries, 'entry', 'entries')} (owner signature and hash chain), ` +
-      `${plural(weightMessages, 'signed weight message')}${split}, ${plural(c.registrations, 'registration')} with their proof of work, ` +
+      `${plural(weightMessages, 'signed weight message')}${split}, ${plural(c.registrations, 'registration')} with ${c.registrations === 1 ? 'its' : 'their'} proof of work, ` +
       `Yuma run here: result ${short(entry.digest)} = the owner's signed digest; ${meshLine}`,
   }
 }

@@ -96,3 +96,28 @@ export async function openRewardHistory(options: { dbName?: string; cap?: number
     close: () => db.close(),
   }
 }
+
+/** The same history in memory only (a context without IndexedDB): gone when the page closes. */
+export function memoryRewardHistory(cap = REWARD_HISTORY_CAP): RewardHistory {
+  const chains = new Map<string, { genesis: string; records: Map<number, RewardRecord> }>()
+  let latest: string | null = null
+  return {
+    async add(records) {
+      const first = records[0]
+      if (first === undefined) return
+      if (records.some((r) => r.hotkey !== first.hotkey || r.genesis !== first.genesis)) throw new TypeError('add: records of one hotkey and one chain at a time')
+      let chain = chains.get(first.hotkey)
+      if (chain?.genesis !== first.genesis) chains.set(first.hotkey, (chain = { genesis: first.genesis, records: new Map() }))
+      for (const r of records) chain.records.set(r.epoch, { ...r })
+      const epochs = [...chain.records.keys()].sort((a, b) => a - b)
+      for (const e of epochs.slice(0, Math.max(0, epochs.length - cap))) chain.records.delete(e)
+      latest = first.hotkey
+    },
+    async list(hotkey) {
+      const chain = chains.get(hotkey)
+      return chain === undefined ? { genesis: null, records: [] } : { genesis: chain.genesis, records: [...chain.records.values()].sort((a, b) => a.epoch - b.epoch) }
+    },
+    latest: async () => latest,
+    close: () => {},
+  }
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { exactEpoch, ownerLog } from '../../test/support/owner-log.ts'
-import { devKey } from '../../test/support/chain-calls.ts'
+import { devKey, withWeightChanged } from '../../test/support/chain-calls.ts'
 import { LogReplay, logLine } from './log.ts'
 import { LogVerifier, type VerifierUpdate } from './log-verifier.ts'
 
@@ -52,7 +52,7 @@ test('the first entry that does not follow is named, and the verifier stops ther
   // One weight value changed inside the signed call body (same length).
   const tampered = structuredClone(net.entries)
   const call = (tampered[weightSeq]!.body as { call: { body: string } }).call
-  call.body = `${call.body.slice(0, -4)}${call.body.slice(-4) === 'ffff' ? '0000' : 'ffff'}`
+  call.body = withWeightChanged(call.body)
   const v = new LogVerifier(exactEpoch, { ownerHotkey: net.manifest.owner.hotkey })
   const before = v.push(lines.slice(0, weightSeq).join(''))
   assert.equal(before.ok, true)
