@@ -74,7 +74,9 @@ export async function openRewardHistory(options: { dbName?: string; cap?: number
       // A new chain: the old one's epochs mean nothing on it.
       if (chain !== undefined && chain.genesis !== genesis) await epochs.delete(IDBKeyRange.bound([hotkey, chain.genesis, -Infinity], [hotkey, chain.genesis, MAX]))
       for (const r of records) await epochs.put({ ...r })
-      await tx.objectStore('chains').put({ hotkey, genesis, updated: Date.now() })
+      // Strictly after every other hotkey's, even within one millisecond: `latest()` orders by it.
+      const newest = Math.max(0, ...(await tx.objectStore('chains').getAll()).map((c) => c.updated))
+      await tx.objectStore('chains').put({ hotkey, genesis, updated: Math.max(Date.now(), newest + 1) })
       const range = IDBKeyRange.bound([hotkey, genesis, -Infinity], [hotkey, genesis, MAX])
       let excess = (await epochs.count(range)) - cap
       for (let cursor = excess > 0 ? await epochs.openCursor(range) : null; cursor !== null && excess > 0; cursor = await cursor.continue()) {
