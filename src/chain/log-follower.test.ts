@@ -103,8 +103,11 @@ test('a whole file where a range was asked means starting over; twice in one syn
     const start = from
     return new Response(bytes.subarray(start), { status: 206, headers: { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } })
   }
-  const follower = new LogFollower({ url: 'http://owner.example/chain/log.jsonl', sink: s, fetch: fake })
-  await follower.sync()
+  const follower = new LogFollower({ url: 'http://owner.example/chain/log.jsonl', sink: s, fetch: fake, maxPushBytes: 1500 })
+  const first = await follower.sync()
+  assert.ok(first.updates.length > 2, 'a long read is pushed in pieces of whole lines')
+  assert.deepEqual(first.updates.flatMap((u) => u.epochs), new LogVerifier(exactEpoch, { ownerHotkey: net.manifest.owner.hotkey }).push(text).epochs)
+  assert.equal(first.updates.at(-1)!.head.seq, net.entries.length - 1)
   mode = 'ignore-range'
   const r = await follower.sync()
   assert.match(r.restarted ?? '', /whole log/)

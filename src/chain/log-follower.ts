@@ -38,9 +38,12 @@ const NEWLINE = 0x0a
 export class LogFollower {
   private processed = 0
   private readonly fetchFn: typeof fetch
+  private readonly maxPushBytes: number
 
-  constructor(private readonly options: { url: string | URL; sink: LogSink; fetch?: typeof fetch }) {
+  /** `maxPushBytes`: about how much of the log one `push` gets (default 1 MiB; a longer line goes whole). */
+  constructor(private readonly options: { url: string | URL; sink: LogSink; fetch?: typeof fetch; maxPushBytes?: number }) {
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init))
+    this.maxPushBytes = Math.max(1, options.maxPushBytes ?? 1 << 20)
   }
 
   /** Bytes of whole lines handed to the verifier so far. */
@@ -97,10 +100,14 @@ export class LogFollower {
         await res.body?.cancel()
         throw new LogFetchError(`${String(this.options.url)} answered ${res.status}`, { code: 'unreadable' })
       }
+      // Whole lines only, in pieces of about `maxPushBytes` (a long log is not one huge string).
       const end = body.lastIndexOf(NEWLINE) + 1
-      if (end > 0) {
-        updates.push(await this.options.sink.push(new TextDecoder().decode(body.subarray(0, end))))
-        this.processed += end
+      const decoder = new TextDecoder()
+      for (let start = 0; start < end; ) {
+        const cut = start + this.maxPushBytes >= end ? end : Math.max(body.lastIndexOf(NEWLINE, start + this.maxPushBytes - 1) + 1, body.indexOf(NEWLINE, start) + 1)
+        updates.push(await this.options.sink.push(decoder.decode(body.subarray(start, cut))))
+        this.processed += cut - start
+        start = cut
       }
       return { updates, restarted, offset: this.processed }
     }
