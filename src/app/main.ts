@@ -4,6 +4,8 @@ import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } fro
 import { mountHotkeyPanel } from './hotkey-panel.ts'
 import { renderMetagraph } from './metagraph-table.ts'
 import { initialState, startMiningSession, type SessionState } from './session.ts'
+import { memoryRewardHistory, openRewardHistory, REWARD_HISTORY_CAP, type RewardHistory } from './reward-history.ts'
+import { registrationLine, rewardLine } from './status-lines.ts'
 
 const PHASES: Record<SessionState['phase'], string> = {
   idle: 'Not mining. Nothing runs until you press the button.',
@@ -44,12 +46,53 @@ function render(): void {
     $('verified-answers').textContent = `${vs.verdicts.ok ?? 0} / ${vs.answersVerified} (${vs.queriesSent} queries sent, ${vs.weightsSet} weight settings)`
     $('verified-answers').dataset.scores = JSON.stringify(vs.scores)
   }
+  renderRegistration()
   const v = state.verified
-  $('verified').textContent = v === null ? 'No epoch checked yet.' : `Epoch ${v.epoch}: ${v.ok ? '✓' : '✗'} ${v.detail}`
+  $('verified').textContent = v === null ? 'No epoch checked yet.' : `${v.epoch === null ? '' : `Epoch ${v.epoch} `}${v.ok ? '✓' : '✗'} ${v.detail}`
   $('verified').className = v === null ? 'muted' : v.ok ? 'ok' : 'error'
+  if (state.logHead === null) delete $('verified').dataset.logSeq
+  else $('verified').dataset.logSeq = String(state.logHead.seq)
+  renderRewards()
   renderMetagraph($('metagraph'), state.neurons, state.hotkey)
   ;($('start') as HTMLButtonElement).disabled = !idle()
   ;($('import') as HTMLButtonElement).disabled = !idle()
+}
+
+// The registration line is a live region: within one phase it changes at most once a second, so a
+// screen reader is not read every hash count.
+let registrationShown = { phase: '', at: 0 }
+function renderRegistration(): void {
+  const line = registrationLine(state.registration, state.role === 'miner' || state.registration !== null ? state.uid : null)
+  $('registration-panel').hidden = line === null
+  $('pow-progress').hidden = state.uid !== null || state.registration?.phase !== 'solving'
+  if (line === null) return
+  const phase = state.uid !== null ? 'uid' : (state.registration?.phase ?? '')
+  const now = performance.now()
+  if (phase === registrationShown.phase && now - registrationShown.at < 1000) return
+  registrationShown = { phase, at: now }
+  $('registration').textContent = line
+}
+
+let rewardsShown: SessionState['rewards'] = null
+/** The verified reward history, newest first (the latest 20 shown). */
+function renderRewards(): void {
+  const r = state.rewards
+  if (r === rewardsShown || r === null) return
+  rewardsShown = r
+  const list = $('rewards')
+  list.replaceChildren(
+    ...r.records.slice(-20).reverse().map((rec) => {
+      const li = document.createElement('li')
+      li.textContent = rewardLine(rec)
+      li.dataset.epoch = String(rec.epoch)
+      return li
+    }),
+  )
+  const chain = r.genesis === null ? '' : ` on chain ${r.genesis.slice(0, 10)}…`
+  $('rewards-note').textContent =
+    r.records.length === 0
+      ? `No verified epoch yet for ${r.hotkey.slice(0, 8)}…${chain}: each epoch this page re-derives from the owner's signed log is kept here, in this browser.`
+      : `${r.records.length} verified epoch${r.records.length === 1 ? '' : 's'} kept in this browser for ${r.hotkey.slice(0, 8)}…${chain} (the latest ${REWARD_HISTORY_CAP} at most).`
 }
 
 const idle = (): boolean => state.phase === 'idle' || state.phase === 'error'
@@ -86,10 +129,25 @@ function update(patch: Partial<SessionState>): void {
   })
 }
 
+/**
+ * The reward history, opened on load: it is this browser's own record (no network), so the page
+ * shows the last hotkey's verified rewards before anything runs. Without IndexedDB it lives in memory.
+ */
+const rewardHistory: Promise<RewardHistory> = (typeof indexedDB === 'undefined' ? Promise.reject(new Error('no IndexedDB')) : openRewardHistory()).catch((err: unknown) => {
+  console.warn('reward history kept in memory only:', err)
+  return memoryRewardHistory()
+})
+void rewardHistory.then(async (history) => {
+  const hotkey = await history.latest()
+  if (hotkey === null || state.rewards !== null) return
+  const shown = await history.list(hotkey)
+  if (state.rewards === null) update({ rewards: { hotkey, ...shown } })
+}).catch((err: unknown) => console.warn('reward history unreadable:', err))
+
 $('start').addEventListener('click', () => {
   update({ phase: 'starting', error: null })
-  openSecretStore()
-    .then((store) => startMiningSession({ origin: location.origin, store, onState: update }))
+  Promise.all([openSecretStore(), rewardHistory])
+    .then(([store, history]) => startMiningSession({ origin: location.origin, store, onState: update, history }))
     .catch((err: unknown) => {
       console.error(err)
       update({ phase: 'error', error: err instanceof Error ? err.message : String(err) })

@@ -1,13 +1,18 @@
 import type { ChainClient, EpochResult, Metagraph } from '../chain/index.ts'
+import { LogFollower } from '../chain/log-follower.ts'
+import { createLogVerifierWorker } from '../chain/log-verifier-worker.ts'
+import type { VerifierUpdate } from '../chain/log-verifier.ts'
+import { createWorkerSolver } from '../chain/pow-worker.ts'
 import { loadModelInWorker, type ModelRunner } from '../inference/index.ts'
 import { loadOrCreateHotkey, type SecretStore } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
-import { createMinerNode, type MinerNode } from '../node/miner.ts'
+import { createMinerNode, type MinerNode, type RegistrationProgress } from '../node/miner.ts'
 import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
 import { joinSubnet } from '../node/join.ts'
 import type { IceServer } from '../p2p/index.ts'
-import { createYumaWorker } from '../scoring/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
+import { MeshWatch, verdictFor, VerifiedLog } from './log-check.ts'
+import type { RewardHistory, RewardRecord } from './reward-history.ts'
 
 /** What `/api/config` of a webtensor server returns. */
 export interface ServerConfig {
@@ -50,14 +55,23 @@ export interface SessionState {
   dividends: number | null
   epoch: number | null
   block: number | null
-  /** The page's own recomputation of the latest epoch in its Yuma worker. */
-  verified: { epoch: number; ok: boolean; detail: string } | null
+  /** The miner's proof-of-work registration while it runs (null for a validator). */
+  registration: RegistrationProgress | null
+  /**
+   * The page's own check of the latest epoch against the owner's signed log (re-derived in its
+   * verifier worker) and the mesh; `epoch` is null for a log that failed before any epoch gossip.
+   */
+  verified: { epoch: number | null; ok: boolean; detail: string } | null
+  /** The last log entry the page verified (null before the first read). */
+  logHead: { seq: number; block: number } | null
+  /** This hotkey's verified rewards on the current chain (kept in IndexedDB across reloads). */
+  rewards: { hotkey: string; genesis: string | null; records: RewardRecord[] } | null
   neurons: NeuronRow[]
 }
 
 export const initialState: SessionState = {
   phase: 'idle', role: null, roleReason: null, validator: null, error: null, hotkey: null, device: null, deviceReason: null, progress: 0, progressFile: null, peers: 0,
-  uid: null, queriesAnswered: 0, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, verified: null, neurons: [],
+  uid: null, queriesAnswered: 0, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, registration: null, verified: null, logHead: null, rewards: null, neurons: [],
 }
 
 export interface MiningSession {
@@ -78,23 +92,34 @@ function firstMetagraph(chain: ChainClient, timeoutMs: number): Promise<Metagrap
   })
 }
 
+/** Where the owner's web server serves its signed chain log. */
+export const LOG_PATH = '/chain/log.jsonl'
+
 /**
  * Everything that "Start mining" does, in order: the hotkey (kept in `store` across reloads), the
  * model in its worker (WebGPU when a real adapter exists, else WASM), the mesh through the relay,
- * the role the chain gives the hotkey (validator with a permit, else miner), and the check of each
- * epoch by recomputing it in the Yuma worker.
+ * the role the chain gives the hotkey (validator with a permit, else miner, which registers by
+ * proof of work in a worker), and the check of each epoch: re-derived from the owner's signed log
+ * in the verifier worker, without trusting the server, and compared with the gossip and with
+ * what this page saw on the mesh. Verified rewards go to `history`.
  */
 export async function startMiningSession(options: {
   origin: string
   store: SecretStore
   onState: (patch: Partial<SessionState>) => void
+  history?: RewardHistory | null
 }): Promise<MiningSession> {
   const { onState } = options
+  const history = options.history ?? null
   onState({ phase: 'starting', error: null })
   const config = (await (await fetch(new URL('/api/config', options.origin))).json()) as ServerConfig
   const { manifest } = config
   const hotkey = await loadOrCreateHotkey(options.store)
   onState({ hotkey: hotkey.address, phase: 'loading-model' })
+  const showRewards = async (): Promise<void> => {
+    if (history !== null) onState({ rewards: { hotkey: hotkey.address, ...(await history.list(hotkey.address)) } })
+  }
+  await showRewards().catch((err: unknown) => console.warn('reward history unavailable:', err))
 
   const runner: ModelRunner = await loadModelInWorker({
     modelId: manifest.model.id,
@@ -133,10 +158,12 @@ export async function startMiningSession(options: {
       role: 'miner',
       roleReason: first === null ? 'no metagraph from the subnet owner yet: this page mines (a validator permit is only seen in a metagraph)' : 'this hotkey holds no validator permit: it answers validators\' queries',
     })
-    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
-    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch }))
+    // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
+    const solver = createWorkerSolver()
+    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver })
+    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
     await miner.start()
-    role = miner
+    role = { ...miner, stop: async () => (await miner.stop(), solver.dispose()) }
     onState({ phase: 'mining', peers: mesh.stats().peers })
   }
 
@@ -156,36 +183,105 @@ export async function startMiningSession(options: {
     onState({ block: m.block, neurons: table() })
   })
 
-  const yuma = createYumaWorker()
+  // The owner's signed log, verified in a worker, fetched piece by piece (only what is new).
+  const verifier = createLogVerifierWorker()
+  const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address }
+  await verifier.start(verifierOptions)
+  let log = new VerifiedLog()
+  const follower = new LogFollower({
+    url: new URL(LOG_PATH, options.origin),
+    sink: {
+      reset: async () => {
+        log = new VerifiedLog()
+        await verifier.start(verifierOptions)
+      },
+      push: (text) => verifier.push(text),
+    },
+  })
+  // Every weight message this page receives must reach the owner's log.
+  const meshWatch = new MeshWatch()
+  const unsubscribe = (['weights', 'commit', 'reveal'] as const).map((kind) =>
+    mesh.subscribe(kind, (msg, signed) => {
+      const m = chain.metagraph()
+      if (m !== null) meshWatch.see(kind, msg.hotkey, signed.body, m.block, m.chain.session)
+    }),
+  )
+
+  const recordRewards = async (u: VerifierUpdate): Promise<void> => {
+    const genesis = u.genesis
+    if (history === null || genesis === null) return
+    const records = u.epochs.flatMap((e): RewardRecord[] =>
+      e.mine === null ? [] : [{ hotkey: hotkey.address, genesis, epoch: e.epoch, block: e.block, seq: e.seq, uid: e.mine.uid, incentive: e.mine.incentive, dividends: e.mine.dividends, digest: e.digest }],
+    )
+    if (records.length === 0) return
+    await history.add(records)
+    await showRewards()
+  }
+  const syncLog = async (): Promise<void> => {
+    const r = await follower.sync()
+    for (const u of r.updates) {
+      log.apply(u)
+      await recordRewards(u).catch((err: unknown) => console.warn('reward history: not saved:', err))
+    }
+    onState({ logHead: log.head.seq < 0 ? null : { seq: log.head.seq, block: log.head.block } })
+  }
+  // One read of the log at a time, in the order asked.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task)
+    queue = next.catch(() => undefined)
+    return next
+  }
+  const unreadable = (err: unknown): string => `the owner's log could not be read: ${err instanceof Error ? err.message : String(err)}`
+
+  // A chain that restarted from a new genesis is followed from its first entry (once per genesis).
+  let restartedFor: string | null = null
+  async function verifyEpoch(e: EpochResult): Promise<NonNullable<SessionState['verified']>> {
+    if (log.genesis !== null && e.chain.genesis !== log.genesis && restartedFor !== e.chain.genesis) {
+      restartedFor = e.chain.genesis
+      await follower.restart()
+    }
+    // A log that does not verify stays that way: nothing more to fetch.
+    if (log.divergence === null) await syncLog()
+    // The owner writes the entry before it gossips the epoch; a slow disk or proxy gets a second try.
+    if (log.divergence === null && log.head.seq < e.logSeq) {
+      await new Promise((r) => setTimeout(r, 1000))
+      await syncLog()
+    }
+    return verdictFor(e, log, meshWatch.settle(log, chain.metagraph()?.chain.session ?? e.chain.session))
+  }
+
   chain.onEpoch((e) => {
     epoch = e
     onState({ neurons: table() })
-    verifyEpoch(e).then((v) => onState({ verified: v }), (err: unknown) => onState({ verified: { epoch: e.epoch, ok: false, detail: String(err) } }))
+    const heard = performance.now()
+    serial(() => verifyEpoch(e)).then(
+      (v) => {
+        onState({ verified: v })
+        // How long from the gossip to the page's own verdict (devtools and tests read it).
+        if (v.ok) console.info(`webtensor:verify-ms ${Math.round(performance.now() - heard)}`)
+      },
+      (err: unknown) => onState({ verified: { epoch: e.epoch, ok: false, detail: unreadable(err) } }),
+    )
   })
 
-  // The owner signed the digests of the epoch's input and output; the input itself comes from the
-  // server. If its digest matches the signed one, recomputing it here checks the signed rewards.
-  async function verifyEpoch(e: EpochResult): Promise<SessionState['verified']> {
-    const res = await fetch(new URL('/api/epochs/recent', options.origin))
-    const record = ((await res.json()) as { epoch: number; input: unknown }[]).find((r) => r.epoch === e.epoch)
-    if (record === undefined) return { epoch: e.epoch, ok: false, detail: 'epoch input not available' }
-    const inputDigest = await yuma.epochDigest(record.input as never)
-    if (e.inputDigest !== undefined && inputDigest !== e.inputDigest) {
-      return { epoch: e.epoch, ok: false, detail: 'the served input does not match the signed input digest' }
-    }
-    const output = await yuma.runEpoch(record.input as never, { mode: 'exact' })
-    const digest = await yuma.epochDigest(output)
-    return digest === e.digest
-      ? { epoch: e.epoch, ok: true, detail: `recomputed in the Yuma worker: digest ${digest.slice(0, 12)}… matches` }
-      : { epoch: e.epoch, ok: false, detail: `recomputed digest ${digest.slice(0, 12)}… differs from the signed ${e.digest.slice(0, 12)}…` }
-  }
+  // The whole log once at start: the reward history fills in, and a log that does not verify says
+  // so at once. No log to read (a bare relay has no owner) is said only when an epoch comes.
+  serial(syncLog).then(
+    () => {
+      const d = log.divergence
+      if (d !== null) onState({ verified: { epoch: null, ok: false, detail: `the log does not verify at entry ${d.seq} (${d.reason}): ${d.detail}` } })
+    },
+    (err: unknown) => console.warn(unreadable(err)),
+  )
 
   return {
     async stop() {
+      for (const u of unsubscribe) u()
       await role.stop()
       await mesh.stop()
       await runner.dispose()
-      yuma.terminate()
+      verifier.terminate()
     },
   }
 }

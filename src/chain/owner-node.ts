@@ -33,7 +33,7 @@ export interface OwnerNodeOptions<O extends LocalEpochOutput> {
   runEpoch: EpochFunction<O>
   store: LogStore
   log?: (line: string) => void
-  /** How many past epochs to keep for `/api/epochs` and recomputation. */
+  /** How many past epochs to keep in memory (`epochs`); the log keeps them all. */
   keepEpochs?: number
   /** Random bytes for a new chain's genesis (tests pass fixed ones). */
   randomBytes?: (n: number) => Uint8Array

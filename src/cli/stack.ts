@@ -6,10 +6,10 @@ import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/i
 import { fileSecretStore } from '../identity/secret-file.ts'
 import { createMinerNode, createValidatorNode, joinSubnet, type MinerNode, type MinerStats, type ValidatorNode } from '../node/index.ts'
 import { parseManifest, subnetAuthorize, type SubnetManifest } from '../subnet/index.ts'
-import { createMesh, createRelay, ICE_LIMITS, type Mesh, type MessageKind, type Relay } from '../p2p/index.ts'
+import { createMesh, createRelay, ICE_LIMITS, type Mesh, type Relay } from '../p2p/index.ts'
 import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { runEpoch, type EpochOutput } from '../scoring/index.ts'
-import { createAppServer, pageContentSecurityPolicy, rawJson, type AppServer } from '../server/index.ts'
+import { createAppServer, pageContentSecurityPolicy, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
 import type { OwnerFeed } from './owner-feed.ts'
 import { CliUsageError, type NetOptions } from './net-options.ts'
@@ -40,7 +40,8 @@ export interface RelayStack {
 /**
  * The relay and, beside it, the HTTP server for the app, the model files and onnxruntime-web's
  * wasm. Browsers learn the relay's addresses from `/api/config`. With `owner` (what `start`'s owner
- * process reports), `/api/health` shows chain state and `/api/epochs/recent` serves recent epochs.
+ * process reports), `/api/health` shows chain state. The owner's signed log is served from
+ * `<stateDir>/chain` at `/chain/log.jsonl`: pages verify every epoch from it.
  */
 export async function startRelayStack(opts: {
   host: string
@@ -106,8 +107,6 @@ export async function startRelayStack(opts: {
         ...(net.turn === undefined ? { ttlMs: 10_000 } : {}),
       },
       '/api/health': { get: () => ({ ok: true, relay: relay.metrics(), chain: feed?.stats ?? null }), ttlMs: 1000 },
-      // Serialised once in the owner process per new epoch; served as is until the next.
-      '/api/epochs/recent': { get: () => rawJson(feed?.epochsJson ?? '[]'), version: () => feed?.epochsVersion ?? 0 },
     },
   })
   const stack: RelayStack = { relay, server, bootstrap: relay.multiaddrs.filter((a) => !isTls(a)) }
@@ -137,8 +136,6 @@ export async function startOwner(opts: {
   bootstrap: string[]
   host: string
   log: Log
-  /** Awaited before the owner publishes each message (e.g. to hand out an epoch's input before peers learn of it). */
-  beforePublish?: (kind: MessageKind) => Promise<void>
   /** Where the chain log lives; default in memory (a test subnet that forgets on exit). */
   store?: LogStore
   /** `manual`: blocks advance only through `owner.tick()` (tests). */
@@ -150,11 +147,10 @@ export async function startOwner(opts: {
   // Chain state from anyone else is refused at the door; weights are checked by the chain itself.
   const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], authorize: subnetAuthorize(manifest.owner.hotkey, () => undefined) })
   await mesh.start()
-  const ownerMesh = opts.beforePublish === undefined ? mesh : observePublish(mesh, opts.beforePublish)
   // The chain itself runs Yuma exactly as subtensor does.
   const owner = createOwnerNode({
     manifest,
-    mesh: ownerMesh,
+    mesh,
     signer: hotkey,
     runEpoch: (input) => runEpoch(input as never, { mode: 'exact' }),
     store: opts.store ?? memoryLogStore(),
@@ -163,21 +159,6 @@ export async function startOwner(opts: {
   })
   await owner.start()
   return { owner, mesh, hotkey }
-}
-
-/** `mesh`, with `before(kind)` awaited ahead of each publish; every other member is the mesh's own. */
-function observePublish(mesh: Mesh, before: (kind: MessageKind) => Promise<void>): Mesh {
-  const publish: Mesh['publish'] = async (kind, payload) => {
-    await before(kind)
-    return mesh.publish(kind, payload)
-  }
-  return new Proxy(mesh, {
-    get(target, prop) {
-      if (prop === 'publish') return publish
-      const value: unknown = Reflect.get(target, prop, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
 }
 
 /** Loads the subnet's model for a Node validator or miner (onnxruntime-node). */

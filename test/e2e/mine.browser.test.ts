@@ -11,10 +11,11 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
 
 /**
  * The newcomer's path, end to end: `webtensor start` (relay, web server, owner, Node validator),
- * then a headless Chromium page clicks "Start mining" and earns incentive while the validator
- * earns dividends.
+ * then a headless Chromium page clicks "Start mining", registers by proof of work (in a worker,
+ * with its progress shown), earns incentive while the validator earns dividends, verifies the
+ * epochs from the owner's signed log, and finds its verified rewards again after a reload.
  */
-test('visit the URL, click Start mining, earn incentive over two epochs', { timeout: 420_000 }, async () => {
+test('visit the URL, click Start mining, register by proof of work, earn incentive over two epochs, verify it from the signed log', { timeout: 420_000 }, async () => {
   const state = mkdtempSync(join(tmpdir(), 'wt-e2e-'))
   // Loopback, unlike the other browser tests: a page is a secure context (WebGPU, cross-origin
   // isolation) only on https or localhost. WebRTC still has the namespace's veth for candidates.
@@ -38,6 +39,13 @@ test('visit the URL, click Start mining, earn incentive over two epochs', { time
       const seen: string[] = []
       ;(globalThis as unknown as { __cspViolations: string[] }).__cspViolations = seen
       document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`))
+      // Every text the registration line shows (the proof of work may take well under a second).
+      const lines: string[] = []
+      ;(globalThis as unknown as { __registrationLines: string[] }).__registrationLines = lines
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="registration"]')?.textContent ?? ''
+        if (text !== '' && lines.at(-1) !== text) lines.push(text)
+      }).observe(document, { subtree: true, childList: true, characterData: true })
     })
     const response = await page.goto(url!)
     assert.match(response?.headers()['content-security-policy'] ?? '', /frame-ancestors 'none'/, 'the page is served with its CSP')
@@ -61,6 +69,13 @@ test('visit the URL, click Start mining, earn incentive over two epochs', { time
     assert.ok(modelRequests > 0, 'the model came from the server')
 
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="peers"]')?.textContent) > 0, null, { timeout: 60_000 })
+
+    // Registration by proof of work, in the PoW worker, with its progress in a live region.
+    await page.waitForFunction(() => /^Registered as uid \d+$/.test(document.querySelector('[data-testid="registration"]')?.textContent ?? ''), null, { timeout: 120_000 })
+    const lines = await page.evaluate(() => (globalThis as unknown as { __registrationLines: string[] }).__registrationLines)
+    assert.ok(lines.some((l) => /^Registering: proof of work at difficulty \d+ — \S+ hashes/.test(l)), `the proof of work's progress was shown: ${JSON.stringify(lines)}`)
+    assert.equal(await page.getByTestId('registration').getAttribute('aria-live'), 'polite')
+    assert.equal(await page.getByTestId('pow-progress').isHidden(), true, 'the progress bar goes once registered')
     const firstEpoch = Number((await (await fetch(new URL('/api/health', url))).json()).chain.epoch)
 
     // Two full epochs with this miner registered and weighted: incentive > 0, validator dividends > 0.
@@ -86,14 +101,34 @@ test('visit the URL, click Start mining, earn incentive over two epochs', { time
     const mine = page.locator(`tr[data-hotkey="${hotkey}"]`)
     assert.ok(Number(await mine.getAttribute('data-incentive')) > 0)
 
-    // The page recomputed the epoch in its Yuma worker and got the owner's signed digest.
-    await page.waitForFunction(() => /✓/.test(document.querySelector('[data-testid="verified"]')?.textContent ?? ''), null, { timeout: 60_000 })
+    // The page re-derived the epoch from the owner's signed log in its worker: the owner's digest.
+    await page.waitForFunction(() => /✓ re-derived from the signed log/.test(document.querySelector('[data-testid="verified"]')?.textContent ?? ''), null, { timeout: 60_000 })
+    const verdict = await page.getByTestId('verified').innerText()
+    assert.match(verdict, /^Epoch \d+ ✓ re-derived from the signed log: \d+ entries \(owner signature and hash chain\), \d+ signed weight messages?, \d+ registrations? with (its|their) proof of work, Yuma run here: result [0-9a-f]{8}… = the owner's signed digest; /)
+    console.log(`verdict: ${verdict}`)
+    console.log(`page time to verify the latest epoch: ${log.filter((l) => l.includes('webtensor:verify-ms')).map((l) => l.split(' ').at(-1)).join(', ')} ms`)
+
+    // Its verified rewards are in the history.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="rewards"] li').length > 0, null, { timeout: 60_000 })
+    const rewarded = await page.locator('[data-testid="rewards"] li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.epoch))
 
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'mining.png'), fullPage: true })
 
-    // The hotkey survives a reload.
+    // The reward history survives a reload: shown from IndexedDB before anything runs.
     await page.reload()
+    await page.waitForFunction(
+      (epochs) => {
+        const shown = [...document.querySelectorAll<HTMLElement>('[data-testid="rewards"] li')].map((li) => li.dataset.epoch)
+        return epochs.every((e) => shown.includes(e))
+      },
+      rewarded,
+      { timeout: 30_000 },
+    )
+    assert.match(await page.getByTestId('rewards').innerText(), /Epoch \d+ \(block \d+, uid \d+\): incentive \d\.\d{4}, dividends \d\.\d{4} ✓ verified/)
+    assert.match(await page.getByTestId('phase').innerText(), /Nothing runs until/)
+
+    // The hotkey survives a reload.
     await page.getByTestId('start').click()
     await page.waitForFunction(() => document.querySelector('[data-testid="hotkey"]')?.textContent?.startsWith('5'), null, { timeout: 30_000 })
     assert.equal(await page.getByTestId('hotkey').innerText(), hotkey)

@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { hotkeyFromSecret, type Hotkey } from '../../src/identity/index.ts'
 import { parseManifest, type SubnetManifest } from '../../src/subnet/manifest.ts'
-import { envelopeBody, type Envelope, type MessageKind, type Payloads } from '../../src/p2p/envelope.ts'
+import { decode } from 'cborg'
+import { canonicalEncode, envelopeBody, type Envelope, type MessageKind, type Payloads } from '../../src/p2p/envelope.ts'
 import { solveSeal } from '../../src/chain/seal.ts'
-import { applyCall, toHex, type CallResult, type LocalChain, type LocalEpochOutput } from '../../src/chain/index.ts'
+import { applyCall, fromHex, toHex, type CallResult, type LocalChain, type LocalEpochOutput } from '../../src/chain/index.ts'
 
 export interface SignedCall {
   envelope: Envelope
@@ -54,4 +55,16 @@ export function testManifest(patch: (m: Json) => void = () => {}): SubnetManifes
   m.chain.registration = { ...m.chain.registration, difficulty: '50', minDifficulty: '10' }
   patch(m)
   return parseManifest(m)
+}
+
+/**
+ * A logged weights call's body (0x hex CBOR, as its author signed it) with its first weight
+ * changed (x XOR 1: the same CBOR length, so the log line keeps its length).
+ */
+export function withWeightChanged(bodyHex: string): string {
+  const body = decode(fromHex(bodyHex)) as { payload: { weights: number[] } }
+  body.payload.weights[0] = body.payload.weights[0]! ^ 1
+  const changed = toHex(canonicalEncode(body))
+  if (changed.length !== bodyHex.length || changed === bodyHex) throw new Error('the weight did not change in place')
+  return changed
 }
