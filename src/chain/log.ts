@@ -88,7 +88,7 @@ export function decodeCall(call: { body: string; sig: string }, netuid: number):
   } catch {
     throw new LogError('the call is not CBOR', { code: 'malformed' })
   }
-  if (typeof kind !== 'string' || !(CALL_KINDS as readonly string[]).includes(kind)) throw new LogError(`the call's kind ${String(kind)} is not a chain call`, { code: 'malformed' })
+  if (typeof kind !== 'string' || !(CALL_KINDS as readonly string[]).includes(kind)) throw new LogError(`the call's kind ${show(kind)} is not a chain call`, { code: 'malformed' })
   const decoded = decodeEnvelope(cborEncode([body, fromHex(call.sig)]), { netuid, kind: kind as MessageKind })
   if (!decoded.ok) throw new LogError(`the call's envelope is refused: ${decoded.reason} (${decoded.detail})`, { code: 'malformed' })
   return decoded.envelope
@@ -205,14 +205,25 @@ export class LogReplay<O extends LocalEpochOutput = LocalEpochOutput> {
         throw new ReplayFailure('wrong_genesis', `the log's owner ${manifest.owner.hotkey} is not the expected ${this.options.ownerHotkey}`)
       }
       this.checkOwnerSignature(entry, hash, manifest.owner.hotkey)
+      let chain: LocalChain<O>
+      try {
+        chain = new LocalChain<O>(manifest, this.runEpoch, hash)
+      } catch (err) {
+        // parseManifest leaves hyperparams loose (e.g. a fractional stake_threshold): not a chain.
+        throw new ReplayFailure('wrong_genesis', `the genesis manifest cannot start a chain: ${(err as Error).message}`)
+      }
       this.manifestState = body.manifest
-      this.chainState = new LocalChain<O>(manifest, this.runEpoch, hash)
+      this.chainState = chain
     } else {
       const chain = this.chainState
       if (chain === null || this.manifestState === null) throw new ReplayFailure('wrong_genesis', 'the log does not start with a genesis entry')
       this.checkOwnerSignature(entry, hash, this.manifestState.owner.hotkey)
       const parent = fromHex(this.headHash)
       if (body.type === 'epoch') {
+        // Checked before advancing: a forged entry dated far ahead would otherwise run (and
+        // keep) every epoch on the way to its block.
+        const due = chain.nextEpochBlock()
+        if (entry.block !== due) throw new ReplayFailure('wrong_epoch', `no epoch runs at block ${entry.block} (next at ${due})`)
         const ran = chain.advanceTo(entry.block, parent)
         const record = ran[0]
         if (ran.length > 1) throw new ReplayFailure('missing_epoch', `the epoch of block ${record!.block} is missing before this epoch entry at block ${entry.block}`)
@@ -289,11 +300,28 @@ function normaliseResult(r: CallResult): CallResult {
 }
 
 const HEX32 = /^0x[0-9a-f]{64}$/
+/** Deeper than any entry body (a genesis manifest's integrity files are 5 levels down). */
+const MAX_BODY_DEPTH = 32
+
+/** Whether `v` nests arrays and objects at most `max` deep; stops looking past `max`, so it cannot overflow. */
+function nestsWithin(v: unknown, max: number): boolean {
+  if (v === null || typeof v !== 'object') return true
+  if (max === 0) return false
+  for (const child of Object.values(v)) if (!nestsWithin(child, max - 1)) return false
+  return true
+}
+
+/** A hostile value, shown safely in a message (String() throws on `{ toString: 'x' }`). */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+  if (v === null || typeof v !== 'object') return String(v)
+  return Array.isArray(v) ? 'an array' : 'an object'
+}
 const HEX = /^0x([0-9a-f]{2})*$/
 
 function checkShape(e: LogEntry): void {
   const bad = (what: string): never => {
-    throw new ReplayFailure('malformed', `entry ${String(e?.seq)}: ${what}`)
+    throw new ReplayFailure('malformed', `entry ${show(e?.seq)}: ${what}`)
   }
   if (e === null || typeof e !== 'object') bad('not an object')
   if (!Number.isSafeInteger(e.seq) || e.seq < 0) bad('seq')
@@ -302,6 +330,8 @@ function checkShape(e: LogEntry): void {
   if (typeof e.sig !== 'string' || !/^0x[0-9a-f]{128}$/.test(e.sig)) bad('sig')
   const b = e.body as Partial<Record<string, unknown>> | null
   if (b === null || typeof b !== 'object') bad('body')
+  // Before anything recurses into it (hashing, messages): hostile nesting would overflow the stack.
+  if (!nestsWithin(b, MAX_BODY_DEPTH)) bad(`body nested deeper than ${MAX_BODY_DEPTH}`)
   const body = b as Record<string, unknown>
   switch (body.type) {
     case 'genesis':
@@ -322,7 +352,7 @@ function checkShape(e: LogEntry): void {
       if (!Number.isSafeInteger(body.epoch) || typeof body.inputDigest !== 'string' || typeof body.digest !== 'string') bad('epoch')
       break
     default:
-      bad(`unknown type ${String(body.type)}`)
+      bad(`unknown type ${show(body.type)}`)
   }
 }
 
