@@ -86,7 +86,8 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
   let genesisEntry = loaded.entries[0]
   if (genesisEntry === undefined) {
     genesisEntry = writer.append(0, { type: 'genesis', manifest: publicManifest(manifest), nonce: toHex(randomBytes(32)) })
-    replay.push(genesisEntry)
+    const r = replay.push(genesisEntry)
+    if (!r.ok) throw new OwnerLogError(`the manifest does not make a valid genesis: ${r.divergence.detail}`, { code: 'bad_genesis' })
   } else if (JSON.stringify(replay.manifest) !== JSON.stringify(publicManifest(manifest))) {
     log('owner: the manifest differs from the one in the log genesis; the log keeps its own')
   }

@@ -72,3 +72,21 @@ test('network.iceServers: optional, checked, named in errors', () => {
     assert.throws(() => parseManifest(bad), (e: unknown) => e instanceof ManifestError && e.code === 'bad_manifest' && re.test(e.message), String(re))
   }
 })
+
+test('genesis rules: whole-rao stake threshold, one hotkey per genesis neuron, room for them all', () => {
+  const base = JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8')) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON patches
+  const refused = (patch: (m: Record<string, any>) => void, field: RegExp): void => { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON patches
+    const m = structuredClone(base)
+    patch(m)
+    assert.throws(() => parseManifest(m), field)
+  }
+  refused((m) => (m.hyperparams.stake_threshold = 1.5), /hyperparams\.stake_threshold/)
+  refused((m) => (m.hyperparams.stake_threshold = -1), /hyperparams\.stake_threshold/)
+  refused((m) => m.validators.push({ ...m.validators[0] }), /validators name .* twice/)
+  refused((m) => (m.validators[0].hotkey = m.owner.hotkey), /twice/)
+  refused((m) => {
+    m.chain.maxAllowedUids = 2
+    m.validators.push({ hotkey: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY', stake: '1' })
+  }, /more than chain\.maxAllowedUids/)
+  assert.doesNotThrow(() => parseManifest(base))
+})

@@ -204,6 +204,14 @@ export function parseManifest(json: unknown): SubnetManifest {
     network: { iceServers },
   }
   if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
+  const threshold = out.hyperparams.stake_threshold
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 0)) {
+    throw new ManifestError('hyperparams.stake_threshold', `must be a whole number of rao, got ${show(threshold)}`)
+  }
+  const hotkeys = [out.owner.hotkey, ...out.validators.map((v) => v.hotkey)]
+  const twice = hotkeys.find((h, i) => hotkeys.indexOf(h) !== i)
+  if (twice !== undefined) throw new ManifestError('validators', `name ${twice} twice (or the owner's hotkey): each genesis neuron needs its own hotkey`)
+  if (hotkeys.length > out.chain.maxAllowedUids) throw new ManifestError('validators', `and the owner make ${hotkeys.length} genesis neurons, more than chain.maxAllowedUids (${out.chain.maxAllowedUids})`)
   return out
 }
 
