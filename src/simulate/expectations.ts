@@ -26,14 +26,14 @@ function windowOf(run: RunResult, fromEpoch: number): PeerWindow {
 }
 
 /**
- * Each surviving peer of `behaviour` with its window mean of `metric` (validator trust only where
- * it held a uid). Peers a fault killed for good are left out: "each honest miner earns" means
- * each one still running.
+ * Each peer of `behaviour` with its window mean of `metric` (validator trust only where it held a
+ * uid). With `survivorsOnly`, peers a fault killed for good are left out: "each honest miner
+ * earns" means each one still running (a share, though, counts what every peer earned).
  */
-function peerValues(run: RunResult, w: PeerWindow, behaviour: Behaviour, metric: Metric): { peer: number; value: number }[] {
+function peerValues(run: RunResult, w: PeerWindow, behaviour: Behaviour, metric: Metric, survivorsOnly = true): { peer: number; value: number }[] {
   const out: { peer: number; value: number }[] = []
   for (const [peer, p] of run.peers.entries()) {
-    if (p.behaviour !== behaviour || !p.survived) continue
+    if (p.behaviour !== behaviour || (survivorsOnly && !p.survived)) continue
     const value = metric === 'validator_trust' ? w.validatorTrust[peer] : w[metric][peer]
     if (value !== null && value !== undefined) out.push({ peer, value })
   }
@@ -64,7 +64,7 @@ function check(e: Expectation, index: number, run: RunResult): ExpectationResult
   if (w.epochs === 0) return { ...base, status: 'fail', measured: null, threshold: null, detail: `no epochs from epoch ${e.fromEpoch}` }
   switch (e.kind) {
     case 'share': {
-      const value = peerValues(run, w, e.behaviour, e.metric).reduce((s, x) => s + x.value, 0)
+      const value = peerValues(run, w, e.behaviour, e.metric, false).reduce((s, x) => s + x.value, 0)
       const ok = (e.atLeast === undefined || value >= e.atLeast) && (e.atMost === undefined || value <= e.atMost)
       const bound = e.atLeast !== undefined && (e.atMost === undefined || value < e.atLeast) ? e.atLeast : e.atMost!
       return { ...base, status: ok ? 'pass' : 'fail', measured: value, threshold: bound, detail: `mean share of ${e.metric} over ${span}: ${fmt(value)}` }

@@ -19,6 +19,7 @@ export {
   ScenarioError,
   parseScenario,
   parseHyperparams,
+  runHyperparams,
   describeExpectation,
   initialUids,
   type Behaviour,
@@ -30,7 +31,7 @@ export {
   type SimulationMode,
   type Variant,
 } from './scenario.ts'
-export { runMath, neuronToPrune, runHyperparams, type MathOptions, type MathProgress } from './math.ts'
+export { runMath, neuronToPrune, type MathOptions, type MathProgress } from './math.ts'
 export { evaluateExpectations, type ExpectationResult, type ExpectationStatus } from './expectations.ts'
 export { buildReport, reportJsonFromHtml, escapeHtml, scriptJson, REPORT_FORMAT, REPORT_DATA_ID, type ReportJson } from './report.ts'
 export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'

@@ -95,7 +95,8 @@ test('a Sybil flood fills the free uids within the registration limits and never
 
 test('a kill fault takes its share of the peers down', () => {
   const s = parseScenario(builtin('chaos'), base)
-  const run = runMath(s).runs[0]!
+  const result = runMath(s)
+  const run = result.runs[0]!
   const kill = s.faults.find((f) => f.kind === 'kill')!
   const killed = run.peers.filter((p) => !p.survived).length
   assert.equal(killed, Math.round(0.3 * run.peers.length))
@@ -103,6 +104,11 @@ test('a kill fault takes its share of the peers down', () => {
   const upAfter = 1 + run.peers.length - killed
   assert.ok(run.series.peersOnline[kill.atEpoch - 1]! > upAfter)
   assert.ok(run.series.peersOnline.slice(kill.atEpoch).every((n) => n <= upAfter))
+  // A share counts what every peer earned, the killed ones too; per-peer kinds leave them out.
+  const [share, churn] = evaluateExpectations(result)
+  assert.equal(share!.kind, 'share')
+  assert.ok(Math.abs(share!.measured! - run.summary['honest-miner']!.incentive) < 1e-9)
+  assert.match(churn!.detail, /killed left out/)
 })
 
 test('math mode runs at n = 4096 uids', () => {

@@ -3,7 +3,7 @@ import { maxUpscaleU16 } from '../scoring/weights.ts'
 import { latencyFactor } from '../subnet/tasks/latency.ts'
 import { clamp01, Rng } from './rng.ts'
 import type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
-import { isMinerBehaviour, isValidatorBehaviour, type Behaviour, type CastGroup, type Scenario, type Variant } from './scenario.ts'
+import { isMinerBehaviour, isValidatorBehaviour, runHyperparams, type Behaviour, type CastGroup, type Scenario, type Variant } from './scenario.ts'
 
 const RAO_PER_TAO = 1e9
 const NO_UID = -1
@@ -85,17 +85,6 @@ export function neuronToPrune(neurons: readonly { emission: number; registeredAt
   return pick >= 0 ? pick : null
 }
 
-/**
- * The Yuma hyperparameters of a run: the manifest's, then the variant's, then the tempo. A layer
- * that sets one of `activity_cutoff` / `activity_cutoff_factor_milli` drops the other below it.
- */
-export function runHyperparams(manifest: Record<string, number | boolean>, variant: Record<string, number | boolean>, tempo: number): Record<string, number | boolean> {
-  const out = { ...manifest }
-  if ('activity_cutoff' in variant) delete out.activity_cutoff_factor_milli
-  if ('activity_cutoff_factor_milli' in variant) delete out.activity_cutoff
-  return { ...out, ...variant, tempo }
-}
-
 function sum(xs: ArrayLike<number>): number {
   let s = 0
   for (let i = 0; i < xs.length; i++) s += xs[i]!
@@ -121,7 +110,7 @@ function runOnce(scenario: Scenario, variant: Variant, runIndex: number, runs: n
   const reg = manifest.chain.registration
   const v = manifest.validation
   const maxUids = manifest.chain.maxAllowedUids
-  const emissionPerEpoch = Number(BigInt(manifest.chain.emissionPerBlock) * BigInt(tempo))
+  const emissionPerEpoch = (BigInt(manifest.chain.emissionPerBlock) * BigInt(tempo)).toString()
   // Queries a validator sends each miner per epoch, and the moving average's weight on one epoch.
   const queries = Math.max(1, Math.round((tempo * manifest.chain.blockTimeMs) / v.queryIntervalMs))
   const epochAlpha = 1 - (1 - v.scoreAlpha) ** queries
@@ -391,7 +380,8 @@ function runOnce(scenario: Scenario, variant: Variant, runIndex: number, runs: n
       n,
       block,
       emission: emissionPerEpoch,
-      stake: neurons.map((x) => x.stake),
+      // Stake grows with emission: past 2^53 rao a double is no longer a safe integer, so hand over a bigint.
+      stake: neurons.map((x) => (Number.isSafeInteger(x.stake) ? x.stake : BigInt(Math.round(x.stake)))),
       validator_permit: neurons.map((x) => x.permit),
       last_update: neurons.map((x) => x.lastUpdate),
       block_at_registration: neurons.map((x) => x.registeredAt),

@@ -93,8 +93,11 @@ export const REPORT_SCRIPT = `
   behaviours.forEach(colour);
   var cmp = document.getElementById('compare');
   cmp.appendChild(row(['run', 'hyperparameters'].concat(behaviours), true));
-  report.runs.forEach(function (r) {
-    var cells = [r.name, Object.keys(r.hyperparams).filter(function (k) { return k !== 'tempo'; }).map(function (k) { return k + '=' + r.hyperparams[k]; }).join(', ')];
+  var first = report.runs[0].hyperparams;
+  report.runs.forEach(function (r, i) {
+    // The base run uses the manifest's; a variant shows what it changes.
+    var changed = Object.keys(r.hyperparams).filter(function (k) { return k !== 'tempo' && (i === 0 || r.hyperparams[k] !== first[k]); });
+    var cells = [r.name, changed.map(function (k) { return k + '=' + r.hyperparams[k]; }).join(', ')];
     behaviours.forEach(function (b) {
       var s = r.summary[b];
       if (!s) { cells.push('—'); return; }

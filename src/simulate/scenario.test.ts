@@ -151,6 +151,12 @@ test('a bad scenario names its first bad field, and the schema refuses it too', 
   refused({ ...good, expectations: [{ kind: 'each-below', behaviour: 'sybil-flood', below: 0.1 }] }, 'expectations[0].behaviour', false)
   refused({ ...good, expectations: [{ kind: 'same-digests', variant: 'nope' }] }, 'expectations[0].variant', false)
   refused({ ...good, manifest: { chain: { tempoo: 3 } } }, 'manifest.chain.tempoo', false)
+  refused({ ...good, variants: [{ name: 'v', hyperparams: { alpha_low: 60000, alpha_high: 50000 } }] }, 'variants[0].hyperparams', false)
+  refused({ ...good, manifest: { hyperparams: { activity_cutoff: 100, activity_cutoff_factor_milli: 2000 } } }, 'manifest.hyperparams', false)
+  // One cutoff given replaces the base manifest's other one.
+  const factor = parseScenario({ ...good, manifest: { hyperparams: { activity_cutoff_factor_milli: 2000 } } }, base)
+  assert.equal(factor.manifest.hyperparams.activity_cutoff, undefined)
+  assert.equal(factor.manifest.hyperparams.activity_cutoff_factor_milli, 2000)
   refused({ ...good, manifest: { chain: { maxAllowedUids: 10 } } }, 'cast', false)
   refused({ ...good, manifest: { validation: { scoreAlpha: 3 } } }, 'manifest', false)
   refused({ ...good, cast: cast.filter((g) => g.behaviour !== 'honest-validator') }, 'cast', false)

@@ -1,4 +1,5 @@
 import { WebtensorError } from '../errors.ts'
+import { parseEpochInput, YumaInputError } from '../scoring/index.ts'
 import { ManifestError, parseManifest, type SubnetManifest } from '../subnet/manifest.ts'
 
 /** Miners: they answer queries (or pretend to) and earn incentive. */
@@ -356,6 +357,27 @@ function mergeOverrides(base: unknown, over: Json, field: string): Json {
   return out
 }
 
+/**
+ * The Yuma hyperparameters of a run: the manifest's, then the variant's, then the tempo. A layer
+ * that sets one of `activity_cutoff` / `activity_cutoff_factor_milli` drops the other below it.
+ */
+export function runHyperparams(manifest: Record<string, number | boolean>, variant: Record<string, number | boolean>, tempo: number): Record<string, number | boolean> {
+  const out = { ...manifest }
+  if ('activity_cutoff' in variant) delete out.activity_cutoff_factor_milli
+  if ('activity_cutoff_factor_milli' in variant) delete out.activity_cutoff
+  return { ...out, ...variant, tempo }
+}
+
+/** Lets Yuma's own input check judge a run's hyperparameters together (e.g. alpha_low ≤ alpha_high). */
+function checkRunHyperparams(hyperparams: Record<string, number | boolean>, field: string): void {
+  try {
+    parseEpochInput({ n: 1, block: 1, emission: 0, stake: [0], validator_permit: [false], last_update: [0], block_at_registration: [0], weights: [[]], hyperparams })
+  } catch (err) {
+    if (err instanceof YumaInputError) throw new ScenarioError(field, `makes hyperparameters Yuma refuses: ${err.message}`)
+    throw err
+  }
+}
+
 /** Every uid a cast takes at the start: the owner's, then each validator and miner (sybils come later). */
 export function initialUids(cast: readonly CastGroup[]): number {
   return 1 + cast.filter((g) => isValidatorBehaviour(g.behaviour) || (isMinerBehaviour(g.behaviour) && g.behaviour !== 'sybil-flood')).reduce((s, g) => s + g.count, 0)
@@ -381,6 +403,14 @@ export function parseScenario(json: unknown, base: SubnetManifest): Scenario {
   const overrides = obj(s.manifest ?? {}, 'manifest')
   if (overrides.hyperparams !== undefined) parseHyperparams(overrides.hyperparams, 'manifest.hyperparams')
   const merged = mergeOverrides(base, overrides, 'manifest')
+  if (overrides.hyperparams !== undefined) {
+    // The two activity cutoffs exclude each other: the one the scenario sets replaces the base's other.
+    const given = overrides.hyperparams as Json
+    const hp = { ...(merged.hyperparams as Json) }
+    if ('activity_cutoff' in given && !('activity_cutoff_factor_milli' in given)) delete hp.activity_cutoff_factor_milli
+    if ('activity_cutoff_factor_milli' in given && !('activity_cutoff' in given)) delete hp.activity_cutoff
+    merged.hyperparams = hp
+  }
   const chain = { ...(merged.chain as Json) }
   if (s.tempo !== undefined) chain.tempo = int(s.tempo, 'tempo', 1, 65535)
   if (s.blockTimeMs !== undefined) chain.blockTimeMs = int(s.blockTimeMs, 'blockTimeMs', 10, 600_000)
@@ -418,6 +448,8 @@ export function parseScenario(json: unknown, base: SubnetManifest): Scenario {
     if (names.has(v.name)) throw new ScenarioError(`variants[${i}].name`, `repeats ${JSON.stringify(v.name)}`)
     names.add(v.name)
   }
+  checkRunHyperparams(runHyperparams(manifest.hyperparams, {}, manifest.chain.tempo), 'manifest.hyperparams')
+  for (const [i, v] of variants.entries()) checkRunHyperparams(runHyperparams(manifest.hyperparams, v.hyperparams, manifest.chain.tempo), `variants[${i}].hyperparams`)
   const runs = ['base', ...names]
   const faults = arr(s.faults ?? [], 'faults', 1000).map((f, i) => parseFault(f, `faults[${i}]`, epochs))
   const expectations = arr(s.expectations ?? [], 'expectations', 200).map((e, i) => parseExpectation(e, `expectations[${i}]`, cast, runs, epochs))
