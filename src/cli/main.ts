@@ -19,6 +19,8 @@ Commands:
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
+  simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and
+              check its expectations; writes report.json + report.html (webtensor simulate --help)
   owner       (internal: what \`start\` forks) the owner and the manifest's validators (--relay)
 
 Options (start, relay, validator, miner):
@@ -59,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'verify') {
     const { verifyCommand } = await import('./verify.ts')
     return verifyCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  }
+  if (command === 'simulate') {
+    const { simulateCommand } = await import('./simulate.ts')
+    return simulateCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
   if (command === 'yuma') {
     const { yumaCommand } = await import('./yuma.ts')
@@ -115,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   // The node stack (libp2p, onnxruntime, the server) loads only for the commands that run it:
-  // `verify`, `yuma` and usage errors answer without it.
+  // `verify`, `yuma`, `simulate` and usage errors answer without it.
   const { chainDir, readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator } = await import('./stack.ts')
   const { OwnerFeed, runOwnerProcess, superviseOwner } = await import('./owner-process.ts')
   const started: Stoppable[] = []

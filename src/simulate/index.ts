@@ -1,0 +1,41 @@
+/**
+ * Subnet simulation: a scenario (cast of honest and adversarial peers, faults, expectations), run
+ * in math mode (simulated scores, fast Yuma, up to 4096 uids) or — later — exact mode (a real
+ * relay, owner and peers), and a report (report.json + a self-contained report.html).
+ */
+export {
+  BEHAVIOURS,
+  MINER_BEHAVIOURS,
+  VALIDATOR_BEHAVIOURS,
+  OTHER_BEHAVIOURS,
+  EXPECTATION_KINDS,
+  METRICS,
+  MAX_UIDS,
+  SCENARIO_KEYS,
+  GROUP_KEYS,
+  FAULT_KEYS,
+  EXPECTATION_KEYS,
+  HYPERPARAM_NAMES,
+  ScenarioError,
+  parseScenario,
+  parseHyperparams,
+  runHyperparams,
+  describeExpectation,
+  initialUids,
+  type Behaviour,
+  type CastGroup,
+  type Expectation,
+  type Fault,
+  type Metric,
+  type Scenario,
+  type SimulationMode,
+  type Variant,
+} from './scenario.ts'
+export { runMath, neuronToPrune, type MathOptions, type MathProgress } from './math.ts'
+export { evaluateExpectations, type ExpectationResult, type ExpectationStatus } from './expectations.ts'
+export { buildReport, reportJsonFromHtml, escapeHtml, scriptJson, REPORT_FORMAT, REPORT_DATA_ID, type ReportJson } from './report.ts'
+export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
+export { Rng, clamp01 } from './rng.ts'
+
+/** The scenarios shipped in `subnets/scenarios/` (`webtensor simulate NAME`). */
+export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil'] as const
