@@ -142,6 +142,13 @@ test('the validator scores a verified answer 1, a wrong one 0, silence 0, and se
     await new Promise((r) => setTimeout(r, 50))
     // Sparse, as subtensor stores them: only the honest miner carries weight.
     assert.deepEqual(chain.weightsSet.at(-1), { uids: [1], weights: [65535] })
+    // The honest miner's uid is pruned and given to a newcomer: the score does not pass to it.
+    const newcomer = await hotkeyFromSecret('//RoleNewcomer')
+    const stopped = nodes[0]!
+    await stopped.stop()
+    chain.setNeurons([chain.metagraph()!.neurons[0]!, { hotkey: newcomer.address, validatorPermit: false }, ...chain.metagraph()!.neurons.slice(2)], 3)
+    assert.equal(validator.stats().scores[1], undefined)
+    await stopped.start()
   } finally {
     await validator.stop()
     for (const n of nodes) await n.stop()

@@ -68,6 +68,8 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   const minerPeers = new Map<string, string>()
   const outstanding = new Set<string>()
   const scores = new Map<number, number>()
+  /** Who held each scored uid: a uid pruned and given to a new hotkey starts from no score. */
+  const scoredHotkey = new Map<number, string>()
   const stats: ValidatorStats = { queriesSent: 0, answersVerified: 0, verdicts: {}, failures: {}, scores: {}, weightsSet: 0, lastWeightsBlock: null, latencyMs: {} }
   const unsubscribe: (() => void)[] = []
   let roundTimer: ReturnType<typeof setInterval> | undefined
@@ -76,10 +78,22 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
   let settingWeights = false
   let querySeq = 0
 
-  const record = (uid: number, score: number): void => {
+  const record = (uid: number, score: number, miner: string): void => {
+    if (scoredHotkey.get(uid) !== miner) scores.delete(uid)
     const next = updateMovingScore(scores.get(uid), score, v.scoreAlpha)
     scores.set(uid, next)
+    scoredHotkey.set(uid, miner)
     stats.scores[uid] = next
+  }
+  /** Drops the scores of uids now held by another hotkey (pruned and re-registered), or gone. */
+  const forgetReplaced = (neurons: readonly { uid: number; hotkey: string }[]): void => {
+    const holder = new Map(neurons.map((n) => [n.uid, n.hotkey]))
+    for (const [uid, hk] of scoredHotkey) {
+      if (holder.get(uid) === hk) continue
+      scoredHotkey.delete(uid)
+      scores.delete(uid)
+      delete stats.scores[uid]
+    }
   }
   const count = (bag: Record<string, number>, key: string): void => {
     bag[key] = (bag[key] ?? 0) + 1
@@ -99,7 +113,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
         reply = await mesh.request(peerId, QUERY_REQUEST, bytes, { timeoutMs: v.responseTimeoutMs })
       } catch (err) {
         count(stats.failures, (err as { code?: string }).code ?? 'request_failed')
-        record(uid, 0)
+        record(uid, 0, miner)
         return
       }
       const latency = performance.now() - sent
@@ -112,7 +126,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
         answer = response.payload.answer
       } catch (err) {
         count(stats.failures, (err as { code?: string }).code ?? 'bad_answer')
-        record(uid, 0)
+        record(uid, 0, miner)
         return
       }
       const verdict = await task.verify(runner, input, answer)
@@ -120,7 +134,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
       count(stats.verdicts, verdict.reason)
       stats.latencyMs[uid] = Math.round(latency)
       // A miner that re-registered meanwhile is another uid: score only if the uid is still its.
-      if (chain.uidOf(miner) === uid) record(uid, verdict.quality * latencyFactor(latency, { targetMs: v.latencyTargetMs, timeoutMs: v.responseTimeoutMs }))
+      if (chain.uidOf(miner) === uid) record(uid, verdict.quality * latencyFactor(latency, { targetMs: v.latencyTargetMs, timeoutMs: v.responseTimeoutMs }), miner)
       if (verdict.reason !== 'ok') log(`validator: uid ${uid} answer refused: ${verdict.reason} ${verdict.detail}`)
     } catch (err) {
       log(`validator: query to uid ${uid} failed: ${String(err)}`)
@@ -168,7 +182,10 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
         mesh.subscribe('announce', (msg) => {
           if (msg.payload.role === 'miner') minerPeers.set(msg.hotkey, msg.peerId)
         }),
-        chain.onMetagraph((m) => void maybeSetWeights(m.block)),
+        chain.onMetagraph((m) => {
+          forgetReplaced(m.neurons)
+          void maybeSetWeights(m.block)
+        }),
       )
       // Announced now and every half minute: miners that join later link to it when they hear it.
       const announce = (): void => void mesh.publish('announce', { role: 'validator', agent: options.agent ?? 'webtensor-node' }).catch(() => {})
