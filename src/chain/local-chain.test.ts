@@ -268,6 +268,7 @@ test('commit-reveal: a weight copier earns less than the validator it copies', a
   const sealed = await run(true)
   // Per unit of stake: without commit-reveal the copy earns as much as the original (to rounding)…
   const gap = (r: { original: bigint; copier: bigint }): number => Number(r.copier * 2n) / Number(r.original)
+  console.log(`copier/original dividends per stake: ${gap(open).toFixed(4)} without commit-reveal, ${gap(sealed).toFixed(4)} with it`)
   assert.ok(Math.abs(gap(open) - 1) < 0.001, `open: copier ${open.copier} vs original ${open.original}`)
   // …with it, the stale copy earns clearly less.
   assert.ok(gap(sealed) < 0.95, `sealed: copier ${sealed.copier} vs original ${sealed.original} (${gap(sealed)})`)
