@@ -352,7 +352,7 @@ test('hostile values in an entry are refused as malformed, not crashed on: a typ
   }
 })
 
-test('a forged genesis whose manifest parses but cannot start a chain (a fractional stake threshold) is refused as wrong_genesis', () => {
+test('a forged genesis whose manifest is refused (a fractional stake threshold) is refused as wrong_genesis, naming the field', () => {
   const entries = structuredClone(original) as Json[]
   const genesis = entries[0] as { body: { manifest: { hyperparams: Record<string, number> } } }
   genesis.body.manifest.hyperparams.stake_threshold = 1_000_000_000_000.5
@@ -360,5 +360,5 @@ test('a forged genesis whose manifest parses but cannot start a chain (a fractio
   assert.equal(internal, undefined, String(internal))
   assert.equal(accepted, 0)
   assert.equal(replay.divergence?.reason, 'wrong_genesis')
-  assert.match(replay.divergence!.detail, /cannot start a chain/)
+  assert.match(replay.divergence!.detail, /genesis manifest is refused.*stake_threshold/)
 })

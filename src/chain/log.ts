@@ -200,7 +200,12 @@ export class LogReplay<O extends LocalEpochOutput = LocalEpochOutput> {
     const body = entry.body
     if (body.type === 'genesis') {
       if (entry.seq !== 0 || entry.block !== 0) throw new ReplayFailure('wrong_genesis', 'genesis must be entry 0 at block 0')
-      const manifest = parseManifest(body.manifest)
+      let manifest: SubnetManifest
+      try {
+        manifest = parseManifest(body.manifest)
+      } catch (err) {
+        throw new ReplayFailure('wrong_genesis', `the genesis manifest is refused: ${(err as Error).message}`)
+      }
       if (this.options.ownerHotkey !== undefined && manifest.owner.hotkey !== this.options.ownerHotkey) {
         throw new ReplayFailure('wrong_genesis', `the log's owner ${manifest.owner.hotkey} is not the expected ${this.options.ownerHotkey}`)
       }
@@ -209,7 +214,7 @@ export class LogReplay<O extends LocalEpochOutput = LocalEpochOutput> {
       try {
         chain = new LocalChain<O>(manifest, this.runEpoch, hash)
       } catch (err) {
-        // parseManifest leaves hyperparams loose (e.g. a fractional stake_threshold): not a chain.
+        // A manifest can parse and still not start a chain (a rule only LocalChain checks).
         throw new ReplayFailure('wrong_genesis', `the genesis manifest cannot start a chain: ${(err as Error).message}`)
       }
       this.manifestState = body.manifest
