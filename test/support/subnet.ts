@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import type { EpochResult } from '../../src/chain/index.ts'
 import type { ModelRunner } from '../../src/inference/index.ts'
 import { hotkeyFromSecret } from '../../src/identity/index.ts'
-import { createMinerNode, joinSubnet, type MinerNode } from '../../src/node/index.ts'
-import { createRelay } from '../../src/p2p/index.ts'
+import { createMinerNode, joinSubnet, type MinerNode, type MinerOptions } from '../../src/node/index.ts'
+import { createRelay, type Mesh } from '../../src/p2p/index.ts'
 import type { SubnetManifest, SubnetTask } from '../../src/subnet/index.ts'
 import { DEFAULT_MODELS_DIR } from '../../src/cli/paths.ts'
 import { startOwner, startValidator } from '../../src/cli/stack.ts'
@@ -19,7 +19,7 @@ export interface TestSubnet {
   owner: Awaited<ReturnType<typeof startOwner>>
   validator: Awaited<ReturnType<typeof startValidator>>
   /** Joins a miner with its own hotkey, runner and task; stopped with the subnet. */
-  addMiner(opts: { secret: string; runner: ModelRunner; task?: SubnetTask; agent: string }): Promise<{ node: MinerNode; hotkey: string; peerId: string; addrs: string[] }>
+  addMiner(opts: { secret: string; runner: ModelRunner; task?: SubnetTask; agent: string; ask?: MinerOptions['ask'] }): Promise<{ node: MinerNode; hotkey: string; peerId: string; addrs: string[]; mesh: Mesh }>
   /** Runs `stop` when the subnet stops (in reverse order). */
   onStop(stop: () => Promise<unknown>): void
   stop(): Promise<void>
@@ -44,14 +44,14 @@ export async function startTestSubnet(manifest: SubnetManifest): Promise<TestSub
       bootstrap,
       owner,
       validator,
-      async addMiner({ secret, runner, task, agent }) {
+      async addMiner({ secret, runner, task, agent, ask }) {
         const hotkey = await hotkeyFromSecret(secret)
         const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
         stoppers.push(() => mesh.stop())
-        const node = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent, ...(task === undefined ? {} : { task }) })
+        const node = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent, ...(task === undefined ? {} : { task }), ...(ask === undefined ? {} : { ask }) })
         await node.start()
         stoppers.push(() => node.stop())
-        return { node, hotkey: hotkey.address, peerId: mesh.peerId, addrs: mesh.multiaddrs }
+        return { node, hotkey: hotkey.address, peerId: mesh.peerId, addrs: mesh.multiaddrs, mesh }
       },
       onStop: (s) => void stoppers.push(s),
       stop,
