@@ -128,6 +128,7 @@ export async function startMiningSession(options: {
     allowRemote: manifest.model.source === 'hub',
     ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
     ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    dtype: manifest.model.dtype,
     device: 'auto',
     onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
   })
