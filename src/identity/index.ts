@@ -29,6 +29,7 @@ export {
   keyFromKeyfile,
   parseKeyfile,
   publicKeyFromKeyfile,
+  secretFromImport,
   secretFromKeyfile,
   WrongPasswordError,
   type Argon2i,

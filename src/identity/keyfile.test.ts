@@ -17,6 +17,7 @@ import {
   parseKeyfile,
   publicKeyFromKeyfile,
   sealNacl,
+  secretFromImport,
   WrongPasswordError,
 } from './keyfile.ts'
 
@@ -167,4 +168,20 @@ test('legacy Fernet (python cryptography golden file, 10,000,000 PBKDF2 rounds):
   assert.deepEqual(await decryptKeyfile(file, PASSWORD), golden('coldkey.json'))
   await assert.rejects(decryptKeyfile(file, 'wrong'), (err: unknown) => err instanceof WrongPasswordError && /legacy \(Fernet\)/.test(err.message))
   await assert.rejects(decryptKeyfile(new TextEncoder().encode('gAAAAA!!'), PASSWORD), refusedWith('bad_keyfile', /not base64url/))
+})
+
+test('the page import takes a pasted btcli hotkey file, checked; an encrypted keyfile is refused with what to do; other text passes through trimmed', async () => {
+  const json = new TextDecoder().decode(golden('coldkey.json'))
+  assert.equal((await hotkeyFromSecret(await secretFromImport(`  ${json}\n`))).address, ADDRESS)
+  // What `input.value` makes of a pretty-printed file: its line breaks removed.
+  const pretty = JSON.stringify(JSON.parse(json), null, 2).replace(/\n/g, '')
+  assert.equal((await hotkeyFromSecret(await secretFromImport(pretty))).address, ADDRESS)
+  const privateOnly = JSON.stringify({ privateKey: PRIVATE, ss58Address: ADDRESS })
+  assert.equal((await hotkeyFromSecret(await secretFromImport(privateOnly))).address, ADDRESS)
+  await assert.rejects(secretFromImport(JSON.stringify({ privateKey: PRIVATE, ss58Address: ALICE })), refusedWith('address_mismatch'))
+  await assert.rejects(secretFromImport(JSON.stringify({ ss58Address: ADDRESS })), refusedWith('no_secret'))
+  await assert.rejects(secretFromImport(new TextDecoder().decode(golden('coldkey.ansible'))), refusedWith('unsupported_keyfile', /encrypted \(Ansible Vault\) keyfile, probably a coldkey/))
+  await assert.rejects(secretFromImport('{"secretPhrase": 1'), refusedWith('bad_keyfile', /not JSON/))
+  assert.equal(await secretFromImport(`  ${PHRASE}\n`), PHRASE)
+  assert.equal(await secretFromImport('//Alice'), '//Alice')
 })

@@ -396,3 +396,19 @@ export function keyfileJson(key: Hotkey): string {
   fields.ss58Address = key.address
   return JSON.stringify(fields)
 }
+
+/**
+ * What a user pasted (or picked) to import a hotkey, as the secret `hotkeyFromSecret` takes: a
+ * btcli hotkey keyfile's JSON (`~/.bittensor/wallets/<name>/hotkeys/<hotkey>`) becomes its
+ * mnemonic, seed or private key, checked against the address it states; an encrypted keyfile is
+ * refused with what to do; anything else (a mnemonic, `0x` seed, `//Dev` URI) is returned trimmed.
+ */
+export async function secretFromImport(text: string): Promise<string> {
+  const trimmed = text.trim()
+  const format = keyfileEncryption(ascii(trimmed.slice(0, 16)))
+  if (format !== 'none') {
+    throw new KeyfileError(`this is an encrypted (${FORMAT_NAME[format]}) keyfile, probably a coldkey: import the hotkey file (hotkeys/<name>) or its mnemonic instead`, { code: 'unsupported_keyfile' })
+  }
+  if (!trimmed.startsWith('{')) return trimmed
+  return (await keyFromKeyfile(parseKeyfile(trimmed))).secret
+}
