@@ -44,7 +44,7 @@ export async function hotkeyFromSecret(secret: string): Promise<Hotkey> {
   } else {
     const phrase = secret.split('//')[0]?.split('/')[0]?.trim() ?? ''
     if (phrase !== '' && !mnemonicValidate(phrase) && !SEED_HEX.test(phrase)) {
-      throw new IdentityError(`not a valid mnemonic, 0x seed or secret URI (it must be 12/24 BIP39 words, a 0x 32-byte seed, or start with //)`, { code: 'bad_secret' })
+      throw new IdentityError(`not a valid mnemonic or secret URI (it must be 12/24 BIP39 words, a 0x 32-byte seed, or start with //)`, { code: 'bad_secret' })
     }
     try {
       pair = keyring.addFromUri(secret)
