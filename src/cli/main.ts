@@ -39,6 +39,8 @@ Options (start, relay, validator, miner):
   --wallet.name NAME --wallet.hotkey HOTKEY [--wallet.path DIR]
                      use the hotkey of a btcli wallet (DIR/NAME/hotkeys/HOTKEY; default DIR
                      ~/.bittensor/wallets, NAME and HOTKEY "default")
+  --coldkey-password-file PATH  the wallet coldkey's password (or WEBTENSOR_COLDKEY_PASSWORD; never
+                     argv), for what signs with the coldkey (registration on a chain)
   --quiet            print only the essential lines
 
 Network options (start, relay; see docs/deploy.md):

@@ -157,15 +157,18 @@ export interface LoadWalletOptions extends WalletLocation {
   keyfile?: KeyfileOptions
 }
 
+/** A key of a wallet: a `Signer` with its `@polkadot/keyring` pair (for extrinsics) and its secret (not enumerable). */
+export type WalletKey = Hotkey
+
 /** A btcli wallet: its hotkey signs for the node, its coldkey (when opened) signs registration. */
 export interface Wallet {
   name: string
   hotkeyName: string
   files: WalletFiles
-  hotkey: Hotkey
+  hotkey: WalletKey
   coldkeypub: PublicKey
   /** Present when a password was given or the coldkey file is not encrypted. */
-  coldkey?: Hotkey
+  coldkey?: WalletKey
 }
 
 /**
