@@ -4,7 +4,7 @@ import { LOG_FILE } from '../chain/log-file.ts'
 import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
-import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
+import { SECRET_ENV, SecretSourceError, WALLET_FLAG_SPECS, resolveNodeSecret, walletLocation } from './secret-source.ts'
 import type { Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -18,6 +18,7 @@ Commands:
   validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
+  wallet      show a btcli wallet's hotkey and coldkey addresses (webtensor wallet --help)
   ask         ask a running subnet's miners a prompt; prints each signed answer (webtensor ask --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and
@@ -35,6 +36,11 @@ Options (start, relay, validator, miner):
   --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
                      miners default to a key kept in --state
   --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
+  --wallet.name NAME --wallet.hotkey HOTKEY [--wallet.path DIR]
+                     use the hotkey of a btcli wallet (DIR/NAME/hotkeys/HOTKEY; default DIR
+                     ~/.bittensor/wallets, NAME and HOTKEY "default")
+  --coldkey-password-file PATH  the wallet coldkey's password (or WEBTENSOR_COLDKEY_PASSWORD; never
+                     argv), for what signs with the coldkey (registration on a chain)
   --quiet            print only the essential lines
 
 Network options (start, relay; see docs/deploy.md):
@@ -62,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'verify') {
     const { verifyCommand } = await import('./verify.ts')
     return verifyCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  }
+  if (command === 'wallet') {
+    const { walletCommand } = await import('./wallet.ts')
+    return walletCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
   }
   if (command === 'ask') {
     const { askCommand } = await import('./ask.ts')
@@ -91,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         ...NET_FLAG_SPECS,
+        ...WALLET_FLAG_SPECS,
       },
       strict: true,
     }))
@@ -117,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   let secret: string | undefined
   if (command === 'validator' || command === 'miner') {
     try {
-      const resolved = resolveSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV] })
+      const resolved = await resolveNodeSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV], wallet: walletLocation(values) })
       secret = resolved?.secret
       for (const warning of resolved?.warnings ?? []) process.stderr.write(`webtensor: warning: ${warning}\n`)
     } catch (err) {
@@ -169,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
       break
     }
     case 'validator': {
-      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
+      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--wallet.name/--wallet.hotkey, --secret-file PATH or ${SECRET_ENV})`)
       const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
       started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
