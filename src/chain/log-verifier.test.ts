@@ -84,6 +84,8 @@ test('with detail, each epoch carries every uid\'s metagraph values: the same re
   assert.ok(plain.epochs.every((e) => e.detail === undefined), 'no detail unless asked')
   const u = new LogVerifier(exactEpoch, { ownerHotkey: net.manifest.owner.hotkey, detail: true }).push(text)
   assert.equal(u.ok, true)
+  assert.deepEqual(u.subnet, { name: net.manifest.name, netuid: net.manifest.netuid })
+  assert.equal(plain.subnet, undefined)
   const replay = new LogReplay(exactEpoch)
   for (const e of net.entries) replay.push(e)
   assert.equal(u.epochs.length, replay.epochs.length)

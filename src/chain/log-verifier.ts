@@ -83,6 +83,8 @@ export interface VerifierUpdate {
   counts: VerifierCounts
   /** Who holds a uid on the verified chain after this push. */
   registered: VerifiedNeuron[]
+  /** The subnet as the genesis manifest names it (only with `LogVerifierOptions.detail`, once entry 0 verified). */
+  subnet?: { name: string; netuid: number }
 }
 
 export interface LogVerifierOptions {
@@ -207,6 +209,7 @@ export class LogVerifier<O extends LocalEpochOutput = LocalEpochOutput> {
       ...(this.failed === null ? {} : { divergence: this.failed }),
       counts: { ...this.counts, calls: { ...this.counts.calls } },
       registered: neurons.map((n) => ({ hotkey: n.hotkey, uid: n.uid, registeredAt: n.registeredAt })),
+      ...(this.options.detail === true && this.replay.manifest !== null ? { subnet: { name: this.replay.manifest.name, netuid: this.replay.manifest.netuid } } : {}),
     }
   }
 }

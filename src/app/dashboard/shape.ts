@@ -255,3 +255,8 @@ export function linkOf(peer: string, remoteAddr: string): PeerLink {
   const relay = transport === 'circuit-relay' ? /\/p2p\/([^/]+)\/p2p-circuit/.exec(remoteAddr)?.[1] : undefined
   return relay === undefined ? { peer, transport } : { peer, transport, relay }
 }
+
+/** The dashboard's record of a verified epoch (null when the verifier ran without `detail`). */
+export function dashboardEpoch(genesis: string, e: { epoch: number; block: number; seq: number; digest: string; detail?: EpochDetail }): DashboardEpoch | null {
+  return e.detail === undefined ? null : { genesis, epoch: e.epoch, block: e.block, seq: e.seq, digest: e.digest, detail: e.detail }
+}
