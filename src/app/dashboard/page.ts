@@ -20,6 +20,7 @@ import { mountDashboard } from './view.ts'
 const root = document.querySelector<HTMLElement>('#dashboard')!
 // The test hook (globalThis.__webtensorDashboard) is for the browser test and the bench only.
 const view = mountDashboard(root, { withPeers: true, testHook: true })
+view.setStatus('Opening the history kept in this browser…')
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
 async function openHistory(): Promise<EpochHistory> {
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       const { mesh } = await joinSubnet({ manifest, signer, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
       followPeers(view, mesh)
       watch.textContent = 'On the mesh (read-only)'
+      view.setStatus(`On the mesh as ${mesh.peerId} with a throwaway key; the peer graph below shows its links.`)
     })().catch((err: unknown) => {
       watch.disabled = false
       view.setStatus(`Could not join the mesh (${message(err)}). Check the relay is reachable, then press the button again.`, 'error')

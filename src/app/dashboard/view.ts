@@ -13,7 +13,7 @@
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { RewardRecord } from '../reward-history.ts'
-import { formatTao } from '../metagraph-table.ts'
+import { formatTao, shortHotkey } from '../metagraph-table.ts'
 import {
   bondsHeatmap, heatColour, METAGRAPH_COLUMNS, metagraphRows, nextSort, peerGraph, plotData, rewardPlotData, sortRows,
   type AlignedSeries, type DashboardEpoch, type MetagraphColumn, type PeerLink, type PlotField,
@@ -170,7 +170,8 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
       const tr = el(doc, 'tr', { className: r.hotkey === mine ? 'mine' : '' })
       tr.dataset.uid = String(r.uid)
       tr.dataset.hotkey = r.hotkey
-      const hotkeyCell = el(doc, 'td', { className: 'mono', text: r.hotkey })
+      // The full hotkey is in the cell's title and data-hotkey; the cell shows its ends.
+      const hotkeyCell = el(doc, 'td', { className: 'mono nowrap', text: shortHotkey(r.hotkey), attrs: { title: r.hotkey } })
       if (r.hotkey === mine) hotkeyCell.append(el(doc, 'strong', { text: ' (you)' }))
       tr.append(
         el(doc, 'td', { text: String(r.uid) }), hotkeyCell, el(doc, 'td', { text: formatTao(r.stake) }), el(doc, 'td', { text: share(r.consensus) }),
@@ -197,7 +198,8 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
         height: 220,
         legend: { show: series <= LEGEND_MAX },
         scales: { x: { time: false } },
-        axes: [{ label: 'epoch' }, { label: unit, size: 60 }],
+        // Epochs are whole numbers: no tick between two.
+        axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: unit, size: 60 }],
         series: [{ label: 'epoch' }, ...labels.map((label, i) => ({ label, stroke: seriesColour(i), width: 1.5, points: { show: points <= 60 } }))],
       }
       chart.plot = new uPlot(opts, data as uPlot.AlignedData, chart.box)
@@ -292,7 +294,7 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
       }
       svg.replaceChildren(...parts)
       peerList.replaceChildren(...g.edges.map((e) => el(doc, 'li', { className: 'mono', text: `${e.from === self ? 'this page' : e.from} → ${e.to}: ${e.transport}` })))
-      if (g.edges.length === 0) peerList.append(el(doc, 'li', { text: self === null ? 'Not connected to the mesh.' : 'No open link yet.' }))
+      if (g.edges.length === 0) peerList.append(el(doc, 'li', { text: self === null ? 'This page is not on the mesh, so it sees no links.' : 'No open link yet: the mesh is being joined.' }))
     },
     setStatus(text, kind = 'info') {
       if (kind === 'error') {
@@ -329,6 +331,7 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
   }
   subnetLine(subnet, null, null, null)
   renderTable()
+  if (options.withPeers === true) view.setPeers(null, [])
   return view
 }
 
