@@ -32,14 +32,19 @@ export function raoToTao(rao: string): number {
   return Number(r / RAO_PER_TAO) + Number(r % RAO_PER_TAO) / 1e9
 }
 
+const taoOf = new WeakMap<EpochDetail, number[]>()
+/** An epoch's emission in τ per uid, converted once per epoch (a redraw re-reads every epoch). */
+function emissionTao(d: EpochDetail): number[] {
+  let v = taoOf.get(d)
+  if (v === undefined) taoOf.set(d, (v = d.emission.map(raoToTao)))
+  return v
+}
+
 /** The value of `field` for `uid` in one epoch (shares 0..1, emission in τ), or null when the uid did not exist then. */
 export function valueAt(e: DashboardEpoch, field: PlotField, uid: number): number | null {
   const d = e.detail
   if (uid >= d.hotkey.length) return null
-  if (field === 'emission') {
-    const v = d.emission[uid]
-    return v === undefined ? null : raoToTao(v)
-  }
+  if (field === 'emission') return emissionTao(d)[uid] ?? null
   const v = d[field][uid]
   return v === undefined ? null : v / U16_ONE
 }

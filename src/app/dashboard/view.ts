@@ -39,6 +39,8 @@ const TRANSPORT_STYLE: Record<string, { colour: string; dash: string }> = {
   'relay reservation': { colour: '#64748b', dash: '1 4' },
 }
 const SVG = 'http://www.w3.org/2000/svg'
+/** Shades the heatmap draws with (the exact values are in its table). */
+const HEAT_SHADES = 32
 
 export interface DashboardView {
   /** The verified history (any order); the plots, table and heatmap show it. */
@@ -224,8 +226,11 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
     const cell = Math.max(6, Math.min(28, Math.floor(720 / Math.max(1, h.cols.length))))
     const left = 56
     const top = 28
-    canvas.width = left + cell * h.cols.length + 4
-    canvas.height = top + cell * h.rows.length + 4
+    // Resizing reallocates the canvas: only when the grid's size changes.
+    const w = left + cell * h.cols.length + 4
+    const hh = top + cell * h.rows.length + 4
+    if (canvas.width !== w) canvas.width = w
+    if (canvas.height !== hh) canvas.height = hh
     const ctx = canvas.getContext('2d')
     if (ctx !== null) {
       ctx.clearRect(0, 0, canvas.width, canvas.height)
@@ -235,12 +240,31 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
       if (cell >= 14) h.cols.forEach((c, j) => ctx.fillText(String(c), left + j * cell + 2, top - 8))
       const colAt = new Map(h.cols.map((c, j) => [c, j]))
       const rowAt = new Map(h.rows.map((r, i) => [r, i]))
+      // One fill style per shade (setting a colour string per cell is most of the cost on a large subnet).
+      const shades = new Map<number, { row: number; col: number }[]>()
       for (const c of h.cells) {
-        ctx.fillStyle = heatColour(c.value, h.max)
-        ctx.fillRect(left + colAt.get(c.col)! * cell, top + rowAt.get(c.row)! * cell, cell - 1, cell - 1)
+        const shade = h.max > 0 ? Math.round((c.value / h.max) * HEAT_SHADES) : 0
+        let list = shades.get(shade)
+        if (list === undefined) shades.set(shade, (list = []))
+        list.push(c)
+      }
+      for (const [shade, cells] of shades) {
+        ctx.fillStyle = heatColour(shade, HEAT_SHADES)
+        for (const c of cells) ctx.fillRect(left + colAt.get(c.col)! * cell, top + rowAt.get(c.row)! * cell, cell - 1, cell - 1)
       }
     }
     canvas.setAttribute('aria-label', h.cells.length === 0 ? 'Bonds heatmap: no bonds yet' : `Bonds heatmap: ${h.rows.length} validators bond ${h.cols.length} uids; the values are in the table "Bonds as a table"`)
+    lastHeatmap = h
+    if (bondsDetails.open) renderBondsTable()
+  }
+
+  // The table (validators × uids: thousands of cells on a large subnet) is built when opened.
+  let lastHeatmap: ReturnType<typeof bondsHeatmap> | null = null
+  bondsDetails.addEventListener('toggle', () => {
+    if (bondsDetails.open) renderBondsTable()
+  })
+  function renderBondsTable(): void {
+    const h = lastHeatmap ?? bondsHeatmap([])
     const head = el(doc, 'tr', {}, el(doc, 'th', { text: 'validator \\ uid', attrs: { scope: 'col' } }), ...h.cols.map((c) => el(doc, 'th', { text: String(c), attrs: { scope: 'col' } })))
     const byRow = new Map<number, Map<number, number>>()
     for (const c of h.cells) byRow.set(c.row, (byRow.get(c.row) ?? new Map()).set(c.col, c.value))
