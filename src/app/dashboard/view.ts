@@ -171,8 +171,9 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
     tbody.replaceChildren(...rows.map((r) => {
       const tr = el(doc, 'tr', { className: r.hotkey === mine ? 'mine' : '' })
       tr.dataset.uid = String(r.uid)
-      tr.dataset.hotkey = r.hotkey
-      // The full hotkey is in the cell's title and data-hotkey; the cell shows its ends.
+      // Not data-hotkey: the miner page's older table uses that name on the same page.
+      tr.dataset.neuronHotkey = r.hotkey
+      // The full hotkey is in the cell's title and the row's data-neuron-hotkey; the cell shows its ends.
       const hotkeyCell = el(doc, 'td', { className: 'mono nowrap', text: shortHotkey(r.hotkey), attrs: { title: r.hotkey } })
       if (r.hotkey === mine) hotkeyCell.append(el(doc, 'strong', { text: ' (you)' }))
       tr.append(
