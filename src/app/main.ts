@@ -132,7 +132,7 @@ function onLog(u: VerifierUpdate): void {
     await h.add(fresh)
     const kept = await h.list()
     dashboard.setEpochs(kept.epochs)
-    dashboard.setStatus(`Verified up to log entry ${u.head.seq} (block ${u.head.block}): every epoch shown was re-derived in this browser.`, 'ok')
+    dashboard.setStatus(`Verified through epoch ${fresh.at(-1)!.epoch} (log entry ${u.head.seq}, block ${u.head.block}): every epoch shown was re-derived in this browser.`, 'ok')
   }).catch((err: unknown) => console.warn('dashboard history: not saved:', err))
 }
 // The session hands its mesh out on this event (see session.ts): the peer graph follows it.

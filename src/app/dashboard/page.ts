@@ -53,13 +53,22 @@ async function main(): Promise<void> {
   }
   const { manifest } = config
   let first = true
+  // The status line is a live region: it changes when an epoch is verified, not at every read.
+  let latestEpoch: number | null = null
+  let announced = ''
+  const announce = (text: string): void => {
+    if (text !== announced) view.setStatus((announced = text), 'ok')
+  }
   await startLogFeed({
     origin: location.origin,
     ownerHotkey: manifest.owner.hotkey,
     history,
     intervalMs: Math.max(1000, manifest.chain.blockTimeMs * 2),
     events: {
-      onEpochs: (epochs) => view.setEpochs(epochs),
+      onEpochs(epochs) {
+        view.setEpochs(epochs)
+        latestEpoch = epochs.at(-1)?.epoch ?? null
+      },
       onSubnet: (name, netuid, genesis) => view.setSubnet(name, netuid, genesis),
       onRead(head, divergence) {
         if (first) view.setProgress(null)
@@ -69,7 +78,8 @@ async function main(): Promise<void> {
             `The owner's log does not verify at entry ${divergence.seq} (${divergence.reason}: ${divergence.detail}). Nothing after it is shown: the server may be serving a rewritten log. Tell the subnet's owner, and reload later to check again.`,
             'error',
           )
-        } else view.setStatus(`Verified up to log entry ${head.seq} (block ${head.block}): every epoch shown was re-derived in this browser.`, 'ok')
+        } else if (latestEpoch === null) announce(`The log verifies up to entry ${head.seq} (block ${head.block}); it holds no epoch yet.`)
+        else announce(`Verified through epoch ${latestEpoch} (log entry ${head.seq}, block ${head.block}): every epoch shown was re-derived in this browser.`)
       },
       onError(err) {
         view.setProgress(null)
