@@ -24,7 +24,12 @@ async function behaves(open: () => Promise<EpochHistory>, reopen: boolean): Prom
   const kept = await h.list()
   assert.equal(kept.genesis, '0xa')
   assert.deepEqual(kept.epochs.map((e) => e.epoch), [1, 2, 3], 'oldest first, after reopening too')
-  assert.deepEqual(kept.epochs[2], epoch('0xa', 3), 'every value comes back')
+  assert.deepEqual(kept.epochs[2], epoch('0xa', 3), 'every value of the latest epoch comes back, its bonds too')
+  assert.deepEqual(kept.epochs[1]!.detail.bonds, [[], []], 'older epochs keep no bonds')
+  assert.deepEqual({ ...kept.epochs[1]!, detail: { ...kept.epochs[1]!.detail, bonds: [] } }, { ...epoch('0xa', 2), detail: { ...epoch('0xa', 2).detail, bonds: [] } }, 'and every other value')
+  // An older epoch written later (a log read again) does not take the latest's bonds away.
+  await h.add([epoch('0xa', 1)])
+  assert.deepEqual((await h.list()).epochs.at(-1), epoch('0xa', 3))
   // Bounded: the cap (3 here) keeps the latest.
   await h.add([epoch('0xa', 4), epoch('0xa', 5)])
   assert.deepEqual((await h.list()).epochs.map((e) => e.epoch), [3, 4, 5])
