@@ -37,7 +37,7 @@ function render(): void {
   $('error').textContent = state.error ?? ''
   $('hotkey').textContent = state.hotkey ?? '—'
   $('device').textContent = state.device === null ? '—' : `${state.device.toUpperCase()} — ${state.deviceReason ?? ''}`
-  ;($('progress') as HTMLElement).style.width = `${Math.round(state.progress * 100)}%`
+  ;($('progress') as HTMLProgressElement).value = state.progress
   app.querySelector('#progress-label')!.textContent =
     state.phase === 'loading-model' ? `${Math.round(state.progress * 100)}% ${state.progressFile ?? ''}` : state.progress >= 1 ? 'Model loaded' : ''
   $('peers').textContent = String(state.peers)
