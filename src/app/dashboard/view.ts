@@ -30,6 +30,8 @@ export const PLOTS: readonly { field: PlotField; title: string; unit: string }[]
 const LEGEND_MAX = 24
 /** Where one epoch of uid `i`'s line sits on the colour wheel: neighbours far apart. */
 const seriesColour = (i: number): string => `hsl(${(i * 137.508) % 360} 65% 42%)`
+/** Dash patterns the series of a chart cycle through. */
+const SERIES_DASH: number[][] = [[], [8, 4], [2, 3], [12, 4, 2, 4]]
 /** Dash patterns per transport, so the graph does not rest on colour. */
 const TRANSPORT_STYLE: Record<string, { colour: string; dash: string }> = {
   webrtc: { colour: '#15803d', dash: '' },
@@ -156,6 +158,12 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
     peersSection,
   )
 
+  // The charts follow the page's width.
+  const onResize = (): void => {
+    for (const c of charts.values()) if (c.plot !== null) c.plot.setSize({ width: width(c.box), height: 220 })
+  }
+  doc.defaultView?.addEventListener('resize', onResize)
+
   let epochs: DashboardEpoch[] = []
   let mine: string | null = null
 
@@ -203,7 +211,8 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
         scales: { x: { time: false } },
         // Epochs are whole numbers: no tick between two.
         axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: unit, size: 60 }],
-        series: [{ label: 'epoch' }, ...labels.map((label, i) => ({ label, stroke: seriesColour(i), width: 1.5, points: { show: points <= 60 } }))],
+        // Colour and a dash pattern per series (the legend shows both), so lines differ without colour too.
+        series: [{ label: 'epoch' }, ...labels.map((label, i) => ({ label, stroke: seriesColour(i), dash: SERIES_DASH[i % SERIES_DASH.length]!, width: 1.5, points: { show: points <= 60 } }))],
       }
       chart.plot = new uPlot(opts, data as uPlot.AlignedData, chart.box)
       chart.series = series
@@ -344,6 +353,7 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
       renderTable()
     },
     destroy() {
+      doc.defaultView?.removeEventListener('resize', onResize)
       for (const c of charts.values()) c.plot?.destroy()
       root.replaceChildren()
     },
