@@ -13,7 +13,7 @@
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { RewardRecord } from '../reward-history.ts'
-import { formatTao, shortHotkey } from '../metagraph-table.ts'
+import { SDK_HEADERS, sdkMetagraphRow } from '../metagraph-table.ts'
 import {
   bondsHeatmap, heatColour, METAGRAPH_COLUMNS, metagraphRows, nextSort, peerGraph, plotData, rewardPlotData, sortRows,
   type AlignedSeries, type DashboardEpoch, type MetagraphColumn, type PeerLink, type PlotField,
@@ -72,11 +72,6 @@ function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, props:
 }
 
 const share = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '—')
-const HEADERS: Record<MetagraphColumn, string> = {
-  uid: 'uid', hotkey: 'hotkey', stake: 'stake (τ)', consensus: 'consensus', incentive: 'incentive', dividends: 'dividends', emission: 'emission (τ)',
-  validator_trust: 'validator_trust', validator_permit: 'validator_permit', last_update: 'last_update', active: 'active',
-}
-
 /**
  * Builds the dashboard inside `root` (its content is replaced) and returns the handle that feeds it.
  * `withRewards`: include the "my rewards over time" plot (the miner page). `testHook`: also
@@ -96,7 +91,7 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
   const headRow = el(doc, 'tr')
   const headers = new Map<MetagraphColumn, HTMLTableCellElement>()
   for (const column of METAGRAPH_COLUMNS) {
-    const button = el(doc, 'button', { text: HEADERS[column], className: 'sort', attrs: { type: 'button', 'data-column': column } })
+    const button = el(doc, 'button', { text: SDK_HEADERS[column], className: 'sort', attrs: { type: 'button', 'data-column': column } })
     button.addEventListener('click', () => {
       sort = nextSort(sort, column)
       renderTable()
@@ -176,22 +171,7 @@ export function mountDashboard(root: HTMLElement, options: { withRewards?: boole
     if (latest === undefined) return
     caption.textContent = `Metagraph after epoch ${latest.epoch} (block ${latest.block}), re-derived from the signed log; sorted by ${sort.column}, ${sort.direction}`
     const rows = sortRows(metagraphRows(latest), sort.column, sort.direction)
-    tbody.replaceChildren(...rows.map((r) => {
-      const tr = el(doc, 'tr', { className: r.hotkey === mine ? 'mine' : '' })
-      tr.dataset.uid = String(r.uid)
-      // Not data-hotkey: the miner page's older table uses that name on the same page.
-      tr.dataset.neuronHotkey = r.hotkey
-      // The full hotkey is in the cell's title and the row's data-neuron-hotkey; the cell shows its ends.
-      const hotkeyCell = el(doc, 'td', { className: 'mono nowrap', text: shortHotkey(r.hotkey), attrs: { title: r.hotkey } })
-      if (r.hotkey === mine) hotkeyCell.append(el(doc, 'strong', { text: ' (you)' }))
-      tr.append(
-        el(doc, 'td', { text: String(r.uid) }), hotkeyCell, el(doc, 'td', { text: formatTao(r.stake) }), el(doc, 'td', { text: share(r.consensus) }),
-        el(doc, 'td', { text: share(r.incentive) }), el(doc, 'td', { text: share(r.dividends) }), el(doc, 'td', { text: formatTao(r.emission) }),
-        el(doc, 'td', { text: share(r.validator_trust) }), el(doc, 'td', { text: r.validator_permit ? 'yes' : 'no' }), el(doc, 'td', { text: String(r.last_update) }),
-        el(doc, 'td', { text: r.active ? 'yes' : 'no' }),
-      )
-      return tr
-    }))
+    tbody.replaceChildren(...rows.map((r) => sdkMetagraphRow(doc, r, r.hotkey === mine)))
   }
 
   const width = (box: HTMLElement): number => Math.max(280, Math.min(900, (box.parentElement?.clientWidth ?? 600) - 8))
