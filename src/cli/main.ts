@@ -30,8 +30,8 @@ Options (start, relay, validator, miner):
   --relay-port P     relay WebSocket port, 0 = any   (default 9090)
   --relay ADDR       relay to join: a multiaddr, or the http URL of a webtensor server
   --manifest FILE    subnet manifest                 (default subnets/default.json)
-  --models DIR       folder of model files           (default ./models)
-  --state DIR        keys and state                  (default ./.webtensor)
+  --models DIR       folder of model files           (default ~/.webtensor/models)
+  --state DIR        keys and state                  (default ~/.webtensor; WEBTENSOR_HOME moves both)
   --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
                      miners default to a key kept in --state
   --secret URI       the secret itself: visible to other users in ps, prefer --secret-file

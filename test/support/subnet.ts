@@ -25,20 +25,21 @@ export interface TestSubnet {
   stop(): Promise<void>
 }
 
-export async function startTestSubnet(manifest: SubnetManifest): Promise<TestSubnet> {
+/** `host`: where every piece listens (default 127.0.0.1; browser tests pass TEST_HOST). */
+export async function startTestSubnet(manifest: SubnetManifest, host = '127.0.0.1'): Promise<TestSubnet> {
   const log = (): void => {}
   const stoppers: (() => Promise<unknown>)[] = []
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch(() => {})
   }
   try {
-    const relay = await createRelay({ host: '127.0.0.1', port: 0, keyFile: join(mkdtempSync(join(tmpdir(), 'wt-subnet-')), 'relay.key') })
+    const relay = await createRelay({ host, port: 0, keyFile: join(mkdtempSync(join(tmpdir(), 'wt-subnet-')), 'relay.key') })
     await relay.start()
     stoppers.push(() => relay.stop())
     const bootstrap = relay.multiaddrs
-    const owner = await startOwner({ manifest, bootstrap, host: '127.0.0.1', log })
+    const owner = await startOwner({ manifest, bootstrap, host, log })
     stoppers.push(() => owner.owner.stop(), () => owner.mesh.stop())
-    const validator = await startValidator({ manifest, secret: manifest.validators[0]!.devSecret!, bootstrap, host: '127.0.0.1', modelsDir: DEFAULT_MODELS_DIR, log })
+    const validator = await startValidator({ manifest, secret: manifest.validators[0]!.devSecret!, bootstrap, host, modelsDir: DEFAULT_MODELS_DIR, log })
     stoppers.push(() => validator.runner.dispose(), () => validator.validator.stop(), () => validator.mesh.stop())
     return {
       bootstrap,
@@ -46,7 +47,7 @@ export async function startTestSubnet(manifest: SubnetManifest): Promise<TestSub
       validator,
       async addMiner({ secret, runner, task, agent, ask }) {
         const hotkey = await hotkeyFromSecret(secret)
-        const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+        const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap, listen: [`/ip4/${host}/tcp/0/ws`] })
         stoppers.push(() => mesh.stop())
         const node = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent, ...(task === undefined ? {} : { task }), ...(ask === undefined ? {} : { ask }) })
         await node.start()
