@@ -22,7 +22,7 @@ function newestMtime(path: string): number {
 export async function ensureAppBuilt(log: (line: string) => void, force = false): Promise<void> {
   const built = statSync(join(DIST_DIR, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(
-    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
+    ...['src', 'public', 'index.html', 'dashboard.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
   if (!force && built > sources) return
   let vite: typeof import('vite')
