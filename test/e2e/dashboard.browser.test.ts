@@ -96,6 +96,12 @@ test('dashboard: 3 epochs plotted per uid from the verified log, kept across a r
     assert.ok((await page.locator('[data-testid="dash-peers"] circle').count()) >= 2)
 
     mkdirSync(ARTIFACTS, { recursive: true })
+    // Ask the network from the dashboard: the Node miner's signed answer, shown as text.
+    await page.getByTestId('ask-prompt').fill('The capital of France is')
+    await page.getByTestId('ask-button').click()
+    await page.locator('[data-testid="ask-answers"] li.ask-answer').first().waitFor({ timeout: 90_000 })
+    assert.match(await page.getByTestId('ask-status').innerText(), /^1 signed answer, each checked/)
+    assert.match(await page.locator('li.ask-answer').first().innerText(), /^uid \d+ · 5\w{7}… · incentive \d\.\d{3} · \d+ ms · signed/)
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true })
 
     // Reload with the network's log unreachable: the plots come back from IndexedDB alone.

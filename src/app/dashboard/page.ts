@@ -16,6 +16,7 @@ import { memoryEpochHistory, openEpochHistory, type EpochHistory } from './histo
 import { startLogFeed } from './log-feed.ts'
 import { followPeers } from './peers.ts'
 import { mountDashboard } from './view.ts'
+import { mountAskBox } from './ask-box.ts'
 
 const root = document.querySelector<HTMLElement>('#dashboard')!
 // The test hook (globalThis.__webtensorDashboard) is for the browser test and the bench only.
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
     })
   })
 }
+
+mountAskBox(document.querySelector<HTMLElement>('section.ask')!, location.origin)
 
 main().catch((err: unknown) => {
   view.setProgress(null)
