@@ -8,6 +8,7 @@ import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchan
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
 import type { Signer } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
+import type { BusyBudget } from './busy-budget.ts'
 
 export interface MinerOptions {
   manifest: SubnetManifest
@@ -24,6 +25,10 @@ export interface MinerOptions {
   task?: SubnetTask
   /** Finds the registration's proof of work; default in this thread (a page passes its worker). */
   solver?: PowSolver
+  /** The share of time the model may run (see `BusyBudget`): a query over budget is refused (`throttled`). */
+  budget?: Pick<BusyBudget, 'canStart' | 'record'>
+  /** While this says true the model runs nothing: queries are refused (`paused`), e.g. a hidden tab. */
+  paused?: () => boolean
 }
 
 /** Where the miner's registration stands: the proof of work's progress while it solves. */
@@ -146,6 +151,8 @@ export function createMinerNode(options: MinerOptions): MinerNode {
 
   const serve = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
     if (!running) return refuse('stopped', 'miner is stopped')
+    if (options.paused?.() === true) return refuse('paused', 'miner is paused')
+    if (options.budget !== undefined && !options.budget.canStart(performance.now())) return refuse('throttled', 'miner is over its share of busy time')
     // Nothing is queued: a busy miner says so at once, before decoding anything.
     if (inFlight >= maxQueue) return refuse('busy', `${inFlight} queries in progress`)
     let query: Envelope<'query'>
@@ -167,7 +174,12 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     inFlight++
     try {
       const started = performance.now()
-      const answer = (await task.answer(runner, input)) as Record<string, unknown>
+      let answer: Record<string, unknown>
+      try {
+        answer = (await task.answer(runner, input)) as Record<string, unknown>
+      } finally {
+        options.budget?.record(started, performance.now())
+      }
       stats.queriesAnswered++
       stats.lastAnswerMs = Math.round(performance.now() - started)
       changed()
