@@ -16,17 +16,26 @@ function newestMtime(path: string): number {
 
 /**
  * Builds the web app into `dist/` with Vite when it is missing or older than its sources, so
- * `webtensor start` works right after `npm install` and stays fast on later starts.
+ * `webtensor start` works right after `npm install` and stays fast on later starts; then the
+ * embeddable miner widget (`dist/widget.js` and its workers under `dist/widget/`, see
+ * vite.widget.config.ts), after the app because the app's build empties `dist/`.
  */
 export async function ensureAppBuilt(log: (line: string) => void, force = false): Promise<void> {
-  const built = statSync(join(DIST_DIR, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0
+  const builtAt = (file: string): number => statSync(join(DIST_DIR, file), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(
-    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
+    ...['src', 'public', 'index.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
-  if (!force && built > sources) return
-  log('building the web app (vite)…')
-  const started = Date.now()
+  const appStale = force || builtAt('index.html') <= sources
+  if (!appStale && builtAt('widget.js') > sources) return
   const { build } = await import('vite')
-  await build({ configFile: join(PACKAGE_ROOT, 'vite.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
-  log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  if (appStale) {
+    log('building the web app (vite)…')
+    const started = Date.now()
+    await build({ configFile: join(PACKAGE_ROOT, 'vite.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
+    log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+  log('building the miner widget (vite)…')
+  const started = Date.now()
+  await build({ configFile: join(PACKAGE_ROOT, 'vite.widget.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
+  log(`miner widget built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
