@@ -117,12 +117,16 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.deepEqual((await events(page)).map((e) => e.detail.phase), ['idle'])
 
     // Consent: the click starts everything, from the server, on single-threaded WASM.
+    const clicked = Date.now()
     await widget.getByTestId('consent').click()
     assert.equal(await page.evaluate((s) => localStorage.getItem(`webtensor-miner:consent:${s}`), server), 'granted', 'the choice is remembered for this server')
     await waitStatus(page, '(s) => s.phase === "mining"', null, 180_000)
     assert.ok(heavy().some((u) => u.includes('/models/')), 'the model came from the server')
     assert.ok(heavy().some((u) => u.includes('/ort/')), 'the wasm came from the server')
-    assert.ok(page.workers().length >= 2, `the model and verifier workers run (blob shims of the server's scripts): ${page.workers().map((w) => w.url()).join(' ')}`)
+    const mining = Date.now()
+    const workerUrls = page.workers().map((w) => w.url())
+    assert.ok(workerUrls.length >= 2, `the model and verifier workers run: ${workerUrls.join(' ')}`)
+    assert.ok(workerUrls.every((u) => u.startsWith(`blob:${new URL(hostUrl).origin}/`)), `each started from the host origin's shim that imports the server's script: ${workerUrls.join(' ')}`)
     assert.match((await status(page)).device ?? '', /^wasm$/i, 'WASM on a page without cross-origin isolation')
 
     // Registered by proof of work, queried and weighted: a reward with incentive > 0.
@@ -130,7 +134,7 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     const reward = (await events(page)).find((e) => e.type === 'reward' && (e.detail.incentive ?? 0) > 0)!
     assert.equal(reward.detail.uid, (await status(page)).uid)
     assert.ok(Number.isInteger(reward.detail.epoch))
-    console.log(`reward event: ${JSON.stringify(reward.detail)}`)
+    console.log(`reward event: ${JSON.stringify(reward.detail)}; from the click: mining after ${((mining - clicked) / 1000).toFixed(1)} s, a reward > 0 after ${((Date.now() - clicked) / 1000).toFixed(1)} s`)
     const phases = (await events(page)).filter((e) => e.type === 'state').map((e) => e.detail.phase)
     assert.deepEqual(phases.slice(0, 5), ['idle', 'starting', 'loading-model', 'joining', 'mining'])
     mkdirSync(ARTIFACTS, { recursive: true })
