@@ -29,12 +29,22 @@ function hostPage(server: string): string {
 </body></html>`
 }
 
+/** The Battery Status API of a laptop at 10 %, discharging; `window.__battery.plugIn()` starts charging. */
+const BATTERY = `(() => {
+  const battery = new EventTarget()
+  battery.charging = false
+  battery.level = 0.1
+  window.__battery = { plugIn() { battery.charging = true; battery.dispatchEvent(new Event('chargingchange')) } }
+  Object.defineProperty(Navigator.prototype, 'getBattery', { configurable: true, value() { return Promise.resolve(battery) } })
+})()`
+
 interface WidgetEvent {
   type: 'state' | 'reward' | 'error'
   detail: { phase?: string; reason?: string | null; uid?: number; incentive?: number; epoch?: number; message?: string; code?: string }
 }
 interface Status {
   phase: string
+  pauseReason: string | null
   queriesAnswered: number
   queriesRefused: Record<string, number>
   uid: number | null
@@ -172,7 +182,9 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.equal(await page.evaluate((s) => localStorage.getItem(`webtensor-miner:consent:${s}`), server), 'stopped')
     assert.deepEqual((await events(page)).filter((e) => e.type === 'error'), [], 'no error event')
 
-    // A reload after Stop waits for a click again: nothing is fetched or started.
+    // A reload after Stop waits for a click again: nothing is fetched or started. From here on the
+    // page sees a battery at 10 %, discharging (the Battery Status API, as a laptop reports it).
+    await page.addInitScript(BATTERY)
     const before = heavy().length
     const socketsBefore = sockets.length
     await page.reload()
@@ -182,6 +194,28 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.equal(sockets.length, socketsBefore, 'no connection after a reload')
     assert.equal(page.workers().length, 0)
     assert.equal((await status(page)).phase, 'idle')
+
+    // Stop while it is still starting: what the start had begun is undone as it comes.
+    await widget.getByTestId('consent').click()
+    await waitStatus(page, '(s) => s.phase !== "idle"', null, 10_000)
+    const stoppedEarlyIn = (await status(page)).phase
+    await widget.getByTestId('stop').click()
+    await waitStatus(page, '(s) => s.phase === "stopped"', null, 10_000)
+    const allGone = async (): Promise<boolean> => page.workers().length === 0 && sockets.every((s) => s.closed)
+    const early = Date.now() + 60_000
+    while (!(await allGone()) && Date.now() < early) await page.waitForTimeout(250)
+    await page.waitForTimeout(3000)
+    assert.ok(await allGone(), `stopped in phase ${stoppedEarlyIn}: no worker (${page.workers().length}) and no open WebSocket left`)
+    console.log(`stopped while ${stoppedEarlyIn}: all gone`)
+
+    // On a low battery that is not charging it pauses; plugged in, it mines again.
+    await widget.getByTestId('consent').click()
+    await waitStatus(page, '(s) => s.phase === "paused"', null, 120_000)
+    assert.match((await status(page)).pauseReason ?? '', /^the battery is low \(10 %\) and not charging$/)
+    await page.evaluate('window.__battery.plugIn()')
+    await waitStatus(page, '(s) => s.phase === "mining"', null, 10_000)
+    await widget.getByTestId('stop').click()
+    await waitStatus(page, '(s) => s.phase === "stopped"', null, 10_000)
   } catch (err) {
     console.error(`--- webtensor start ---\n${cli.output().slice(-6000)}\n--- host page console ---\n${log.slice(-80).join('\n')}`)
     throw err
