@@ -197,7 +197,8 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
 
     // Stop while it is still starting: what the start had begun is undone as it comes.
     await widget.getByTestId('consent').click()
-    await waitStatus(page, '(s) => s.phase !== "idle"', null, 10_000)
+    // (Joining: the model worker is up and the mesh is being joined; the model is in the cache by now.)
+    await page.waitForFunction('["joining", "mining"].includes(document.querySelector("webtensor-miner").status.phase)', null, { timeout: 60_000, polling: 20 })
     const stoppedEarlyIn = (await status(page)).phase
     await widget.getByTestId('stop').click()
     await waitStatus(page, '(s) => s.phase === "stopped"', null, 10_000)
