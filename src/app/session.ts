@@ -85,9 +85,25 @@ export interface MiningSession {
   setPaused(paused: boolean): void
 }
 
-/** The server serves another subnet than the one asked for (the widget's `netuid` attribute). */
-export class SessionConfigError extends WebtensorError {
-  override name = 'SessionConfigError'
+/** The session could not start: no config at the server (`no_config`), another subnet (`wrong_netuid`), or stopped while starting (`aborted`). */
+export class SessionStartError extends WebtensorError {
+  override name = 'SessionStartError'
+}
+
+export interface MiningSessionOptions {
+  /** The webtensor server's origin (the page's own, or another for the embedded widget). */
+  origin: string
+  store: SecretStore
+  onState: (patch: Partial<SessionState>) => void
+  history?: RewardHistory | null
+  /** The share of time the model may run, in (0, 1] (default 1: whenever a validator asks). */
+  throttle?: number
+  /** The subnet the caller expects: a server that serves another one is refused (`wrong_netuid`). */
+  netuid?: number
+  /** Start paused (e.g. a hidden tab); `setPaused` changes it later. */
+  paused?: boolean
+  /** Aborting stops the start where it is and undoes what it started (the start rejects, code `aborted`). */
+  signal?: AbortSignal
 }
 
 /** The first metagraph the owner publishes after joining, or null after `timeoutMs`. */
@@ -115,226 +131,216 @@ export const LOG_PATH = '/chain/log.jsonl'
  * in the verifier worker, without trusting the server, and compared with the gossip and with
  * what this page saw on the mesh. Verified rewards go to `history`.
  */
-export async function startMiningSession(options: {
-  origin: string
-  store: SecretStore
-  onState: (patch: Partial<SessionState>) => void
-  history?: RewardHistory | null
-  /** The share of time the model may run, in (0, 1] (default 1: whenever a validator asks). */
-  throttle?: number
-  /** The subnet the caller expects: a server that serves another one is refused (`wrong_netuid`). */
-  netuid?: number
-  /** Start paused (e.g. a hidden tab); `setPaused` changes it later. */
-  paused?: boolean
-  /** Aborting stops the start where it is and undoes what it started (the start rejects, code `aborted`). */
-  signal?: AbortSignal
-}): Promise<MiningSession> {
+export async function startMiningSession(options: MiningSessionOptions): Promise<MiningSession> {
+  const started: (() => unknown)[] = []
+  try {
+    return await runSession(options, started)
+  } catch (err) {
+    // A start that failed or was aborted undoes what it had started, newest first.
+    for (const undo of started.splice(0).reverse()) await Promise.resolve().then(undo).catch((e: unknown) => console.warn('webtensor: undoing the start:', e))
+    throw err
+  }
+}
+
+/** The body of `startMiningSession`; pushes onto `started` how to undo each thing it starts. */
+async function runSession(options: MiningSessionOptions, started: (() => unknown)[]): Promise<MiningSession> {
   const { onState } = options
   const history = options.history ?? null
   let paused = options.paused ?? false
   const budget = options.throttle === undefined || options.throttle >= 1 ? undefined : new BusyBudget(options.throttle, performance.now())
+  const checkpoint = (): void => {
+    if (options.signal?.aborted === true) throw new SessionStartError('stopped before mining started', { code: 'aborted' })
+  }
   onState({ phase: 'starting', error: null })
-  const response = await fetch(new URL('/api/config', options.origin))
-  if (!response.ok) throw new SessionConfigError(`${new URL('/api/config', options.origin).href} answered ${response.status}: is this a webtensor server?`, { code: 'no_config' })
+  const configUrl = new URL('/api/config', options.origin)
+  const response = await fetch(configUrl)
+  if (!response.ok) throw new SessionStartError(`${configUrl.href} answered ${response.status}: is this a webtensor server?`, { code: 'no_config' })
   const config = (await response.json()) as ServerConfig
   const { manifest } = config
   if (options.netuid !== undefined && options.netuid !== config.netuid) {
-    throw new SessionConfigError(`the server at ${options.origin} serves subnet ${config.netuid}, not ${options.netuid}`, { code: 'wrong_netuid' })
+    throw new SessionStartError(`the server at ${options.origin} serves subnet ${config.netuid}, not ${options.netuid}`, { code: 'wrong_netuid' })
   }
   const hotkey = await loadOrCreateHotkey(options.store)
-  if (options.signal?.aborted === true) throw new SessionConfigError('stopped before mining started', { code: 'aborted' })
+  checkpoint()
   onState({ hotkey: hotkey.address, phase: 'loading-model' })
   const showRewards = async (): Promise<void> => {
     if (history !== null) onState({ rewards: { hotkey: hotkey.address, ...(await history.list(hotkey.address)) } })
   }
   await showRewards().catch((err: unknown) => console.warn('reward history unavailable:', err))
 
-  // What has been started so far, undone (newest first) when the start fails or is aborted.
-  const started: (() => unknown)[] = []
-  const unwind = async (): Promise<void> => {
-    for (const undo of started.splice(0).reverse()) await Promise.resolve().then(undo).catch((err: unknown) => console.warn('webtensor: stopping:', err))
+  const runner: ModelRunner = await loadModelInWorker({
+    modelId: manifest.model.id,
+    localModelPath: new URL(config.models.localModelPath, options.origin).href,
+    wasmPaths: new URL(config.models.wasmPaths, options.origin).href,
+    allowRemote: manifest.model.source === 'hub',
+    ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
+    ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    device: 'auto',
+    onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
+  })
+  started.push(() => runner.dispose())
+  checkpoint()
+  onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
+
+  // The relay's address decides whether private addresses may be dialled (only on a local subnet).
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
+  started.push(() => mesh.stop())
+  checkpoint()
+  // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
+  globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
+  mesh.onStats((s) => onState({ peers: s.peers }))
+  onState({ peers: mesh.stats().peers })
+  // The chain decides the role: a hotkey with a validator permit validates, any other mines.
+  const first = await firstMetagraph(chain, manifest.chain.blockTimeMs * 10 + 10_000)
+  checkpoint()
+  const self = first?.neurons.find((n) => n.hotkey === hotkey.address)
+  let role: MinerNode | ValidatorNode
+  if (self?.validatorPermit === true) {
+    onState({ role: 'validator', roleReason: `this hotkey is uid ${self.uid} with a validator permit (stake ${self.stake} rao): it queries miners and sets weights`, uid: self.uid })
+    const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
+    const timer = setInterval(() => {
+      const s = validator.stats()
+      onState({ validator: { queriesSent: s.queriesSent, answersVerified: s.answersVerified, verdicts: s.verdicts, failures: s.failures, scores: s.scores, weightsSet: s.weightsSet } })
+    }, 1000)
+    started.push(() => (clearInterval(timer), validator.stop()))
+    await validator.start()
+    role = { ...validator, stop: async () => (clearInterval(timer), validator.stop()) }
+    onState({ phase: 'validating', peers: mesh.stats().peers })
+  } else {
+    onState({
+      role: 'miner',
+      roleReason: first === null ? 'no metagraph from the subnet owner yet: this page mines (a validator permit is only seen in a metagraph)' : 'this hotkey holds no validator permit: it answers validators\' queries',
+    })
+    // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
+    const solver = createWorkerSolver()
+    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, ...(budget === undefined ? {} : { budget }) })
+    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
+    started.push(async () => (await miner.stop(), solver.dispose()))
+    await miner.start()
+    role = { ...miner, stop: async () => (await miner.stop(), solver.dispose()) }
+    onState({ phase: 'mining', peers: mesh.stats().peers })
   }
-  const checkpoint = (): void => {
-    if (options.signal?.aborted === true) throw new SessionConfigError('stopped before mining started', { code: 'aborted' })
+
+  let metagraph: Metagraph | null = null
+  let epoch: EpochResult | null = null
+  const table = (): NeuronRow[] =>
+    (metagraph?.neurons ?? []).map((n) => ({
+      uid: n.uid,
+      hotkey: n.hotkey,
+      stake: n.stake,
+      validatorPermit: n.validatorPermit,
+      incentive: (epoch?.incentive[n.uid] ?? 0) / U16_MAX,
+      dividends: (epoch?.dividends[n.uid] ?? 0) / U16_MAX,
+    }))
+  chain.onMetagraph((m) => {
+    metagraph = m
+    onState({ block: m.block, neurons: table() })
+  })
+
+  // The owner's signed log, verified in a worker, fetched piece by piece (only what is new).
+  const verifier = createLogVerifierWorker()
+  started.push(() => verifier.terminate())
+  const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address }
+  await verifier.start(verifierOptions)
+  checkpoint()
+  let log = new VerifiedLog()
+  const follower = new LogFollower({
+    url: new URL(LOG_PATH, options.origin),
+    sink: {
+      reset: async () => {
+        log = new VerifiedLog()
+        await verifier.start(verifierOptions)
+      },
+      push: (text) => verifier.push(text),
+    },
+  })
+  // Every weight message this page receives must reach the owner's log.
+  const meshWatch = new MeshWatch()
+  const unsubscribe = (['weights', 'commit', 'reveal'] as const).map((kind) =>
+    mesh.subscribe(kind, (msg, signed) => {
+      const m = chain.metagraph()
+      if (m !== null) meshWatch.see(kind, msg.hotkey, signed.body, m.block, m.chain.session)
+    }),
+  )
+
+  const recordRewards = async (u: VerifierUpdate): Promise<void> => {
+    const genesis = u.genesis
+    if (history === null || genesis === null) return
+    const records = u.epochs.flatMap((e): RewardRecord[] =>
+      e.mine === null ? [] : [{ hotkey: hotkey.address, genesis, epoch: e.epoch, block: e.block, seq: e.seq, uid: e.mine.uid, incentive: e.mine.incentive, dividends: e.mine.dividends, digest: e.digest }],
+    )
+    if (records.length === 0) return
+    await history.add(records)
+    await showRewards()
   }
-  try {
-    const runner: ModelRunner = await loadModelInWorker({
-      modelId: manifest.model.id,
-      localModelPath: new URL(config.models.localModelPath, options.origin).href,
-      wasmPaths: new URL(config.models.wasmPaths, options.origin).href,
-      allowRemote: manifest.model.source === 'hub',
-      ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
-      ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
-      device: 'auto',
-      onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
-    })
-    started.push(() => runner.dispose())
-    checkpoint()
-    onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
-
-    // The relay's address decides whether private addresses may be dialled (only on a local subnet).
-    const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
-    started.push(() => mesh.stop())
-    checkpoint()
-    // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
-    globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
-    mesh.onStats((s) => onState({ peers: s.peers }))
-    onState({ peers: mesh.stats().peers })
-    // The chain decides the role: a hotkey with a validator permit validates, any other mines.
-    const first = await firstMetagraph(chain, manifest.chain.blockTimeMs * 10 + 10_000)
-    checkpoint()
-    const self = first?.neurons.find((n) => n.hotkey === hotkey.address)
-    let role: MinerNode | ValidatorNode
-    if (self?.validatorPermit === true) {
-      onState({ role: 'validator', roleReason: `this hotkey is uid ${self.uid} with a validator permit (stake ${self.stake} rao): it queries miners and sets weights`, uid: self.uid })
-      const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
-      const timer = setInterval(() => {
-        const s = validator.stats()
-        onState({ validator: { queriesSent: s.queriesSent, answersVerified: s.answersVerified, verdicts: s.verdicts, failures: s.failures, scores: s.scores, weightsSet: s.weightsSet } })
-      }, 1000)
-      started.push(() => (clearInterval(timer), validator.stop()))
-      await validator.start()
-      role = { ...validator, stop: async () => (clearInterval(timer), validator.stop()) }
-      onState({ phase: 'validating', peers: mesh.stats().peers })
-    } else {
-      onState({
-        role: 'miner',
-        roleReason: first === null ? 'no metagraph from the subnet owner yet: this page mines (a validator permit is only seen in a metagraph)' : 'this hotkey holds no validator permit: it answers validators\' queries',
-      })
-      // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
-      const solver = createWorkerSolver()
-      const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, ...(budget === undefined ? {} : { budget }) })
-      miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
-      started.push(async () => (await miner.stop(), solver.dispose()))
-      await miner.start()
-      role = { ...miner, stop: async () => (await miner.stop(), solver.dispose()) }
-      onState({ phase: 'mining', peers: mesh.stats().peers })
+  const syncLog = async (): Promise<void> => {
+    const r = await follower.sync()
+    for (const u of r.updates) {
+      log.apply(u)
+      await recordRewards(u).catch((err: unknown) => console.warn('reward history: not saved:', err))
     }
+    onState({ logHead: log.head.seq < 0 ? null : { seq: log.head.seq, block: log.head.block } })
+  }
+  // One read of the log at a time, in the order asked.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task)
+    queue = next.catch(() => undefined)
+    return next
+  }
+  const unreadable = (err: unknown): string => `the owner's log could not be read: ${err instanceof Error ? err.message : String(err)}`
 
-    let metagraph: Metagraph | null = null
-    let epoch: EpochResult | null = null
-    const table = (): NeuronRow[] =>
-      (metagraph?.neurons ?? []).map((n) => ({
-        uid: n.uid,
-        hotkey: n.hotkey,
-        stake: n.stake,
-        validatorPermit: n.validatorPermit,
-        incentive: (epoch?.incentive[n.uid] ?? 0) / U16_MAX,
-        dividends: (epoch?.dividends[n.uid] ?? 0) / U16_MAX,
-      }))
-    chain.onMetagraph((m) => {
-      metagraph = m
-      onState({ block: m.block, neurons: table() })
-    })
+  // A chain that restarted from a new genesis is followed from its first entry (once per genesis).
+  let restartedFor: string | null = null
+  async function verifyEpoch(e: EpochResult): Promise<NonNullable<SessionState['verified']>> {
+    if (log.genesis !== null && e.chain.genesis !== log.genesis && restartedFor !== e.chain.genesis) {
+      restartedFor = e.chain.genesis
+      await follower.restart()
+    }
+    // A log that does not verify stays that way: nothing more to fetch.
+    if (log.divergence === null) await syncLog()
+    // The owner writes the entry before it gossips the epoch; a slow disk or proxy gets a second try.
+    if (log.divergence === null && log.head.seq < e.logSeq) {
+      await new Promise((r) => setTimeout(r, 1000))
+      await syncLog()
+    }
+    return verdictFor(e, log, meshWatch.settle(log, chain.metagraph()?.chain.session ?? e.chain.session))
+  }
 
-    // The owner's signed log, verified in a worker, fetched piece by piece (only what is new).
-    const verifier = createLogVerifierWorker()
-    started.push(() => verifier.terminate())
-    const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address }
-    await verifier.start(verifierOptions)
-    checkpoint()
-    let log = new VerifiedLog()
-    const follower = new LogFollower({
-      url: new URL(LOG_PATH, options.origin),
-      sink: {
-        reset: async () => {
-          log = new VerifiedLog()
-          await verifier.start(verifierOptions)
-        },
-        push: (text) => verifier.push(text),
+  chain.onEpoch((e) => {
+    epoch = e
+    onState({ neurons: table() })
+    const heard = performance.now()
+    serial(() => verifyEpoch(e)).then(
+      (v) => {
+        onState({ verified: v })
+        // How long from the gossip to the page's own verdict (devtools and tests read it).
+        if (v.ok) console.info(`webtensor:verify-ms ${Math.round(performance.now() - heard)}`)
       },
-    })
-    // Every weight message this page receives must reach the owner's log.
-    const meshWatch = new MeshWatch()
-    const unsubscribe = (['weights', 'commit', 'reveal'] as const).map((kind) =>
-      mesh.subscribe(kind, (msg, signed) => {
-        const m = chain.metagraph()
-        if (m !== null) meshWatch.see(kind, msg.hotkey, signed.body, m.block, m.chain.session)
-      }),
+      (err: unknown) => onState({ verified: { epoch: e.epoch, ok: false, detail: unreadable(err) } }),
     )
+  })
 
-    const recordRewards = async (u: VerifierUpdate): Promise<void> => {
-      const genesis = u.genesis
-      if (history === null || genesis === null) return
-      const records = u.epochs.flatMap((e): RewardRecord[] =>
-        e.mine === null ? [] : [{ hotkey: hotkey.address, genesis, epoch: e.epoch, block: e.block, seq: e.seq, uid: e.mine.uid, incentive: e.mine.incentive, dividends: e.mine.dividends, digest: e.digest }],
-      )
-      if (records.length === 0) return
-      await history.add(records)
-      await showRewards()
-    }
-    const syncLog = async (): Promise<void> => {
-      const r = await follower.sync()
-      for (const u of r.updates) {
-        log.apply(u)
-        await recordRewards(u).catch((err: unknown) => console.warn('reward history: not saved:', err))
-      }
-      onState({ logHead: log.head.seq < 0 ? null : { seq: log.head.seq, block: log.head.block } })
-    }
-    // One read of the log at a time, in the order asked.
-    let queue: Promise<unknown> = Promise.resolve()
-    const serial = <T>(task: () => Promise<T>): Promise<T> => {
-      const next = queue.then(task)
-      queue = next.catch(() => undefined)
-      return next
-    }
-    const unreadable = (err: unknown): string => `the owner's log could not be read: ${err instanceof Error ? err.message : String(err)}`
+  // The whole log once at start: the reward history fills in, and a log that does not verify says
+  // so at once. No log to read (a bare relay has no owner) is said only when an epoch comes.
+  serial(syncLog).then(
+    () => {
+      const d = log.divergence
+      if (d !== null) onState({ verified: { epoch: null, ok: false, detail: `the log does not verify at entry ${d.seq} (${d.reason}): ${d.detail}` } })
+    },
+    (err: unknown) => console.warn(unreadable(err)),
+  )
 
-    // A chain that restarted from a new genesis is followed from its first entry (once per genesis).
-    let restartedFor: string | null = null
-    async function verifyEpoch(e: EpochResult): Promise<NonNullable<SessionState['verified']>> {
-      if (log.genesis !== null && e.chain.genesis !== log.genesis && restartedFor !== e.chain.genesis) {
-        restartedFor = e.chain.genesis
-        await follower.restart()
-      }
-      // A log that does not verify stays that way: nothing more to fetch.
-      if (log.divergence === null) await syncLog()
-      // The owner writes the entry before it gossips the epoch; a slow disk or proxy gets a second try.
-      if (log.divergence === null && log.head.seq < e.logSeq) {
-        await new Promise((r) => setTimeout(r, 1000))
-        await syncLog()
-      }
-      return verdictFor(e, log, meshWatch.settle(log, chain.metagraph()?.chain.session ?? e.chain.session))
-    }
-
-    chain.onEpoch((e) => {
-      epoch = e
-      onState({ neurons: table() })
-      const heard = performance.now()
-      serial(() => verifyEpoch(e)).then(
-        (v) => {
-          onState({ verified: v })
-          // How long from the gossip to the page's own verdict (devtools and tests read it).
-          if (v.ok) console.info(`webtensor:verify-ms ${Math.round(performance.now() - heard)}`)
-        },
-        (err: unknown) => onState({ verified: { epoch: e.epoch, ok: false, detail: unreadable(err) } }),
-      )
-    })
-
-    // The whole log once at start: the reward history fills in, and a log that does not verify says
-    // so at once. No log to read (a bare relay has no owner) is said only when an epoch comes.
-    serial(syncLog).then(
-      () => {
-        const d = log.divergence
-        if (d !== null) onState({ verified: { epoch: null, ok: false, detail: `the log does not verify at entry ${d.seq} (${d.reason}): ${d.detail}` } })
-      },
-      (err: unknown) => console.warn(unreadable(err)),
-    )
-
-    return {
-      setPaused(p) {
-        paused = p
-      },
-      async stop() {
-        for (const u of unsubscribe) u()
-        await role.stop()
-        await mesh.stop()
-        await runner.dispose()
-        verifier.terminate()
-      },
-    }
-  } catch (err) {
-    await unwind()
-    throw err
+  return {
+    setPaused(p) {
+      paused = p
+    },
+    async stop() {
+      for (const u of unsubscribe) u()
+      await role.stop()
+      await mesh.stop()
+      await runner.dispose()
+      verifier.terminate()
+    },
   }
 }
