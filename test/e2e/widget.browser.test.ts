@@ -140,11 +140,13 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.match((await status(page)).device ?? '', /^wasm$/i, 'WASM on a page without cross-origin isolation')
 
     // Registered by proof of work, queried and weighted: a reward with incentive > 0.
+    await waitStatus(page, '(s) => s.queriesAnswered > 0', null, 120_000)
+    const firstAnswer = Date.now()
     await page.waitForFunction(() => (window as unknown as { __events: WidgetEvent[] }).__events.some((e) => e.type === 'reward' && (e.detail.incentive ?? 0) > 0), null, { timeout: 240_000, polling: 500 })
     const reward = (await events(page)).find((e) => e.type === 'reward' && (e.detail.incentive ?? 0) > 0)!
     assert.equal(reward.detail.uid, (await status(page)).uid)
     assert.ok(Number.isInteger(reward.detail.epoch))
-    console.log(`reward event: ${JSON.stringify(reward.detail)}; from the click: mining after ${((mining - clicked) / 1000).toFixed(1)} s, a reward > 0 after ${((Date.now() - clicked) / 1000).toFixed(1)} s`)
+    console.log(`reward event: ${JSON.stringify(reward.detail)}; from the click: mining after ${((mining - clicked) / 1000).toFixed(1)} s, first answer served after ${((firstAnswer - clicked) / 1000).toFixed(1)} s, a reward > 0 after ${((Date.now() - clicked) / 1000).toFixed(1)} s`)
     const phases = (await events(page)).filter((e) => e.type === 'state').map((e) => e.detail.phase)
     assert.deepEqual(phases.slice(0, 5), ['idle', 'starting', 'loading-model', 'joining', 'mining'])
     mkdirSync(ARTIFACTS, { recursive: true })
