@@ -20,8 +20,10 @@ function crossOriginWorkers(): Plugin {
   }
 }
 
-// The miner widget: one ES module, dist/widget.js, and its workers under dist/widget/. Not Vite's
-// library mode, which would inline every asset (onnxruntime's wasm) as base64 into the workers.
+// The miner widget: one ES module, dist/widget.js (the element: what a host page loads up front),
+// and under dist/widget/ what it loads only after the click (the session's chunk, the workers). Not
+// Vite's library mode, which would inline every asset (onnxruntime's wasm) as base64 into the
+// workers. No module-preload links: the widget adds nothing to the host's <head>.
 // Built after the app (whose build empties dist/), by src/cli/build-app.ts.
 export default defineConfig({
   root: '.',
@@ -34,10 +36,11 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 8192,
     copyPublicDir: false,
+    modulePreload: false,
     rollupOptions: {
       input: { widget: 'src/widget/index.ts' },
       preserveEntrySignatures: 'exports-only',
-      output: { format: 'es', entryFileNames: 'widget.js', chunkFileNames: 'widget/[name]-[hash].js', assetFileNames: 'widget/[name]-[hash][extname]', inlineDynamicImports: true },
+      output: { format: 'es', entryFileNames: 'widget.js', chunkFileNames: 'widget/[name]-[hash].js', assetFileNames: 'widget/[name]-[hash][extname]' },
     },
   },
   worker: {

@@ -1,8 +1,6 @@
 import { WebtensorError } from '../errors.ts'
-import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } from '../identity/secret-idb.ts'
-import type { SecretStore } from '../identity/identity.ts'
 import { parseThrottle } from '../node/busy-budget.ts'
-import { initialState, startMiningSession, type MiningSession, type SessionState } from '../app/session.ts'
+import type { MiningSession, SessionState } from '../app/session.ts'
 import { newReward, pauseReason, readConsent, widgetPhase, writeConsent, type BatteryReading, type ConsentStorage, type WidgetPhase } from './policy.ts'
 
 /** What the element tells its host page, as DOM events on itself (they bubble and leave the shadow root). */
@@ -24,6 +22,10 @@ export interface WebtensorMinerStatus {
   epoch: number | null
   device: string | null
 }
+
+/** The part of the session's state the widget shows. */
+type View = Pick<SessionState, 'phase' | 'error' | 'hotkey' | 'device' | 'progress' | 'uid' | 'queriesAnswered' | 'queriesRefused' | 'incentive' | 'epoch'>
+const IDLE: View = { phase: 'idle', error: null, hotkey: null, device: null, progress: 0, uid: null, queriesAnswered: 0, queriesRefused: {}, incentive: null, epoch: null }
 
 const STYLE = `
 :host { display: block; font: 14px/1.4 system-ui, sans-serif; color: #0f172a; max-width: 28rem; }
@@ -105,7 +107,7 @@ export class WebtensorMinerElement extends HTMLElement {
   static readonly observedAttributes = ['server', 'netuid', 'throttle']
   readonly #root: ShadowRoot
   readonly #ui: Record<string, HTMLElement>
-  #state: SessionState = { ...initialState }
+  #state: View = { ...IDLE }
   #session: MiningSession | null = null
   #abort: AbortController | null = null
   #stopped = false
@@ -115,7 +117,6 @@ export class WebtensorMinerElement extends HTMLElement {
   #battery: BatteryReading | null = null
   #batteryWatch: BatteryManagerLike | null = null
   #pauseReason: string | null = null
-  #secretStore: Promise<SecretStore> | null = null
 
   constructor() {
     super()
@@ -183,17 +184,17 @@ export class WebtensorMinerElement extends HTMLElement {
     if (server === '') return this.#fail(new WebtensorError(`the server attribute "${this.getAttribute('server') ?? ''}" is not a URL`, { code: 'bad_server' }))
     this.#running = true
     this.#stopped = false
-    this.#state = { ...initialState, phase: 'starting' }
+    this.#state = { ...IDLE, phase: 'starting' }
     writeConsent(this.#storage(), server, 'granted')
     const abort = (this.#abort = new AbortController())
     this.#watchBattery()
     this.#pauseReason = this.#currentPauseReason()
     this.#update({ phase: 'starting', error: null })
-    this.#openSecretStore(server)
-      .then((store) =>
-        startMiningSession({
+    // The session's code is fetched now, after the click (src/widget/run.ts).
+    import('./run.ts')
+      .then(({ startWidgetSession }) =>
+        startWidgetSession({
           origin: server,
-          store,
           onState: (patch) => {
             if (!abort.signal.aborted) this.#update(patch)
           },
@@ -247,12 +248,6 @@ export class WebtensorMinerElement extends HTMLElement {
     }
   }
 
-  /** The hotkey's store for this server: encrypted in the host origin's IndexedDB, else in memory. */
-  #openSecretStore(server: string): Promise<SecretStore> {
-    this.#secretStore ??= (secretStoreUnavailable() === null ? openBrowserSecretStore({ dbName: `webtensor-widget:${server}` }) : Promise.resolve(memorySecretStore())).catch(() => memorySecretStore())
-    return this.#secretStore
-  }
-
   #currentPauseReason(): string | null {
     return pauseReason({ hidden: document.hidden, battery: this.#battery })
   }
@@ -296,7 +291,9 @@ export class WebtensorMinerElement extends HTMLElement {
   }
 
   #update(patch: Partial<SessionState>): void {
-    this.#state = { ...this.#state, ...patch }
+    for (const key of Object.keys(IDLE) as (keyof View)[]) {
+      if (key in patch) (this.#state as Record<keyof View, unknown>)[key] = patch[key]
+    }
     const reward = newReward(this.#state, this.#lastRewardEpoch)
     if (reward !== null) {
       this.#lastRewardEpoch = reward.epoch

@@ -124,6 +124,8 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.equal(sockets.length, 0, 'no connection before the click')
     assert.equal(page.workers().length, 0, 'no worker before the click')
     assert.ok(requests.some((u) => u === `${server}/widget.js`), 'the script came from the server')
+    const early = requests.filter((u) => u.startsWith(server))
+    assert.deepEqual(early.filter((u) => /\/api\/|\/chain\/|\/widget\/(run|[^/]*worker)-/.test(u)), [], `before the click only the element's script: ${early.join(' ')}`)
     assert.deepEqual((await events(page)).map((e) => e.detail.phase), ['idle'])
 
     // Consent: the click starts everything, from the server, on single-threaded WASM.
@@ -205,8 +207,8 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     await widget.getByTestId('stop').click()
     await waitStatus(page, '(s) => s.phase === "stopped"', null, 10_000)
     const allGone = async (): Promise<boolean> => page.workers().length === 0 && sockets.every((s) => s.closed)
-    const early = Date.now() + 60_000
-    while (!(await allGone()) && Date.now() < early) await page.waitForTimeout(250)
+    const gone = Date.now() + 60_000
+    while (!(await allGone()) && Date.now() < gone) await page.waitForTimeout(250)
     await page.waitForTimeout(3000)
     assert.ok(await allGone(), `stopped in phase ${stoppedEarlyIn}: no worker (${page.workers().length}) and no open WebSocket left`)
     console.log(`stopped while ${stoppedEarlyIn}: all gone`)
