@@ -136,14 +136,18 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.ok(heavy().some((u) => u.includes('/models/')), 'the model came from the server')
     assert.ok(heavy().some((u) => u.includes('/ort/')), 'the wasm came from the server')
     const mining = Date.now()
-    const workerUrls = page.workers().map((w) => w.url())
-    assert.ok(workerUrls.length >= 2, `the model and verifier workers run: ${workerUrls.join(' ')}`)
-    assert.ok(workerUrls.every((u) => u.startsWith(`blob:${new URL(hostUrl).origin}/`)), `each started from the host origin's shim that imports the server's script: ${workerUrls.join(' ')}`)
     assert.match((await status(page)).device ?? '', /^wasm$/i, 'WASM on a page without cross-origin isolation')
 
     // Registered by proof of work, queried and weighted: a reward with incentive > 0.
     await waitStatus(page, '(s) => s.queriesAnswered > 0', null, 120_000)
     const firstAnswer = Date.now()
+    // The model and log-verifier workers (the verifier starts just after the miner; the browser
+    // reports a worker a moment after it starts).
+    const workersBy = Date.now() + 30_000
+    while (page.workers().length < 2 && Date.now() < workersBy) await page.waitForTimeout(250)
+    const workerUrls = page.workers().map((w) => w.url())
+    assert.ok(workerUrls.length >= 2, `the model and verifier workers run: ${workerUrls.join(' ')}`)
+    assert.ok(workerUrls.every((u) => u.startsWith(`blob:${new URL(hostUrl).origin}/`)), `each started from the host origin's shim that imports the server's script: ${workerUrls.join(' ')}`)
     await page.waitForFunction(() => (window as unknown as { __events: WidgetEvent[] }).__events.some((e) => e.type === 'reward' && (e.detail.incentive ?? 0) > 0), null, { timeout: 240_000, polling: 500 })
     const reward = (await events(page)).find((e) => e.type === 'reward' && (e.detail.incentive ?? 0) > 0)!
     assert.equal(reward.detail.uid, (await status(page)).uid)
