@@ -217,8 +217,14 @@ test('a page of another origin embeds <webtensor-miner>: consent first, mines to
     assert.ok(await allGone(), `stopped in phase ${stoppedEarlyIn}: no worker (${page.workers().length}) and no open WebSocket left`)
     console.log(`stopped while ${stoppedEarlyIn}: all gone`)
 
-    // On a low battery that is not charging it pauses; plugged in, it mines again.
+    // A yes is remembered: after a click on Start, a reload starts by itself. On a low battery
+    // that is not charging it pauses; plugged in, it mines again.
     await widget.getByTestId('consent').click()
+    await waitStatus(page, '(s) => s.phase !== "idle"', null, 10_000)
+    await page.reload()
+    await page.waitForFunction('customElements.get("webtensor-miner") !== undefined')
+    await waitStatus(page, '(s) => s.phase !== "idle"', null, 10_000)
+    assert.deepEqual((await events(page)).filter((e) => e.type === 'state').map((e) => e.detail.phase).slice(0, 2), ['idle', 'starting'], 'started by itself after the reload')
     await waitStatus(page, '(s) => s.phase === "paused"', null, 120_000)
     assert.match((await status(page)).pauseReason ?? '', /^the battery is low \(10 %\) and not charging$/)
     await page.evaluate('window.__battery.plugIn()')
