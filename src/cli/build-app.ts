@@ -17,17 +17,30 @@ function newestMtime(path: string): number {
 /**
  * Builds the web app into `dist/` with Vite when it is missing or older than its sources, so
  * `webtensor start` works right after `npm install` and stays fast on later starts; then the
- * embeddable miner widget (`dist/widget.js` and its workers under `dist/widget/`, see
- * vite.widget.config.ts), after the app because the app's build empties `dist/`.
+ * embeddable miner widget (`dist/widget.js`, and what it loads after the click under `dist/widget/`,
+ * see vite.widget.config.ts), after the app because the app's build empties `dist/`. An installed
+ * package (no Vite) uses the app and widget `npm pack` built into it.
  */
 export async function ensureAppBuilt(log: (line: string) => void, force = false): Promise<void> {
   const builtAt = (file: string): number => statSync(join(DIST_DIR, file), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(
     ...['src', 'public', 'index.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
-  const appStale = force || builtAt('index.html') <= sources
+  const built = builtAt('index.html')
+  const appStale = force || built <= sources
   if (!appStale && builtAt('widget.js') > sources) return
-  const { build } = await import('vite')
+  let vite: typeof import('vite')
+  try {
+    vite = await import('vite')
+  } catch (err) {
+    // An installed package ships the app prebuilt (npm pack builds it) and has no Vite: use it.
+    if (built > 0 && !force) {
+      log('using the prebuilt web app (Vite is not installed to rebuild it)')
+      return
+    }
+    throw new Error(`the web app is not built and Vite is not installed: run \`npm install\` in a checkout (Vite is a dev dependency) or install a packed release (${(err as Error).message})`)
+  }
+  const { build } = vite
   if (appStale) {
     log('building the web app (vite)…')
     const started = Date.now()

@@ -18,6 +18,7 @@ Commands:
   validator   a Node validator joining a running subnet (--relay, --secret-file)
   miner       a headless Node miner on onnxruntime-node (--relay)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
+  ask         ask a running subnet's miners a prompt; prints each signed answer (webtensor ask --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and
               check its expectations; writes report.json + report.html (webtensor simulate --help)
@@ -29,8 +30,8 @@ Options (start, relay, validator, miner):
   --relay-port P     relay WebSocket port, 0 = any   (default 9090)
   --relay ADDR       relay to join: a multiaddr, or the http URL of a webtensor server
   --manifest FILE    subnet manifest                 (default subnets/default.json)
-  --models DIR       folder of model files           (default ./models)
-  --state DIR        keys and state                  (default ./.webtensor)
+  --models DIR       folder of model files           (default ~/.webtensor/models)
+  --state DIR        keys and state                  (default ~/.webtensor; WEBTENSOR_HOME moves both)
   --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
                      miners default to a key kept in --state
   --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
@@ -61,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'verify') {
     const { verifyCommand } = await import('./verify.ts')
     return verifyCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  }
+  if (command === 'ask') {
+    const { askCommand } = await import('./ask.ts')
+    return askCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
   if (command === 'simulate') {
     const { simulateCommand } = await import('./simulate.ts')
