@@ -16,7 +16,7 @@ export const NOT_IMPORTED = {
 }
 
 const SOURCE_DIRS = ['src', 'bench', 'scripts', 'test', 'bin']
-const SOURCE_FILES = ['vite.config.ts']
+const SOURCE_FILES = ['vite.config.ts', 'vite.widget.config.ts']
 const EXTENSIONS = /\.(ts|mts|js|mjs)$/
 
 // Static imports and re-exports, side-effect imports, dynamic imports, require/require.resolve and

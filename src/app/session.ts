@@ -9,6 +9,8 @@ import type { SubnetManifest } from '../subnet/manifest.ts'
 import { createMinerNode, type MinerNode, type RegistrationProgress } from '../node/miner.ts'
 import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
 import { joinSubnet } from '../node/join.ts'
+import { BusyBudget } from '../node/busy-budget.ts'
+import { WebtensorError } from '../errors.ts'
 import type { IceServer } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 import { MeshWatch, verdictFor, VerifiedLog } from './log-check.ts'
@@ -50,6 +52,8 @@ export interface SessionState {
   peers: number
   uid: number | null
   queriesAnswered: number
+  /** Queries the miner refused, by reason (`paused`, `throttled`, `busy`, …). */
+  queriesRefused: Record<string, number>
   lastScore: number | null
   incentive: number | null
   dividends: number | null
@@ -71,11 +75,37 @@ export interface SessionState {
 
 export const initialState: SessionState = {
   phase: 'idle', role: null, roleReason: null, validator: null, error: null, hotkey: null, device: null, deviceReason: null, progress: 0, progressFile: null, peers: 0,
-  uid: null, queriesAnswered: 0, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, registration: null, verified: null, logHead: null, rewards: null, neurons: [],
+  uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, block: null, registration: null, verified: null, logHead: null, rewards: null, neurons: [],
 }
 
 export interface MiningSession {
+  /** Stops everything the session started: the role, the mesh, the model worker, the verifier worker. */
   stop(): Promise<void>
+  /** While paused the miner runs nothing (queries are refused as `paused`); its mesh stays up. */
+  setPaused(paused: boolean): void
+}
+
+/** The session could not start: no config at the server (`no_config`), another subnet (`wrong_netuid`), or stopped while starting (`aborted`). */
+export class SessionStartError extends WebtensorError {
+  override name = 'SessionStartError'
+}
+
+export interface MiningSessionOptions {
+  /** The webtensor server's origin (the page's own, or another for the embedded widget). */
+  origin: string
+  store: SecretStore
+  onState: (patch: Partial<SessionState>) => void
+  history?: RewardHistory | null
+  /** The share of time the model may run, in (0, 1] (default 1: whenever a validator asks). */
+  throttle?: number
+  /** The subnet the caller expects: a server that serves another one is refused (`wrong_netuid`). */
+  netuid?: number
+  /** Start paused (e.g. a hidden tab); `setPaused` changes it later. */
+  paused?: boolean
+  /** Aborting stops the start where it is and undoes what it started (the start rejects, code `aborted`). */
+  signal?: AbortSignal
+  /** Each verifier update (with every uid's values per epoch: the dashboard half of the page plots them). */
+  onLog?: (u: VerifierUpdate) => void
 }
 
 /** The first metagraph the owner publishes after joining, or null after `timeoutMs`. */
@@ -103,20 +133,37 @@ export const LOG_PATH = '/chain/log.jsonl'
  * in the verifier worker, without trusting the server, and compared with the gossip and with
  * what this page saw on the mesh. Verified rewards go to `history`.
  */
-export async function startMiningSession(options: {
-  origin: string
-  store: SecretStore
-  onState: (patch: Partial<SessionState>) => void
-  history?: RewardHistory | null
-  /** Each verifier update (with every uid's values per epoch: the dashboard half of the page plots them). */
-  onLog?: (u: VerifierUpdate) => void
-}): Promise<MiningSession> {
+export async function startMiningSession(options: MiningSessionOptions): Promise<MiningSession> {
+  const started: (() => unknown)[] = []
+  try {
+    return await runSession(options, started)
+  } catch (err) {
+    // A start that failed or was aborted undoes what it had started, newest first.
+    for (const undo of started.splice(0).reverse()) await Promise.resolve().then(undo).catch((e: unknown) => console.warn('webtensor: undoing the start:', e))
+    throw err
+  }
+}
+
+/** The body of `startMiningSession`; pushes onto `started` how to undo each thing it starts. */
+async function runSession(options: MiningSessionOptions, started: (() => unknown)[]): Promise<MiningSession> {
   const { onState } = options
   const history = options.history ?? null
+  let paused = options.paused ?? false
+  const budget = options.throttle === undefined || options.throttle >= 1 ? undefined : new BusyBudget(options.throttle, performance.now())
+  const checkpoint = (): void => {
+    if (options.signal?.aborted === true) throw new SessionStartError('stopped before mining started', { code: 'aborted' })
+  }
   onState({ phase: 'starting', error: null })
-  const config = (await (await fetch(new URL('/api/config', options.origin))).json()) as ServerConfig
+  const configUrl = new URL('/api/config', options.origin)
+  const response = await fetch(configUrl)
+  if (!response.ok) throw new SessionStartError(`${configUrl.href} answered ${response.status}: is this a webtensor server?`, { code: 'no_config' })
+  const config = (await response.json()) as ServerConfig
   const { manifest } = config
+  if (options.netuid !== undefined && options.netuid !== config.netuid) {
+    throw new SessionStartError(`the server at ${options.origin} serves subnet ${config.netuid}, not ${options.netuid}`, { code: 'wrong_netuid' })
+  }
   const hotkey = await loadOrCreateHotkey(options.store)
+  checkpoint()
   onState({ hotkey: hotkey.address, phase: 'loading-model' })
   const showRewards = async (): Promise<void> => {
     if (history !== null) onState({ rewards: { hotkey: hotkey.address, ...(await history.list(hotkey.address)) } })
@@ -134,16 +181,21 @@ export async function startMiningSession(options: {
     device: 'auto',
     onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
   })
+  started.push(() => runner.dispose())
+  checkpoint()
   onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
 
   // The relay's address decides whether private addresses may be dialled (only on a local subnet).
   const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
+  started.push(() => mesh.stop())
+  checkpoint()
   // Diagnostics (devtools, tests) can reach the live mesh: addEventListener('webtensor:mesh', (e) => e.detail).
   globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
   mesh.onStats((s) => onState({ peers: s.peers }))
   onState({ peers: mesh.stats().peers })
   // The chain decides the role: a hotkey with a validator permit validates, any other mines.
   const first = await firstMetagraph(chain, manifest.chain.blockTimeMs * 10 + 10_000)
+  checkpoint()
   const self = first?.neurons.find((n) => n.hotkey === hotkey.address)
   let role: MinerNode | ValidatorNode
   if (self?.validatorPermit === true) {
@@ -153,6 +205,7 @@ export async function startMiningSession(options: {
       const s = validator.stats()
       onState({ validator: { queriesSent: s.queriesSent, answersVerified: s.answersVerified, verdicts: s.verdicts, failures: s.failures, scores: s.scores, weightsSet: s.weightsSet } })
     }, 1000)
+    started.push(() => (clearInterval(timer), validator.stop()))
     await validator.start()
     role = { ...validator, stop: async () => (clearInterval(timer), validator.stop()) }
     onState({ phase: 'validating', peers: mesh.stats().peers })
@@ -163,8 +216,9 @@ export async function startMiningSession(options: {
     })
     // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
     const solver = createWorkerSolver()
-    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver })
-    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
+    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, ...(budget === undefined ? {} : { budget }) })
+    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
+    started.push(async () => (await miner.stop(), solver.dispose()))
     await miner.start()
     role = { ...miner, stop: async () => (await miner.stop(), solver.dispose()) }
     onState({ phase: 'mining', peers: mesh.stats().peers })
@@ -188,8 +242,10 @@ export async function startMiningSession(options: {
 
   // The owner's signed log, verified in a worker, fetched piece by piece (only what is new).
   const verifier = createLogVerifierWorker()
+  started.push(() => verifier.terminate())
   const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address, detail: true }
   await verifier.start(verifierOptions)
+  checkpoint()
   let log = new VerifiedLog()
   const follower = new LogFollower({
     url: new URL(LOG_PATH, options.origin),
@@ -280,6 +336,9 @@ export async function startMiningSession(options: {
   )
 
   return {
+    setPaused(p) {
+      paused = p
+    },
     async stop() {
       for (const u of unsubscribe) u()
       await role.stop()

@@ -16,15 +16,19 @@ function newestMtime(path: string): number {
 
 /**
  * Builds the web app into `dist/` with Vite when it is missing or older than its sources, so
- * `webtensor start` works right after `npm install` and stays fast on later starts. An installed
- * package (no Vite) uses the app `npm pack` built into it.
+ * `webtensor start` works right after `npm install` and stays fast on later starts; then the
+ * embeddable miner widget (`dist/widget.js`, and what it loads after the click under `dist/widget/`,
+ * see vite.widget.config.ts), after the app because the app's build empties `dist/`. An installed
+ * package (no Vite) uses the app and widget `npm pack` built into it.
  */
 export async function ensureAppBuilt(log: (line: string) => void, force = false): Promise<void> {
-  const built = statSync(join(DIST_DIR, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0
+  const builtAt = (file: string): number => statSync(join(DIST_DIR, file), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(
-    ...['src', 'public', 'index.html', 'dashboard.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
+    ...['src', 'public', 'index.html', 'dashboard.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
-  if (!force && built > sources) return
+  const built = builtAt('index.html')
+  const appStale = force || built <= sources
+  if (!appStale && builtAt('widget.js') > sources) return
   let vite: typeof import('vite')
   try {
     vite = await import('vite')
@@ -36,9 +40,15 @@ export async function ensureAppBuilt(log: (line: string) => void, force = false)
     }
     throw new Error(`the web app is not built and Vite is not installed: run \`npm install\` in a checkout (Vite is a dev dependency) or install a packed release (${(err as Error).message})`)
   }
-  log('building the web app (vite)…')
-  const started = Date.now()
   const { build } = vite
-  await build({ configFile: join(PACKAGE_ROOT, 'vite.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
-  log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  if (appStale) {
+    log('building the web app (vite)…')
+    const started = Date.now()
+    await build({ configFile: join(PACKAGE_ROOT, 'vite.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
+    log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+  log('building the miner widget (vite)…')
+  const started = Date.now()
+  await build({ configFile: join(PACKAGE_ROOT, 'vite.widget.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
+  log(`miner widget built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }

@@ -91,8 +91,9 @@ export async function startRelayStack(opts: {
       // The owner's signed chain log, read by pages and `webtensor verify` (Range: only what is new).
       { prefix: '/chain/', dir: chainDir(opts.stateDir), allow: /[\\/]log\.jsonl$/, cacheControl: 'no-cache' },
     ],
-    // A widget on another origin will load the model, the wasm and the config.
-    crossOrigin: ['/models/', '/ort/', '/api/config', '/chain/'],
+    // The miner widget runs on other sites' pages: its script and workers (module scripts, fetched
+    // with CORS), the model, the wasm, the config and the signed log are read from there.
+    crossOrigin: ['/widget.js', '/widget/', '/models/', '/ort/', '/api/config', '/chain/'],
     contentSecurityPolicy: pageContentSecurityPolicy({ connect: modelOrigins(manifest) }),
     api: {
       '/api/config': {

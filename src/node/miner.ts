@@ -9,6 +9,7 @@ import { ASK_REQUEST, askPolicyFor, type AskPolicy } from '../subnet/ask.ts'
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
 import type { Signer } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
+import type { BusyBudget } from './busy-budget.ts'
 
 export interface MinerOptions {
   manifest: SubnetManifest
@@ -25,6 +26,10 @@ export interface MinerOptions {
   task?: SubnetTask
   /** Finds the registration's proof of work; default in this thread (a page passes its worker). */
   solver?: PowSolver
+  /** The share of time the model may run (see `BusyBudget`): a query over budget is refused (`throttled`). */
+  budget?: Pick<BusyBudget, 'canStart' | 'record'>
+  /** While this says true the model runs nothing: queries are refused (`paused`), e.g. a hidden tab. */
+  paused?: () => boolean
   /** Limits on answering asks (`network.ask`), over the subnet task's default policy; `false` serves none. */
   ask?: Partial<Omit<AskPolicy, 'enabled' | 'reason'>> | false
 }
@@ -161,6 +166,8 @@ export function createMinerNode(options: MinerOptions): MinerNode {
 
   const serve = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
     if (!running) return refuse('stopped', 'miner is stopped')
+    if (options.paused?.() === true) return refuse('paused', 'miner is paused')
+    if (options.budget !== undefined && !options.budget.canStart(performance.now())) return refuse('throttled', 'miner is over its share of busy time')
     // Nothing is queued: a busy miner says so at once, before decoding anything.
     if (inFlight >= maxQueue) return refuse('busy', `${inFlight} queries in progress`)
     let query: Envelope<'query'>
@@ -182,7 +189,12 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     inFlight++
     try {
       const started = performance.now()
-      const answer = (await task.answer(runner, input)) as Record<string, unknown>
+      let answer: Record<string, unknown>
+      try {
+        answer = (await task.answer(runner, input)) as Record<string, unknown>
+      } finally {
+        options.budget?.record(started, performance.now())
+      }
       stats.queriesAnswered++
       stats.lastAnswerMs = Math.round(performance.now() - started)
       changed()
@@ -199,6 +211,8 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const serveAsk = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
     if (!running) return refuse('ask_stopped', 'miner is stopped')
     if (!askPolicy.enabled) return refuse('ask_not_offered', askPolicy.reason ?? 'asks are off')
+    if (options.paused?.() === true) return refuse('ask_paused', 'miner is paused')
+    if (options.budget !== undefined && !options.budget.canStart(performance.now())) return refuse('ask_throttled', 'miner is over its share of busy time')
     if (asking) return refuse('ask_busy', 'answering another ask')
     let ask: Envelope<'ask'>
     try {
@@ -222,14 +236,20 @@ export function createMinerNode(options: MinerOptions): MinerNode {
       }
       const t = manifest.task
       const greedy = t.name !== 'text-generation' || t.temperature === 0
-      const out = await runner.generate({
-        prompt: ask.payload.prompt,
-        maxNewTokens: Math.min(ask.payload.maxNewTokens, askPolicy.maxNewTokens),
-        greedy,
-        temperature: t.name === 'text-generation' && !greedy ? t.temperature : 1,
-        seed: randomSeed(),
-        topK: 0,
-      })
+      const started = performance.now()
+      let out: Awaited<ReturnType<typeof runner.generate>>
+      try {
+        out = await runner.generate({
+          prompt: ask.payload.prompt,
+          maxNewTokens: Math.min(ask.payload.maxNewTokens, askPolicy.maxNewTokens),
+          greedy,
+          temperature: t.name === 'text-generation' && !greedy ? t.temperature : 1,
+          seed: randomSeed(),
+          topK: 0,
+        })
+      } finally {
+        options.budget?.record(started, performance.now())
+      }
       stats.asksAnswered++
       changed()
       return seal(mesh, signer, manifest.netuid, 'answer', { askId: ask.payload.id, asker: ask.hotkey, text: out.text, tokens: out.tokenIds.length })

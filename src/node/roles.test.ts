@@ -11,6 +11,7 @@ import { createTask, freshNonce, type SubnetTask } from '../subnet/tasks/index.t
 import { hotkeyFromSecret, type Hotkey } from '../identity/identity.ts'
 import { createMinerNode } from './miner.ts'
 import { createValidatorNode } from './validator.ts'
+import { BusyBudget } from './busy-budget.ts'
 
 let runner: ModelRunner
 let validatorKey: Hotkey
@@ -24,7 +25,7 @@ before(async () => {
 after(() => runner.dispose())
 
 /** A hub with a miner (uid 1) and a validator (uid 0, permit), both registered on the fake chain. */
-async function setup(opts: { task?: SubnetTask; maxQueue?: number; perMinute?: number } = {}) {
+async function setup(opts: { task?: SubnetTask; maxQueue?: number; perMinute?: number; budget?: BusyBudget; paused?: () => boolean } = {}) {
   const m = structuredClone(manifest)
   if (opts.perMinute !== undefined) m.validation.maxQueriesPerMinute = opts.perMinute
   const hub = new MemoryHub()
@@ -34,7 +35,7 @@ async function setup(opts: { task?: SubnetTask; maxQueue?: number; perMinute?: n
     { hotkey: minerKey.address, validatorPermit: false },
   ])
   const minerMesh = hub.join(minerKey)
-  const miner = createMinerNode({ manifest: m, mesh: minerMesh, chain, runner, signer: minerKey, agent: 'test', ...(opts.task ? { task: opts.task } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) })
+  const miner = createMinerNode({ manifest: m, mesh: minerMesh, chain, runner, signer: minerKey, agent: 'test', ...(opts.task ? { task: opts.task } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}), ...(opts.budget ? { budget: opts.budget } : {}), ...(opts.paused ? { paused: opts.paused } : {}) })
   await miner.start()
   const validatorMesh = hub.join(validatorKey)
   const strangerMesh = hub.join(strangerKey)
@@ -53,6 +54,37 @@ test('a miner answers a permitted validator, signed, for that validator only', a
   try {
     const reply = await s.ask(s.validatorMesh, validatorKey)
     assert.ok(reply.byteLength > 0)
+    assert.equal(s.miner.stats().queriesAnswered, 1)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('a paused miner runs nothing (refused as paused) and answers again once resumed', async () => {
+  let paused = true
+  const s = await setup({ paused: () => paused })
+  try {
+    await assert.rejects(s.ask(s.validatorMesh, validatorKey), { code: 'request_failed' })
+    assert.deepEqual(s.miner.stats().queriesRefused, { paused: 1 })
+    assert.equal(s.miner.stats().queriesAnswered, 0)
+    paused = false
+    await s.ask(s.validatorMesh, validatorKey)
+    assert.equal(s.miner.stats().queriesAnswered, 1)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('a miner over its busy-time budget refuses (throttled) and the model time it spent is recorded', async () => {
+  // No burst to speak of (a window of 1 ms) at 0.1 %: one answer of d ms leaves a debt that takes 1000·d ms to pay.
+  const budget = new BusyBudget(0.001, performance.now(), 1)
+  const s = await setup({ budget })
+  try {
+    await s.ask(s.validatorMesh, validatorKey)
+    assert.equal(s.miner.stats().queriesAnswered, 1)
+    assert.ok(budget.creditAt(performance.now()) < 0, 'the answer\'s model time was taken off the budget')
+    await assert.rejects(s.ask(s.validatorMesh, validatorKey), { code: 'request_failed' })
+    assert.deepEqual(s.miner.stats().queriesRefused, { throttled: 1 })
     assert.equal(s.miner.stats().queriesAnswered, 1)
   } finally {
     await s.stop()
