@@ -34,7 +34,6 @@ before(async () => {
 after(async () => {
   await client?.close()
   await chain?.close()
-  setTimeout(() => console.log('still open:', (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().map((h) => h.constructor.name)), 2000).unref()
 })
 
 test('connects, registers a validator and 3 miners by burned_register, stakes, and reads the metagraph back', { skip, timeout: 120_000 }, async () => {
@@ -123,9 +122,11 @@ test('with commit-reveal on: set_weights is CommitRevealEnabled, our hash reveal
   await client.setWeights(uids, [65535, 0, 30000])
   const pending = client.pendingReveals()
   assert.equal(pending.length, 1)
-  await chain.advanceTo(pending[0]!.window.first)
+  // The client reveals when the next block is in the window; its reveal builds that block.
+  await chain.advanceTo(pending[0]!.window.first - 1)
   await client.refresh()
-  for (let i = 0; i < 50 && client.pendingReveals().length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  for (let i = 0; i < 600 && client.pendingReveals().length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  assert.equal(client.pendingReveals().length, 0, 'the reveal did not finish')
   const after = (await chain.api.query.subtensorModule!.weights!(netuid, me)).toJSON() as [number, number][]
   assert.deepEqual(after.find(([u]) => u === uids[2])?.[1], 30000)
 })

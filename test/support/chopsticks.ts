@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { setupWithServer } from '@acala-network/chopsticks'
+import { destroyWorker, setupWithServer } from '@acala-network/chopsticks'
 import { ApiPromise, WsProvider } from '@polkadot/api'
 import type { SubmittableExtrinsic } from '@polkadot/api/types'
 import { hotkeyFromSecret, type Hotkey } from '../../src/identity/index.ts'
@@ -134,6 +134,8 @@ export async function startChopsticks(): Promise<Chopsticks> {
     async close() {
       await api.disconnect().catch(() => {})
       await server.close()
+      // The runtime's wasm runs in a worker thread that would keep the process alive.
+      await destroyWorker()
     },
   }
 }

@@ -225,50 +225,61 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
     return { netuid, epoch: epochIndex(netuid, tempo, block), block, digest, chain: { genesis, session }, logSeq: block, ...stored }
   }
 
-  let refreshing = false
-  let refreshAgain = false
-  /** Reads the chain at the newest head: metagraph, epochs passed since the last one, due reveals. */
-  async function onHead(number: number, hash: string): Promise<void> {
-    if (refreshing) {
-      refreshAgain = true
-      return
+  let reading: Promise<void> | null = null
+  let readAgain = false
+  /**
+   * Reads the chain at the newest head: metagraph, the epochs run since the last read, due
+   * reveals. Calls while a read runs coalesce into one more read after it; all resolve then.
+   */
+  function readHead(): Promise<void> {
+    if (reading !== null) {
+      readAgain = true
+      return reading
     }
-    refreshing = true
-    try {
-      do {
-        refreshAgain = false
-        const head = await api.rpc.chain.getHeader()
-        const block = head.number.toNumber()
-        const blockHash = head.hash.toHex()
-        if (block <= lastBlock) break
-        params = await readHyperparams(blockHash)
-        if (lastBlock >= 0 && params.tempo > 0) {
-          for (const b of epochBlocksBetween(netuid, params.tempo, lastBlock, block)) {
-            const h = b === block ? blockHash : (await api.rpc.chain.getBlockHash(b)).toHex()
-            latest = await readEpoch(h, b, params.tempo)
-            for (const f of epochHandlers) f(latest)
-          }
-        }
-        lastBlock = block
-        metagraph = await readMetagraph(blockHash, block)
-        uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]))
-        for (const f of metagraphHandlers) f(metagraph)
-        await revealDue(block)
-      } while (refreshAgain && !closed)
-    } catch (err) {
-      if (!closed) log(`subtensor: reading block ${number} (${hash}) failed: ${describe(err)}`)
-    } finally {
-      refreshing = false
+    reading = (async () => {
+      try {
+        do {
+          readAgain = false
+          await readOnce()
+        } while (readAgain && !closed)
+      } catch (err) {
+        if (!closed) log(`subtensor: reading the chain failed: ${describe(err)}`)
+      } finally {
+        reading = null
+      }
+    })()
+    return reading
+  }
+
+  async function readOnce(): Promise<void> {
+    const head = await api.rpc.chain.getHeader()
+    const block = head.number.toNumber()
+    const blockHash = head.hash.toHex()
+    if (block <= lastBlock) return
+    params = await readHyperparams(blockHash)
+    if (lastBlock >= 0 && params.tempo > 0) {
+      for (const b of epochBlocksBetween(netuid, params.tempo, lastBlock, block)) {
+        const h = b === block ? blockHash : (await api.rpc.chain.getBlockHash(b)).toHex()
+        latest = await readEpoch(h, b, params.tempo)
+        for (const f of epochHandlers) f(latest)
+      }
     }
+    lastBlock = block
+    metagraph = await readMetagraph(blockHash, block)
+    uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]))
+    for (const f of metagraphHandlers) f(metagraph)
+    // Not awaited: a reveal waits for its own block, which a later head brings.
+    void revealDue(block)
   }
 
   async function revealDue(block: number): Promise<void> {
     for (const p of [...pending]) {
       if (p.state !== 'committed') continue
-      const s = revealState(p.window, block)
+      // The reveal lands in the next block at the earliest: that block must be in the window.
+      const s = revealState(p.window, block + 1)
       if (s === 'wait') continue
-      pending.splice(pending.indexOf(p), 1)
       if (s === 'expired') {
+        pending.splice(pending.indexOf(p), 1)
         log(`subtensor: the commit of block ${p.commitBlock} expired unrevealed (window ${p.window.first}..${p.window.last})`)
         continue
       }
@@ -278,6 +289,8 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
         log(`subtensor: revealed the weights committed at block ${p.commitBlock} in block ${at.blockNumber}`)
       } catch (err) {
         log(`subtensor: reveal of the commit of block ${p.commitBlock} failed: ${describe(err)}`)
+      } finally {
+        pending.splice(pending.indexOf(p), 1)
       }
     }
   }
@@ -335,9 +348,10 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
       if (hotkey === undefined) return Promise.reject(new SubtensorError('add_stake needs a hotkey', { code: 'no_signer' }))
       return send(opts.coldkey ?? coldkey, 'coldkey', 'add_stake', () => tx('addStake', hotkey, netuid, amount))
     },
-    refresh: async () => {
-      const head = await api.rpc.chain.getHeader()
-      await onHead(head.number.toNumber(), head.hash.toHex())
+    async refresh() {
+      // A read in flight may have started before the newest head: ask for one more after it.
+      if (reading !== null) readAgain = true
+      await readHead()
     },
     async close() {
       if (closed) return
@@ -347,7 +361,7 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
     },
   }
 
-  const unsubHeads = await api.rpc.chain.subscribeNewHeads((h) => void onHead(h.number.toNumber(), h.hash.toHex()))
+  const unsubHeads = await api.rpc.chain.subscribeNewHeads(() => void readHead())
   await client.refresh()
   log(`subtensor: following subnet ${netuid} on ${options.url} (${session}, genesis ${genesis.slice(0, 10)}…) from block ${lastBlock}`)
   return client

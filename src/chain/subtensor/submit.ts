@@ -70,6 +70,8 @@ export async function submitAndWait(api: ApiPromise, tx: SubmittableExtrinsic<'p
       f()
     }
     const timer = setTimeout(() => done(() => reject(new SubtensorError(`${what}: not included in a block within ${timeoutMs} ms`, { code: 'tx_timeout' }))), timeoutMs)
+    // The socket holds a process open while it waits, not this timer.
+    timer.unref?.()
     tx.signAndSend(signer.address, { signer: apiSignerFor(api, signer), nonce, era: 0 }, (result) => {
       const { status, dispatchError, events } = result
       if (status.isInvalid || status.isDropped || status.isUsurped) {
