@@ -15,8 +15,10 @@ Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host;
               the owner and validators run in a child process, restarted if it dies
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
-  validator   a Node validator joining a running subnet (--relay, --secret-file)
-  miner       a headless Node miner on onnxruntime-node (--relay)
+  validator   a Node validator joining a running subnet (--relay, --secret-file); with
+              --chain ws://… --netuid N it follows a subtensor subnet and sets weights there
+  miner       a headless Node miner on onnxruntime-node (--relay); with --chain/--netuid its
+              hotkey must already be registered on that subtensor subnet (burned_register)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and
@@ -35,6 +37,11 @@ Options (start, relay, validator, miner):
                      miners default to a key kept in --state
   --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
   --quiet            print only the essential lines
+
+Subtensor options (validator, miner; docs/architecture.md "Run on subtensor"):
+  --chain URL        a subtensor node's WebSocket endpoint (ws:// or wss://): the chain to follow
+                     instead of the subnet owner's embedded chain
+  --netuid N         the subtensor subnet (required with --chain)
 
 Network options (start, relay; see docs/deploy.md):
   --tls-cert FILE    PEM certificate (chain): the relay listens on wss and the web server on https
@@ -85,6 +92,8 @@ export async function main(argv: string[]): Promise<number> {
         secret: { type: 'string' },
         'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        chain: { type: 'string' },
+        netuid: { type: 'string' },
         ...NET_FLAG_SPECS,
       },
       strict: true,
@@ -103,6 +112,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliUsageError) return fail(err.message)
     throw err
+  }
+  let subtensor: { url: string; netuid: number } | undefined
+  if (values.chain !== undefined || values.netuid !== undefined) {
+    if (command !== 'validator' && command !== 'miner') return fail('--chain and --netuid apply to validator and miner only')
+    if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return fail(`--chain needs a ws:// or wss:// URL, got ${values.chain ?? 'nothing'}`)
+    const netuid = Number(values.netuid)
+    if (values.netuid === undefined || !Number.isInteger(netuid) || netuid < 0 || netuid > 65535) return fail(`--netuid must be 0..65535 with --chain, got ${values.netuid ?? 'nothing'}`)
+    subtensor = { url: values.chain, netuid }
   }
   const quiet = values.quiet
   const log = (line: string): void => {
@@ -165,9 +182,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validator': {
       if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
-      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
-      started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
-      say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
+      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay), ...(subtensor === undefined ? {} : { subtensor }) })
+      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+      say(`validator ${val.hotkey.address} running on subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`}`)
       break
     }
     case 'miner': {
@@ -180,14 +197,15 @@ export async function main(argv: string[]): Promise<number> {
         stateDir: values.state,
         bootstrap: await resolveBootstrap(values.relay),
         ...(secret === undefined ? {} : { secret }),
+        ...(subtensor === undefined ? {} : { subtensor }),
         onUpdate: (s) => {
           const out = lines(s, Date.now())
           for (const line of out.say) say(line)
           for (const line of out.log) log(line)
         },
       })
-      started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
-      say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)
+      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, { stop: () => m.runner.dispose() })
+      say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`})`)
       break
     }
     default:

@@ -24,6 +24,12 @@ export interface MinerOptions {
   task?: SubnetTask
   /** Finds the registration's proof of work; default in this thread (a page passes its worker). */
   solver?: PowSolver
+  /**
+   * `pow` (default): register by proof of work over the mesh, as the local chain takes it.
+   * `external`: the hotkey is registered on the chain by other means (a subtensor
+   * `burned_register` signed by its coldkey); the miner waits for its uid in the metagraph.
+   */
+  registration?: 'pow' | 'external'
 }
 
 /** Where the miner's registration stands: the proof of work's progress while it solves. */
@@ -111,6 +117,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
    * later pruned.
    */
   const ensureRegistered = (): void => {
+    if (options.registration === 'external') return
     if (!running || registering !== null || chain.uidOf(hotkey) !== undefined) return
     const abort = (registering = new AbortController())
     registerByPow({
