@@ -82,10 +82,14 @@ test('the runtime runs its epoch and the client reports what it stored', { skip,
   const seen: SubtensorEpochResult[] = []
   const off = client.onEpoch((e) => seen.push(e))
   const head = await chain.head()
-  await chain.newBlocks(TEMPO + 2)
+  // Two epochs: the first gives the staked validator its permit, the second counts its weights.
+  await chain.newBlocks(2 * (TEMPO + 1) + 1)
   await client.refresh()
   off()
-  assert.ok(seen.length >= 1, 'no epoch seen')
+  assert.ok(seen.length >= 2, `${seen.length} epoch(s) seen`)
+  assert.equal(seen[1]!.block - seen[0]!.block, TEMPO + 1)
+  const permits = (await chain.api.query.subtensorModule!.validatorPermit!(netuid)).toJSON()
+  console.log('second epoch stored:', JSON.stringify({ block: seen[1]!.block, permits, incentive: seen[1]!.incentive, dividends: seen[1]!.dividends, consensus: seen[1]!.consensus, validatorTrust: seen[1]!.validatorTrust, emission: seen[1]!.emission }))
   const e = seen[0]!
   assert.ok(e.block > head)
   console.log('epoch stored:', JSON.stringify({ block: e.block, incentive: e.incentive, dividends: e.dividends, consensus: e.consensus, trust: e.trust, rank: e.rank, validatorTrust: e.validatorTrust, emission: e.emission }))
