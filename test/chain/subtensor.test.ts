@@ -135,6 +135,20 @@ test('with commit-reveal on: set_weights is CommitRevealEnabled, our hash reveal
   assert.deepEqual(after.find(([u]) => u === uids[2])?.[1], 30000)
 })
 
+test('a miner publishes its multiaddr in the Commitments pallet and a validator reads it back', { skip, timeout: 60_000 }, async () => {
+  const miner = await connectSubtensor({ url: chain.url, netuid, signer: miners[0]!, retries: 0 })
+  try {
+    const addr = '/dns4/miner.example.org/tcp/443/wss/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+    await miner.publishPeer(addr)
+    const peers = await client.peers()
+    assert.equal(peers.get(miners[0]!.address), addr)
+    const tooLong = await miner.publishPeer(`/${'x'.repeat(200)}`).then(() => null, (e: unknown) => e)
+    assert.ok(tooLong instanceof SubtensorError && tooLong.code === 'bad_options', String(tooLong))
+  } finally {
+    await miner.close()
+  }
+})
+
 test('a dead port fails with a clear unreachable error after the retries', { timeout: 30_000 }, async () => {
   const logs: string[] = []
   const err = await connectSubtensor({ url: 'ws://127.0.0.1:1', netuid: 1, retries: 2, retryDelayMs: 50, timeoutMs: 2000, log: (l) => logs.push(l) }).then(() => null, (e: unknown) => e)

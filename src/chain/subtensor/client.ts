@@ -6,7 +6,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import type { Codec } from '@polkadot/types/types'
 import { blake2b } from '@noble/hashes/blake2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { u8aToHex } from '@polkadot/util'
+import { hexToU8a, u8aToHex } from '@polkadot/util'
 import type { Signer } from '../../identity/identity.ts'
 import { commitHash, randomSalt } from '../commit-hash.ts'
 import { epochIndex } from '../local-chain.ts'
@@ -347,6 +347,30 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
       const hotkey = opts.hotkey ?? signer?.address
       if (hotkey === undefined) return Promise.reject(new SubtensorError('add_stake needs a hotkey', { code: 'no_signer' }))
       return send(opts.coldkey ?? coldkey, 'coldkey', 'add_stake', () => tx('addStake', hotkey, netuid, amount))
+    },
+    publishPeer(multiaddr) {
+      const bytes = new TextEncoder().encode(multiaddr)
+      if (bytes.length === 0 || bytes.length > 128) return Promise.reject(new SubtensorError(`a published address has 1..128 bytes, not ${bytes.length}`, { code: 'bad_options' }))
+      const commitments = (api.tx as unknown as Record<string, Record<string, (...a: unknown[]) => Parameters<typeof submitAndWait>[1]> | undefined>).commitments
+      if (commitments?.setCommitment === undefined) return Promise.reject(new SubtensorError('the runtime has no Commitments pallet to publish an address in', { code: 'missing_call' }))
+      return send(signer, 'hotkey', 'set_commitment', () => commitments.setCommitment!(netuid, { fields: [{ [`Raw${bytes.length}`]: u8aToHex(bytes) }] }))
+    },
+    async peers() {
+      const commitmentOf = (api.query as unknown as Record<string, QueryModule | undefined>).commitments?.commitmentOf
+      if (commitmentOf === undefined) throw new SubtensorError('the runtime has no Commitments pallet to read addresses from', { code: 'missing_storage' })
+      const out = new Map<string, string>()
+      for (const [key, value] of await commitmentOf.entries(netuid)) {
+        const hotkey = key.args[1]!.toString()
+        // Option<Registration { deposit, block, info: { fields: Vec<Data> } }>; Data::RawN holds bytes.
+        const json = value.toJSON() as { info?: { fields?: Record<string, string>[] } } | null
+        const field = json?.info?.fields?.[0]
+        const raw = field === undefined ? undefined : Object.entries(field).find(([k]) => /^raw\d+$/i.test(k))?.[1]
+        if (typeof raw !== 'string' || !raw.startsWith('0x')) continue
+        const text = new TextDecoder('utf-8', { fatal: false }).decode(hexToU8a(raw))
+        // Hostile input: keep only what looks like a multiaddr with a peer id.
+        if (/^\/[\x21-\x7e]{1,127}$/.test(text) && text.includes('/p2p/')) out.set(hotkey, text)
+      }
+      return out
     },
     async refresh() {
       // A read in flight may have started before the newest head: ask for one more after it.

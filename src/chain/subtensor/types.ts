@@ -96,6 +96,14 @@ export interface SubtensorClient extends ChainClient {
   burnedRegister(opts?: { hotkey?: string; coldkey?: Signer }): Promise<TxIncluded & { uid: number }>
   /** `add_stake(hotkey, netuid, amount)` signed by the coldkey (rao). */
   addStake(amount: bigint, opts?: { hotkey?: string; coldkey?: Signer }): Promise<TxIncluded>
+  /**
+   * Publishes how to reach this hotkey's node (its libp2p multiaddr with `/p2p/<peer id>`, at most
+   * 128 bytes) as a `Raw` field of the Commitments pallet's `set_commitment`, signed by the hotkey
+   * (which must hold a uid on the subnet). `missing_call` on runtimes without the pallet.
+   */
+  publishPeer(multiaddr: string): Promise<TxIncluded>
+  /** Every hotkey's published address on this subnet (`CommitmentOf`), hotkey → multiaddr. */
+  peers(): Promise<Map<string, string>>
   hyperparams(): Promise<SubtensorHyperparams>
   /** Reads the newest head now (heads also arrive by subscription). */
   refresh(): Promise<void>
