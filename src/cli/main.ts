@@ -5,6 +5,7 @@ import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
 import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
+import { SubtensorError } from '../chain/subtensor/errors.ts'
 import type { Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -182,7 +183,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validator': {
       if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
-      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay), ...(subtensor === undefined ? {} : { subtensor }) })
+      let val
+      try {
+        val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay), ...(subtensor === undefined ? {} : { subtensor }) })
+      } catch (err) {
+        if (err instanceof SubtensorError) return fail(err.message) // the chain cannot be reached or lacks the subnet
+        throw err
+      }
       started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`}`)
       break
@@ -191,19 +198,25 @@ export async function main(argv: string[]): Promise<number> {
       if (values.relay === undefined) return fail('miner needs --relay')
       // Registration progress (the proof of work), the uid, and the miner's counters as they change.
       const lines = minerProgress()
-      const m = await startNodeMiner({
-        ...common,
-        manifest,
-        stateDir: values.state,
-        bootstrap: await resolveBootstrap(values.relay),
-        ...(secret === undefined ? {} : { secret }),
-        ...(subtensor === undefined ? {} : { subtensor }),
-        onUpdate: (s) => {
-          const out = lines(s, Date.now())
-          for (const line of out.say) say(line)
-          for (const line of out.log) log(line)
-        },
-      })
+      let m
+      try {
+        m = await startNodeMiner({
+          ...common,
+          manifest,
+          stateDir: values.state,
+          bootstrap: await resolveBootstrap(values.relay),
+          ...(secret === undefined ? {} : { secret }),
+          ...(subtensor === undefined ? {} : { subtensor }),
+          onUpdate: (s) => {
+            const out = lines(s, Date.now())
+            for (const line of out.say) say(line)
+            for (const line of out.log) log(line)
+          },
+        })
+      } catch (err) {
+        if (err instanceof SubtensorError) return fail(err.message)
+        throw err
+      }
       started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`})`)
       break
