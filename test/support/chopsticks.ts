@@ -55,13 +55,23 @@ export const raonetAvailable = (): boolean => existsSync(RAONET_SPEC)
 
 /**
  * Starts chopsticks on the raonet spec and connects to it; builds the first block at once (the
- * first one after start can fail, and transactions before it are refused).
+ * first one after start can fail, and transactions before it are refused). The genesis already
+ * has subnets 0 (root) and 1; tests make a fresh one with `createSubnet` and leave those alone.
  */
 export async function startChopsticks(): Promise<Chopsticks> {
   const server = await setupWithServer({ genesis: RAONET_SPEC, 'build-block-mode': 'Instant', port: 0, host: '127.0.0.1' } as unknown as Parameters<typeof setupWithServer>[0])
   const url = `ws://${server.addr}`
   const provider = new WsProvider(url)
-  const api = await ApiPromise.create({ provider, noInitWarn: true })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const api = await Promise.race([
+    ApiPromise.create({ provider, noInitWarn: true }),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`chopsticks at ${url} gave no metadata within 90 s`)), 90_000))),
+  ]).catch(async (err: unknown) => {
+    await provider.disconnect().catch(() => {})
+    await server.close().catch(() => {})
+    await destroyWorker()
+    throw err
+  }).finally(() => clearTimeout(timer))
   const sudo = await hotkeyFromSecret('//Alice')
   const send = (method: string, params: unknown[]): Promise<unknown> => provider.send(method, params)
   const head = async (): Promise<number> => (await api.rpc.chain.getHeader()).number.toNumber()
