@@ -1,4 +1,8 @@
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
 
 // The app is a plain ES-module page; workers (model runner, Yuma) are ES modules too so they can
 // import comlink and code-split.
@@ -10,6 +14,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
+    // Two pages: the miner (index.html) and the subnet dashboard (dashboard.html).
+    rollupOptions: { input: { main: resolve(root, 'index.html'), dashboard: resolve(root, 'dashboard.html') } },
   },
   worker: { format: 'es' },
   server: {

@@ -2,10 +2,14 @@
  * Export and import of the page's hotkey secret, each behind a confirmation. Export shows the
  * secret only after the user confirms, and removes it from the page when hidden. Import checks
  * the pasted secret first, shows which hotkey it replaces with which, and writes nothing until
- * the user confirms; a bad secret leaves the stored hotkey as it was. Secrets go into the page
- * as text only and are never logged.
+ * the user confirms; a bad secret leaves the stored hotkey as it was. Besides a mnemonic, `0x`
+ * seed or `//Dev` URI, import takes a btcli hotkey keyfile (its JSON pasted, or the file picked).
+ * Secrets go into the page as text only and are never logged.
  */
 import { hotkeyFromSecret, HOTKEY_KEY, replaceHotkey, type SecretStore } from '../identity/identity.ts'
+
+/** No btcli keyfile is near this size (`MAX_KEYFILE_BYTES` of identity/keyfile.ts, loaded lazily). */
+const MAX_IMPORT_FILE_BYTES = 64 * 1024
 
 export interface HotkeyPanelOptions {
   /** The section holding the panel's elements (index.html, `.keys`). */
@@ -35,6 +39,7 @@ export function mountHotkeyPanel(options: HotkeyPanelOptions): void {
   }
   const resetImport = (): void => {
     el<HTMLInputElement>('import-secret').value = ''
+    el<HTMLInputElement>('import-file').value = ''
     el('import-question').textContent = ''
     show('import-confirm-panel', false)
     show('import-panel', false)
@@ -88,13 +93,27 @@ export function mountHotkeyPanel(options: HotkeyPanelOptions): void {
     pending = null
     show('import-confirm-panel', false)
   })
+  // A picked btcli hotkey file goes into the secret field (it stays hidden there), then is checked.
+  el('import-file').addEventListener('change', () => {
+    const file = el<HTMLInputElement>('import-file').files?.[0]
+    if (file === undefined) return
+    if (file.size > MAX_IMPORT_FILE_BYTES) return note('That file is too large to be a btcli keyfile. Nothing was changed.', true)
+    void file.text().then((text) => {
+      el<HTMLInputElement>('import-secret').value = text.trim()
+      el('import-check').click()
+    }, fail)
+  })
   el('import-check').addEventListener('click', () => {
     pending = null
     show('import-confirm-panel', false)
-    const secret = el<HTMLInputElement>('import-secret').value.trim()
+    const raw = el<HTMLInputElement>('import-secret').value
     void (async () => {
       let address: string
+      let secret: string
       try {
+        // The keyfile reader (and its ciphers) loads only when an import is checked.
+        const { secretFromImport } = await import('../identity/keyfile.ts')
+        secret = await secretFromImport(raw)
         address = (await hotkeyFromSecret(secret)).address
       } catch (err) {
         // The identity layer's messages never quote the secret.

@@ -1,4 +1,5 @@
 import './style.css'
+import './dashboard/dashboard.css'
 import type { SecretStore } from '../identity/identity.ts'
 import { memorySecretStore, openBrowserSecretStore, secretStoreUnavailable } from '../identity/secret-idb.ts'
 import { mountHotkeyPanel } from './hotkey-panel.ts'
@@ -6,6 +7,12 @@ import { renderMetagraph } from './metagraph-table.ts'
 import { initialState, startMiningSession, type SessionState } from './session.ts'
 import { memoryRewardHistory, openRewardHistory, REWARD_HISTORY_CAP, type RewardHistory } from './reward-history.ts'
 import { registrationLine, rewardLine } from './status-lines.ts'
+import { memoryEpochHistory, openEpochHistory, type EpochHistory } from './dashboard/history-db.ts'
+import { followPeers } from './dashboard/peers.ts'
+import { dashboardEpoch, type DashboardEpoch } from './dashboard/shape.ts'
+import { mountDashboard } from './dashboard/view.ts'
+import type { Mesh } from '../p2p/index.ts'
+import type { VerifierUpdate } from '../chain/log-verifier.ts'
 
 const PHASES: Record<SessionState['phase'], string> = {
   idle: 'Not mining. Nothing runs until you press the button.',
@@ -30,7 +37,7 @@ function render(): void {
   $('error').textContent = state.error ?? ''
   $('hotkey').textContent = state.hotkey ?? '—'
   $('device').textContent = state.device === null ? '—' : `${state.device.toUpperCase()} — ${state.deviceReason ?? ''}`
-  ;($('progress') as HTMLElement).style.width = `${Math.round(state.progress * 100)}%`
+  ;($('progress') as HTMLProgressElement).value = state.progress
   app.querySelector('#progress-label')!.textContent =
     state.phase === 'loading-model' ? `${Math.round(state.progress * 100)}% ${state.progressFile ?? ''}` : state.progress >= 1 ? 'Model loaded' : ''
   $('peers').textContent = String(state.peers)
@@ -53,6 +60,7 @@ function render(): void {
   if (state.logHead === null) delete $('verified').dataset.logSeq
   else $('verified').dataset.logSeq = String(state.logHead.seq)
   renderRewards()
+  renderDashboard()
   renderMetagraph($('metagraph'), state.neurons, state.hotkey)
   ;($('start') as HTMLButtonElement).disabled = !idle()
   ;($('import') as HTMLButtonElement).disabled = !idle()
@@ -94,6 +102,41 @@ function renderRewards(): void {
       ? `No verified epoch yet for ${r.hotkey.slice(0, 8)}…${chain}: each epoch this page re-derives from the owner's signed log is kept here, in this browser.`
       : `${r.records.length} verified epoch${r.records.length === 1 ? '' : 's'} kept in this browser for ${r.hotkey.slice(0, 8)}…${chain} (the latest ${REWARD_HISTORY_CAP} at most).`
 }
+
+// The lower half: the same dashboard as /dashboard.html, fed by this page's own log verification.
+const dashboard = mountDashboard(app.querySelector<HTMLElement>('#dashboard')!, { withRewards: true, withPeers: true })
+dashboard.setStatus('The subnet as this page re-derives it from the signed log: the history kept in this browser shows now, the live view once mining starts.')
+let dashboardRewards: SessionState['rewards'] = null
+let dashboardMine: string | null = null
+function renderDashboard(): void {
+  if (state.rewards !== dashboardRewards) {
+    dashboardRewards = state.rewards
+    dashboard.setRewards(state.rewards === null ? null : { hotkey: state.rewards.hotkey, records: state.rewards.records })
+  }
+  if (state.hotkey !== dashboardMine) dashboard.setMine((dashboardMine = state.hotkey))
+}
+const epochHistory: Promise<EpochHistory> = (typeof indexedDB === 'undefined' ? Promise.resolve(memoryEpochHistory()) : openEpochHistory()).catch(() => memoryEpochHistory())
+void epochHistory.then(async (h) => {
+  const kept = await h.list()
+  if (kept.epochs.length > 0) dashboard.setEpochs(kept.epochs)
+}).catch((err: unknown) => console.warn('dashboard history unreadable:', err))
+/** Each verified update of the session's log: its epochs (with every uid's values) kept and plotted. */
+function onLog(u: VerifierUpdate): void {
+  if (u.subnet !== undefined) dashboard.setSubnet(u.subnet.name, u.subnet.netuid, u.genesis)
+  if (u.divergence !== undefined) dashboard.setStatus(`The owner's log does not verify at entry ${u.divergence.seq} (${u.divergence.reason}): nothing after it is plotted. Tell the subnet's owner.`, 'error')
+  const genesis = u.genesis
+  if (genesis === null) return
+  const fresh = u.epochs.map((e) => dashboardEpoch(genesis, e)).filter((e): e is DashboardEpoch => e !== null)
+  if (fresh.length === 0) return
+  void epochHistory.then(async (h) => {
+    await h.add(fresh)
+    const kept = await h.list()
+    dashboard.setEpochs(kept.epochs)
+    dashboard.setStatus(`Verified through epoch ${fresh.at(-1)!.epoch} (log entry ${u.head.seq}, block ${u.head.block}): every epoch shown was re-derived in this browser.`, 'ok')
+  }).catch((err: unknown) => console.warn('dashboard history: not saved:', err))
+}
+// The session hands its mesh out on this event (see session.ts): the peer graph follows it.
+globalThis.addEventListener('webtensor:mesh', (e) => followPeers(dashboard, (e as CustomEvent<Mesh>).detail))
 
 const idle = (): boolean => state.phase === 'idle' || state.phase === 'error'
 
@@ -147,7 +190,7 @@ void rewardHistory.then(async (history) => {
 $('start').addEventListener('click', () => {
   update({ phase: 'starting', error: null })
   Promise.all([openSecretStore(), rewardHistory])
-    .then(([store, history]) => startMiningSession({ origin: location.origin, store, onState: update, history }))
+    .then(([store, history]) => startMiningSession({ origin: location.origin, store, onState: update, history, onLog }))
     .catch((err: unknown) => {
       console.error(err)
       update({ phase: 'error', error: err instanceof Error ? err.message : String(err) })

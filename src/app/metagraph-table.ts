@@ -3,6 +3,7 @@
  * whoever holds the owner's key), so rows are built with elements and text nodes only: a hotkey
  * such as `"><img src=x onerror=…>` shows as those characters and never becomes markup.
  */
+import type { MetagraphColumn, MetagraphRow } from './dashboard/shape.ts'
 import type { NeuronRow } from './session.ts'
 
 const RAO_PER_MILLI_TAO = 1_000_000n
@@ -53,4 +54,37 @@ export function metagraphRow(doc: Document, n: NeuronRow, mine: boolean): HTMLTa
 export function renderMetagraph(tbody: HTMLElement, neurons: readonly NeuronRow[], myHotkey: string | null): void {
   const doc = tbody.ownerDocument
   tbody.replaceChildren(...neurons.map((n) => metagraphRow(doc, n, n.hotkey === myHotkey)))
+}
+
+/** The dashboard's column headers: the Bittensor SDK's field names (units where the value is converted). */
+export const SDK_HEADERS: Record<MetagraphColumn, string> = {
+  uid: 'uid', hotkey: 'hotkey', stake: 'stake (τ)', consensus: 'consensus', incentive: 'incentive', dividends: 'dividends', emission: 'emission (τ)',
+  validator_trust: 'validator_trust', validator_permit: 'validator_permit', last_update: 'last_update', active: 'active',
+}
+
+/**
+ * One row of the dashboard's metagraph, every SDK field in `SDK_HEADERS` order, built from text
+ * nodes only. The full hotkey sits in the cell's title and the row's `data-neuron-hotkey` (not
+ * `data-hotkey`: the miner page's table above uses that name on the same page); the cell shows its
+ * ends, and the page's own row says "(you)" in words, not only by its background.
+ */
+export function sdkMetagraphRow(doc: Document, r: MetagraphRow, mine: boolean): HTMLTableRowElement {
+  const tr = doc.createElement('tr')
+  if (mine) tr.className = 'mine'
+  tr.dataset.uid = String(r.uid)
+  tr.dataset.neuronHotkey = r.hotkey
+  const hotkey = cell(doc, shortHotkey(r.hotkey), 'mono nowrap')
+  hotkey.title = r.hotkey
+  if (mine) {
+    const you = doc.createElement('strong')
+    you.textContent = ' (you)'
+    hotkey.append(you)
+  }
+  const yes = (b: boolean): string => (b ? 'yes' : 'no')
+  tr.append(
+    cell(doc, String(r.uid)), hotkey, cell(doc, formatTao(r.stake)), cell(doc, formatShare(r.consensus)), cell(doc, formatShare(r.incentive)),
+    cell(doc, formatShare(r.dividends)), cell(doc, formatTao(r.emission)), cell(doc, formatShare(r.validator_trust)), cell(doc, yes(r.validator_permit)),
+    cell(doc, String(r.last_update)), cell(doc, yes(r.active)),
+  )
+  return tr
 }

@@ -108,6 +108,8 @@ export async function startMiningSession(options: {
   store: SecretStore
   onState: (patch: Partial<SessionState>) => void
   history?: RewardHistory | null
+  /** Each verifier update (with every uid's values per epoch: the dashboard half of the page plots them). */
+  onLog?: (u: VerifierUpdate) => void
 }): Promise<MiningSession> {
   const { onState } = options
   const history = options.history ?? null
@@ -128,6 +130,7 @@ export async function startMiningSession(options: {
     allowRemote: manifest.model.source === 'hub',
     ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
     ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    dtype: manifest.model.dtype,
     device: 'auto',
     onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
   })
@@ -185,7 +188,7 @@ export async function startMiningSession(options: {
 
   // The owner's signed log, verified in a worker, fetched piece by piece (only what is new).
   const verifier = createLogVerifierWorker()
-  const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address }
+  const verifierOptions = { ownerHotkey: manifest.owner.hotkey, watch: hotkey.address, detail: true }
   await verifier.start(verifierOptions)
   let log = new VerifiedLog()
   const follower = new LogFollower({
@@ -221,6 +224,7 @@ export async function startMiningSession(options: {
     const r = await follower.sync()
     for (const u of r.updates) {
       log.apply(u)
+      options.onLog?.(u)
       await recordRewards(u).catch((err: unknown) => console.warn('reward history: not saved:', err))
     }
     onState({ logHead: log.head.seq < 0 ? null : { seq: log.head.seq, block: log.head.block } })

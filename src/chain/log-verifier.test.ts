@@ -75,3 +75,40 @@ test('the first entry that does not follow is named, and the verifier stops ther
 
   assert.throws(() => new LogVerifier(exactEpoch, { ownerHotkey: other.address }).push(lines[0]!.slice(0, -1)), /whole lines/)
 })
+
+test('with detail, each epoch carries every uid\'s metagraph values: the same rewards, the chain\'s hotkeys, Yuma\'s consensus, trust, emission and bonds', async () => {
+  const net = await ownerLog(40)
+  await net.owner.stop()
+  const text = net.entries.map(logLine).join('')
+  const plain = new LogVerifier(exactEpoch, { ownerHotkey: net.manifest.owner.hotkey }).push(text)
+  assert.ok(plain.epochs.every((e) => e.detail === undefined), 'no detail unless asked')
+  const u = new LogVerifier(exactEpoch, { ownerHotkey: net.manifest.owner.hotkey, detail: true }).push(text)
+  assert.equal(u.ok, true)
+  assert.deepEqual(u.subnet, { name: net.manifest.name, netuid: net.manifest.netuid })
+  assert.equal(plain.subnet, undefined)
+  const replay = new LogReplay(exactEpoch)
+  for (const e of net.entries) replay.push(e)
+  assert.equal(u.epochs.length, replay.epochs.length)
+  for (const [i, e] of u.epochs.entries()) {
+    const d = e.detail!
+    const out = replay.epochs[i]!.output
+    const n = replay.epochs[i]!.input.n
+    for (const field of ['hotkey', 'stake', 'consensus', 'incentive', 'dividends', 'validator_trust', 'emission', 'validator_permit', 'last_update', 'active', 'bonds'] as const) {
+      assert.equal(d[field].length, n, `${field} has a value per uid`)
+    }
+    assert.deepEqual(d.incentive, e.incentive)
+    assert.deepEqual(d.dividends, e.dividends)
+    assert.deepEqual(d.consensus, out.u16.consensus)
+    assert.deepEqual(d.validator_trust, out.u16.validator_trust)
+    assert.deepEqual(d.emission, out.combined_emission)
+    assert.deepEqual(d.active, out.active)
+    assert.deepEqual(d.bonds, out.bonds_u16)
+    assert.deepEqual(d.last_update, replay.epochs[i]!.input.last_update)
+  }
+  const last = u.epochs.at(-1)!.detail!
+  const neurons = net.owner.chain.metagraph().neurons
+  assert.deepEqual(last.hotkey, neurons.map((x) => x.hotkey))
+  assert.ok(last.emission.some((x) => BigInt(x) > 0n), 'the epoch emitted')
+  assert.ok(last.bonds.some((row) => row.length > 0), 'validators hold bonds')
+  assert.ok(last.validator_trust.some((x) => x > 0))
+})

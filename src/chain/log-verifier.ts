@@ -7,7 +7,8 @@
  * page runs it in a Web Worker (log-verifier.worker.ts).
  */
 import { blake2b } from '@noble/hashes/blake2.js'
-import type { EpochFunction, LocalEpochOutput } from './local-chain.ts'
+import type { EpochOutput } from '../scoring/yuma/types.ts'
+import type { EpochFunction, LocalEpochInput, LocalEpochOutput } from './local-chain.ts'
 import { fromHex, LogError, LogReplay, toHex, type CallKind, type Divergence, type LogEntry } from './log.ts'
 
 /** One epoch the verifier re-derived from the log; rewards as the chain stores them (u16 per uid). */
@@ -22,6 +23,30 @@ export interface VerifiedEpoch {
   dividends: number[]
   /** The watched hotkey's uid and rewards in this epoch; null when it held no uid. */
   mine: { uid: number; incentive: number; dividends: number } | null
+  /** Every uid's metagraph values after this epoch; only with `LogVerifierOptions.detail`. */
+  detail?: EpochDetail
+}
+
+/**
+ * The metagraph after one epoch, per uid (index = uid), with the Bittensor SDK's field names:
+ * shares as the chain stores them (u16, 65535 = 1), rao as decimal strings, `last_update` as a
+ * block, and the bonds as the chain stores them (sparse u16 rows: `[uid, bond]`, a row per
+ * validator). Taken from the epoch's Yuma input (last_update) and output (the rest), and the
+ * replayed chain's state after it (hotkeys, stake with the epoch's emission included).
+ */
+export interface EpochDetail {
+  hotkey: string[]
+  stake: string[]
+  consensus: number[]
+  incentive: number[]
+  dividends: number[]
+  validator_trust: number[]
+  /** Rao this epoch gave each uid (subtensor's `Emission`). */
+  emission: string[]
+  validator_permit: boolean[]
+  last_update: number[]
+  active: boolean[]
+  bonds: [number, number][][]
 }
 
 /** What the log has shown so far, as counts (cumulative since entry 0). */
@@ -58,6 +83,8 @@ export interface VerifierUpdate {
   counts: VerifierCounts
   /** Who holds a uid on the verified chain after this push. */
   registered: VerifiedNeuron[]
+  /** The subnet as the genesis manifest names it (only with `LogVerifierOptions.detail`, once entry 0 verified). */
+  subnet?: { name: string; netuid: number }
 }
 
 export interface LogVerifierOptions {
@@ -65,6 +92,8 @@ export interface LogVerifierOptions {
   ownerHotkey: string
   /** A hotkey whose uid and rewards each verified epoch reports (`VerifiedEpoch.mine`). */
   watch?: string
+  /** Report every uid's metagraph values with each epoch (`VerifiedEpoch.detail`): what a dashboard plots. */
+  detail?: boolean
 }
 
 /** blake2b-256 of a call's signed body, as `LogReplay.callsByBodyHash` keys it and a mesh reader computes it. */
@@ -142,7 +171,30 @@ export class LogVerifier<O extends LocalEpochOutput = LocalEpochOutput> {
         incentive: [...incentive],
         dividends: [...dividends],
         mine: uid === undefined ? null : { uid, incentive: incentive[uid] ?? 0, dividends: dividends[uid] ?? 0 },
+        ...(this.options.detail === true ? { detail: this.detailOf(record.input, record.output) } : {}),
       })
+    }
+  }
+
+  /** The metagraph after the epoch just replayed (the chain state is the one right after it). */
+  private detailOf(input: LocalEpochInput, output: O): EpochDetail {
+    const neurons = this.replay.chain?.metagraph().neurons ?? []
+    const n = input.n
+    // The exact Yuma output has every field; a reduced one (tests' stubs) leaves zeros.
+    const full = output as O & Partial<Pick<EpochOutput, 'active'>> & { u16: Partial<EpochOutput['u16']> }
+    const u16 = (v: readonly number[] | undefined): number[] => Array.from({ length: n }, (_, i) => v?.[i] ?? 0)
+    return {
+      hotkey: Array.from({ length: n }, (_, i) => neurons[i]?.hotkey ?? ''),
+      stake: Array.from({ length: n }, (_, i) => neurons[i]?.stake ?? input.stake[i] ?? '0'),
+      consensus: u16(full.u16.consensus),
+      incentive: u16(full.u16.incentive),
+      dividends: u16(full.u16.dividends),
+      validator_trust: u16(full.u16.validator_trust),
+      emission: Array.from({ length: n }, (_, i) => String(output.combined_emission[i] ?? 0)),
+      validator_permit: Array.from({ length: n }, (_, i) => output.new_validator_permit[i] === true),
+      last_update: Array.from({ length: n }, (_, i) => input.last_update[i] ?? 0),
+      active: Array.from({ length: n }, (_, i) => full.active?.[i] === true),
+      bonds: Array.from({ length: n }, (_, i) => (output.bonds_u16[i] ?? []).map(([u, b]) => [u, b] as [number, number])),
     }
   }
 
@@ -157,6 +209,7 @@ export class LogVerifier<O extends LocalEpochOutput = LocalEpochOutput> {
       ...(this.failed === null ? {} : { divergence: this.failed }),
       counts: { ...this.counts, calls: { ...this.counts.calls } },
       registered: neurons.map((n) => ({ hotkey: n.hotkey, uid: n.uid, registeredAt: n.registeredAt })),
+      ...(this.options.detail === true && this.replay.manifest !== null ? { subnet: { name: this.replay.manifest.name, netuid: this.replay.manifest.netuid } } : {}),
     }
   }
 }

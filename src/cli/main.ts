@@ -4,7 +4,7 @@ import { LOG_FILE } from '../chain/log-file.ts'
 import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
-import { SECRET_ENV, SecretSourceError, resolveSecret } from './secret-source.ts'
+import { SECRET_ENV, SecretSourceError, WALLET_FLAG_SPECS, resolveNodeSecret, walletLocation } from './secret-source.ts'
 import { SubtensorError } from '../chain/subtensor/errors.ts'
 import type { Stoppable } from './stack.ts'
 
@@ -21,6 +21,8 @@ Commands:
   miner       a headless Node miner on onnxruntime-node (--relay); with --chain/--netuid its
               hotkey must already be registered on that subtensor subnet (burned_register)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
+  wallet      show a btcli wallet's hotkey and coldkey addresses (webtensor wallet --help)
+  ask         ask a running subnet's miners a prompt; prints each signed answer (webtensor ask --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and
               check its expectations; writes report.json + report.html (webtensor simulate --help)
@@ -32,11 +34,16 @@ Options (start, relay, validator, miner):
   --relay-port P     relay WebSocket port, 0 = any   (default 9090)
   --relay ADDR       relay to join: a multiaddr, or the http URL of a webtensor server
   --manifest FILE    subnet manifest                 (default subnets/default.json)
-  --models DIR       folder of model files           (default ./models)
-  --state DIR        keys and state                  (default ./.webtensor)
+  --models DIR       folder of model files           (default ~/.webtensor/models)
+  --state DIR        keys and state                  (default ~/.webtensor; WEBTENSOR_HOME moves both)
   --secret-file PATH file holding the hotkey secret (mnemonic or //Dev URI); or set ${SECRET_ENV};
                      miners default to a key kept in --state
   --secret URI       the secret itself: visible to other users in ps, prefer --secret-file
+  --wallet.name NAME --wallet.hotkey HOTKEY [--wallet.path DIR]
+                     use the hotkey of a btcli wallet (DIR/NAME/hotkeys/HOTKEY; default DIR
+                     ~/.bittensor/wallets, NAME and HOTKEY "default")
+  --coldkey-password-file PATH  the wallet coldkey's password (or WEBTENSOR_COLDKEY_PASSWORD; never
+                     argv), for what signs with the coldkey (registration on a chain)
   --quiet            print only the essential lines
 
 Subtensor options (validator, miner; docs/architecture.md "Run on subtensor"):
@@ -70,6 +77,14 @@ export async function main(argv: string[]): Promise<number> {
     const { verifyCommand } = await import('./verify.ts')
     return verifyCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
+  if (command === 'wallet') {
+    const { walletCommand } = await import('./wallet.ts')
+    return walletCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+  }
+  if (command === 'ask') {
+    const { askCommand } = await import('./ask.ts')
+    return askCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  }
   if (command === 'simulate') {
     const { simulateCommand } = await import('./simulate.ts')
     return simulateCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
@@ -96,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
         chain: { type: 'string' },
         netuid: { type: 'string' },
         ...NET_FLAG_SPECS,
+        ...WALLET_FLAG_SPECS,
       },
       strict: true,
     }))
@@ -130,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   let secret: string | undefined
   if (command === 'validator' || command === 'miner') {
     try {
-      const resolved = resolveSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV] })
+      const resolved = await resolveNodeSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV], wallet: walletLocation(values) })
       secret = resolved?.secret
       for (const warning of resolved?.warnings ?? []) process.stderr.write(`webtensor: warning: ${warning}\n`)
     } catch (err) {
@@ -173,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       say(`webtensor ${command === 'start' ? `subnet ${manifest.netuid} (${manifest.name})` : 'relay'} is up`)
       say(`open ${stack.server.url} to mine`)
+      if (command === 'start') say(`subnet dashboard: ${new URL('dashboard.html', stack.server.url).href}`)
       if (command === 'start') say(`chain log: ${join(chainDir(values.state), LOG_FILE)} (verify: npx webtensor verify ${stack.server.url.replace(/\/$/, '')})`)
       break
     }
@@ -182,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
       break
     }
     case 'validator': {
-      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--secret-file PATH or ${SECRET_ENV})`)
+      if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--wallet.name/--wallet.hotkey, --secret-file PATH or ${SECRET_ENV})`)
       let val
       try {
         val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay), ...(subtensor === undefined ? {} : { subtensor }) })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { MinerStats } from '../node/index.ts'
 import { minerProgress, shortCount } from './miner-progress.ts'
 
-const base: MinerStats = { uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null, registration: null }
+const base: MinerStats = { uid: null, queriesAnswered: 0, asksAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null, registration: null }
 
 test('short counts for progress lines', () => {
   assert.deepEqual([0, 812, 999, 1000, 812_345, 999_499, 1_234_567].map(shortCount), ['0', '812', '999', '1k', '812k', '999k', '1.2M'])

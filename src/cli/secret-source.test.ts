@@ -1,9 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { resolveSecret, SecretSourceError } from './secret-source.ts'
+import { hotkeyFromSecret } from '../identity/identity.ts'
+import { keyfileJson } from '../identity/keyfile.ts'
+import { resolveColdkeyPassword, resolveNodeSecret, resolveSecret, SecretSourceError, walletLocation } from './secret-source.ts'
 
 const SECRET = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk//stash'
 const dir = mkdtempSync(join(tmpdir(), 'wt-secret-source-'))
@@ -65,4 +67,28 @@ test('WEBTENSOR_SECRET is used when no flag is given; a flag wins; an empty vari
   refused({ env: '' }, /WEBTENSOR_SECRET is set but empty/)
   refused({ secret: SECRET, secretFile: file('both', SECRET) }, /either --secret-file or --secret, not both/)
   assert.equal(resolveSecret({}), null)
+})
+
+test('the coldkey password comes from --coldkey-password-file or WEBTENSOR_COLDKEY_PASSWORD, never quoted in errors', () => {
+  assert.deepEqual(resolveColdkeyPassword({ passwordFile: file('cold', 'hunter2 hunter2\n'), env: 'other' }), { secret: 'hunter2 hunter2', from: 'file', warnings: [] })
+  assert.deepEqual(resolveColdkeyPassword({ env: 'pw from env' }), { secret: 'pw from env', from: 'env', warnings: [] })
+  assert.match(resolveColdkeyPassword({ passwordFile: file('cold-open', 'x', 0o640) })?.warnings[0] ?? '', /^--coldkey-password-file .* can be read by other users \(mode 640\)/)
+  assert.throws(() => resolveColdkeyPassword({ passwordFile: join(dir, 'none') }), /--coldkey-password-file .*none: no such file/)
+  assert.throws(() => resolveColdkeyPassword({ env: ' ' }), /WEBTENSOR_COLDKEY_PASSWORD is set but empty/)
+  assert.equal(resolveColdkeyPassword({}), null)
+})
+
+test('--wallet.* flags take the hotkey secret from a btcli hotkey file; with --secret too they are refused; a missing file names the btcli fix', async () => {
+  assert.equal(walletLocation({}), null)
+  assert.deepEqual(walletLocation({ 'wallet.name': 'w' }), { name: 'w', hotkey: undefined, path: undefined })
+  const wallets = join(dir, 'wallets')
+  mkdirSync(join(wallets, 'w', 'hotkeys'), { recursive: true })
+  const hot = await hotkeyFromSecret(SECRET)
+  writeFileSync(join(wallets, 'w', 'hotkeys', 'h'), keyfileJson(hot))
+  const r = await resolveNodeSecret({ wallet: { path: wallets, name: 'w', hotkey: 'h' }, env: '//Ignored' })
+  assert.equal(r?.from, 'wallet')
+  assert.equal((await hotkeyFromSecret(r!.secret)).address, hot.address)
+  await assert.rejects(resolveNodeSecret({ wallet: { path: wallets, name: 'w' }, secretFile: 'x' }), /either --wallet.name\/--wallet.hotkey or --secret-file\/--secret, not both/)
+  await assert.rejects(resolveNodeSecret({ wallet: { path: wallets, name: 'w', hotkey: 'nope' } }), (err: unknown) => err instanceof SecretSourceError && /no keyfile at .*hotkeys\/nope \(create one with `btcli wallet new_hotkey --wallet.name w --wallet.hotkey nope`\)/.test(err.message))
+  assert.equal((await resolveNodeSecret({ wallet: null, env: '//Alice' }))?.secret, '//Alice')
 })

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BUILTIN_SCENARIOS, ScenarioError, buildReport, parseScenario, runMath, type MathProgress } from '../simulate/index.ts'
 import { ManifestError, parseManifest } from '../subnet/manifest.ts'
-import { DEFAULT_MANIFEST, PACKAGE_ROOT } from './paths.ts'
+import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, PACKAGE_ROOT } from './paths.ts'
 import type { YumaIo } from './yuma.ts'
 
 /** Where the built-in scenarios live. */
@@ -22,7 +22,7 @@ Options:
   --out DIR         where to write the report (default ./simulate-report/<name>)
   --epochs N        run N epochs instead of the scenario's
   --mode math|exact override the scenario's mode (math: simulated scores and fast Yuma;
-                    exact: a real relay, owner and peers — not available in this build yet)
+                    exact: a real relay, owner and Node peers on this machine)
   --json            print the verdicts as one JSON object
   -h, --help        this text
 
@@ -132,15 +132,16 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
     if (err instanceof ScenarioError || err instanceof ManifestError) return fail(err.message)
     throw err
   }
-  if (scenario.mode === 'exact') {
-    return fail(
-      'exact mode (a real relay, owner, Chromium tabs and Node peers) is not available in this build yet; ' +
-        'run the same scenario in math mode with --mode math (docs/simulate.md)',
-    )
-  }
-
   const progress = progressWriter(io.stderr, scenario.name)
-  const result = runMath(scenario, { onEpoch: (p) => progress.update(p) })
+  let result
+  if (scenario.mode === 'exact') {
+    const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
+    const gaps = exactModeGaps(scenario)
+    if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
+    result = await runExact(scenario, { modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+  } else {
+    result = runMath(scenario, { onEpoch: (p) => progress.update(p) })
+  }
   progress.done()
   const { json: report, html } = buildReport(result)
   const out = resolve(values.out ?? join('simulate-report', scenario.name))

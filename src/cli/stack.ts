@@ -173,9 +173,10 @@ export async function loadNodeRunner(manifest: SubnetManifest, modelsDir: string
     allowRemote: manifest.model.source === 'hub',
     ...(manifest.model.remoteHost === undefined ? {} : { remoteHost: manifest.model.remoteHost }),
     ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
+    dtype: manifest.model.dtype,
     device: 'cpu',
   })
-  log(`model ${manifest.model.id} loaded on ${runner.device} in ${Date.now() - started} ms`)
+  log(`model ${manifest.model.id} (${manifest.model.dtype}) loaded on ${runner.device} in ${Date.now() - started} ms`)
   return runner
 }
 

@@ -11,7 +11,7 @@ chain and owner signature, each call's author signature and result, and re-runs 
 each epoch, comparing its input and result digests with the logged ones. Names the first entry
 that does not follow.
 
-  LOG    a log file (log.jsonl in the owner's state folder, e.g. .webtensor/chain/log.jsonl)
+  LOG    a log file (log.jsonl in the owner's state folder, e.g. ~/.webtensor/chain/log.jsonl)
   URL    a webtensor server (http://host:port) or the log's own URL (…/chain/log.jsonl)
 
 Options:
@@ -41,7 +41,7 @@ async function readLog(source: string): Promise<string> {
 
 /**
  * `webtensor verify …`: argv is what follows `verify`. Resolves to the exit code.
- * @example await verifyCommand(['.webtensor/chain/log.jsonl'], { stdin, stdout, stderr })
+ * @example await verifyCommand(["~/.webtensor/chain/log.jsonl"], { stdin, stdout, stderr })
  */
 export async function verifyCommand(argv: string[], io: YumaIo): Promise<number> {
   let values: { owner?: string; json?: boolean; help?: boolean }

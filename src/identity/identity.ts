@@ -2,9 +2,9 @@ import { WebtensorError } from '../errors.ts'
 import { Keyring } from '@polkadot/keyring'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { decodePair } from '@polkadot/keyring/pair/decode'
-import { u8aEq } from '@polkadot/util'
+import { hexToU8a, u8aEq } from '@polkadot/util'
 import { cryptoWaitReady, mnemonicGenerate, mnemonicValidate, signatureVerify } from '@polkadot/util-crypto'
-import { isReady as wasmReady, sr25519Sign as wasmSr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
+import { isReady as wasmReady, sr25519Agree, sr25519Sign as wasmSr25519Sign, sr25519Verify as wasmSr25519Verify } from '@polkadot/wasm-crypto'
 
 /** SS58 prefix of the Bittensor network ("5..." addresses). */
 export const SS58_PREFIX = 42
@@ -27,28 +27,82 @@ export interface Hotkey extends Signer {
 }
 
 /**
- * Creates the hotkey for a secret URI (mnemonic, `//Alice`-style derivation, or `mnemonic//path`).
- * Errors never repeat the secret or any part of it (a derivation path is secret too).
+ * Creates the hotkey for a secret: a secret URI (mnemonic, `//Alice`-style derivation, or
+ * `mnemonic//path`), a `0x` 32-byte seed (a btcli keyfile's `secretSeed`, with optional
+ * derivations), or a `0x` 64-byte sr25519 secret key (a btcli keyfile's `privateKey`: schnorrkel's
+ * canonical key scalar then nonce). Errors never repeat the secret or any part of it (a
+ * derivation path is secret too).
  * @example const hk = await hotkeyFromSecret('//Validator1')
  */
 export async function hotkeyFromSecret(secret: string): Promise<Hotkey> {
   if (secret.trim() === '') throw new IdentityError('the secret is empty', { code: 'bad_secret' })
   await cryptoWaitReady()
   const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_PREFIX })
-  const phrase = secret.split('//')[0]?.trim() ?? ''
-  if (phrase !== '' && !mnemonicValidate(phrase)) {
-    throw new IdentityError(`not a valid mnemonic or secret URI (it must be 12/24 BIP39 words or start with //)`, { code: 'bad_secret' })
-  }
   let pair: KeyringPair
-  try {
-    pair = keyring.addFromUri(secret)
-  } catch {
-    // The library's messages can quote the derivation path: say what is wrong without it.
-    throw new IdentityError('not a valid secret URI (a mnemonic, then optional //hard or /soft derivations)', { code: 'bad_secret' })
+  if (SECRET_KEY_HEX.test(secret)) {
+    pair = pairFromSecretKey(keyring, hexToU8a(secret))
+  } else {
+    const phrase = secret.split('//')[0]?.split('/')[0]?.trim() ?? ''
+    if (phrase !== '' && !mnemonicValidate(phrase) && !SEED_HEX.test(phrase)) {
+      throw new IdentityError(`not a valid mnemonic or secret URI (it must be 12/24 BIP39 words, a 0x 32-byte seed, or start with //)`, { code: 'bad_secret' })
+    }
+    try {
+      pair = keyring.addFromUri(secret)
+    } catch {
+      // The library's messages can quote the derivation path: say what is wrong without it.
+      throw new IdentityError('not a valid secret URI (a mnemonic or 0x seed, then optional //hard or /soft derivations)', { code: 'bad_secret' })
+    }
   }
   const hotkey = { pair, address: pair.address, publicKey: pair.publicKey, sign: fastSigner(pair) }
   // Not enumerable, so printing or serialising a hotkey does not print its secret.
   return Object.defineProperty(hotkey, 'secret', { value: secret, enumerable: false }) as Hotkey
+}
+
+/** A `0x` 32-byte seed (substrate's mini secret key). */
+const SEED_HEX = /^0x[0-9a-fA-F]{64}$/
+/** A `0x` 64-byte sr25519 secret key. */
+const SECRET_KEY_HEX = /^0x[0-9a-fA-F]{128}$/
+/** Ristretto255's base point, compressed: the public key of a secret scalar s is s·B. */
+const RISTRETTO_BASEPOINT = hexToU8a('0xe2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76')
+
+/**
+ * The keypair of a 64-byte sr25519 secret key in schnorrkel's canonical encoding (`SecretKey::
+ * to_bytes`, what sp_core's `to_raw_vec` and so btcli's `privateKey` hold). `@polkadot` keeps the
+ * scalar in the "ed25519" encoding (times the cofactor 8), so it is shifted left 3 bits; the
+ * public key is s·B, computed with wasm-crypto's Diffie-Hellman (`sr25519Agree`) against the base
+ * point, then checked by a signature round trip.
+ */
+export function pairFromSecretKey(keyring: Keyring, canonical: Uint8Array): KeyringPair {
+  const bad = (why: string) => new IdentityError(`not a usable sr25519 secret key (${why})`, { code: 'bad_secret' })
+  if (canonical.length !== 64) throw bad('it must be 64 bytes')
+  if ((canonical[31]! & 0xf0) !== 0) throw bad('its scalar is not canonical: it is not a schnorrkel secret key')
+  if (!wasmReady()) throw bad('the sr25519 wasm is not ready')
+  const secretKey = canonical.slice()
+  let carry = 0
+  for (let i = 0; i < 32; i++) {
+    const v = (canonical[i]! << 3) | carry
+    secretKey[i] = v & 0xff
+    carry = v >> 8
+  }
+  let publicKey: Uint8Array
+  try {
+    publicKey = sr25519Agree(RISTRETTO_BASEPOINT, secretKey)
+  } catch {
+    throw bad('the key is out of range')
+  }
+  const pair = keyring.addFromPair({ publicKey, secretKey })
+  const probe = new TextEncoder().encode('webtensor secret key self-check')
+  if (!signatureVerify(probe, pair.sign(probe), publicKey).isValid) throw bad('it does not sign for its own public key')
+  return pair
+}
+
+/** Schnorrkel's canonical encoding of the `@polkadot` ("ed25519"-encoded) secret key of `pair`: btcli's `privateKey`. */
+export function canonicalSecretKey(pair: KeyringPair): Uint8Array {
+  const { secretKey } = decodePair(undefined, pair.encodePkcs8(), 'none')
+  const out = secretKey.slice()
+  for (let i = 0; i < 32; i++) out[i] = ((secretKey[i]! >> 3) | ((secretKey[i + 1] ?? 0) << 5)) & 0xff
+  out[31] = secretKey[31]! >> 3
+  return out
 }
 
 /**

@@ -14,6 +14,7 @@ import type { TestModelKind } from './node/test-models.ts'
 import type { LoadOptions, ModelRunner } from './types.ts'
 
 export type {
+  ModelDtype,
   Device,
   GenerateRequest,
   GenerateResult,
@@ -27,6 +28,8 @@ export type {
 } from './types.ts'
 export type { NodeLoadOptions } from './node/load.ts'
 export type { TestModelKind } from './node/test-models.ts'
+export { MODEL_DTYPES } from './types.ts'
+export { ONNX_FILE_OF_DTYPE } from './model-files.ts'
 export {
   DeviceUnavailableError,
   InferenceCancelledError,

@@ -1,9 +1,18 @@
 /** Which files make up a model in the Hugging Face layout transformers.js reads. */
 import { ModelIntegrityError } from './errors.ts'
-import type { ModelIntegrity } from './types.ts'
+import type { ModelDtype, ModelIntegrity } from './types.ts'
 
 /** The files fetched when no manifest is given (fp32 ONNX, tokenizer, configs). */
 export const DEFAULT_MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const
+
+/** The ONNX file of each dtype, as transformers.js names them (`dtype` → `onnx/model{suffix}.onnx`). */
+export const ONNX_FILE_OF_DTYPE: Readonly<Record<ModelDtype, string>> = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q8: 'onnx/model_quantized.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+}
 
 /** Files that may be absent without failing the load. */
 export const OPTIONAL_MODEL_FILES = ['generation_config.json'] as const
@@ -13,9 +22,9 @@ export function isSafeModelPath(path: string): boolean {
   return path.length > 0 && !path.startsWith('/') && !path.includes('\\') && path.split('/').every((p) => p !== '' && p !== '.' && p !== '..')
 }
 
-/** The list of files to fetch: the manifest's when pinned, else the defaults. Throws on unsafe paths. */
-export function modelFileList(integrity?: ModelIntegrity): string[] {
-  if (!integrity) return [...DEFAULT_MODEL_FILES]
+/** The list of files to fetch: the manifest's when pinned, else the defaults (with `dtype`'s ONNX file). Throws on unsafe paths. */
+export function modelFileList(integrity?: ModelIntegrity, dtype: ModelDtype = 'fp32'): string[] {
+  if (!integrity) return DEFAULT_MODEL_FILES.map((f) => (f === 'onnx/model.onnx' ? ONNX_FILE_OF_DTYPE[dtype] : f))
   const files = Object.keys(integrity.files).sort()
   const bad = files.find((f) => !isSafeModelPath(f))
   if (bad !== undefined) throw new ModelIntegrityError(bad, 'unsafe path in the integrity manifest')

@@ -12,8 +12,10 @@ test('makeTestModel: same seed gives byte-identical files, another seed other we
   const b = await makeTestModel('tiny-gpt2', join(root, 'b'), { seed: 5 })
   const c = await makeTestModel('tiny-gpt2', join(root, 'c'), { seed: 6 })
   assert.deepEqual(a, b)
-  assert.deepEqual(Object.keys(a.files).sort(), ['config.json', 'generation_config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json'])
+  assert.deepEqual(Object.keys(a.files).sort(), ['config.json', 'generation_config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json'])
   assert.ok((await readFile(join(root, 'a/onnx/model.onnx'))).equals(await readFile(join(root, 'b/onnx/model.onnx'))))
+  assert.ok((await readFile(join(root, 'a/onnx/model_quantized.onnx'))).equals(await readFile(join(root, 'b/onnx/model_quantized.onnx'))), 'the q8 file too')
+  assert.ok(a.files['onnx/model_quantized.onnx'].size < a.files['onnx/model.onnx'].size * 0.6, 'q8 weights take a quarter of the bytes')
   assert.notEqual(a.files['onnx/model.onnx'].sha256, c.files['onnx/model.onnx'].sha256)
   assert.equal(a.files['tokenizer.json'].sha256, c.files['tokenizer.json'].sha256)
   // The returned manifest describes what is on disk.

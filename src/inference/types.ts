@@ -30,9 +30,16 @@ export interface ModelIntegrity {
   files: Record<string, { size: number; sha256: string }>
 }
 
+/** Weight formats of a model's ONNX files, as transformers.js selects them by `dtype`. */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16'
+
+export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16']
+
 export interface LoadOptions extends ModelSourceOptions {
   /** e.g. `webtensor/tiny-gpt2` */
   modelId: string
+  /** Which ONNX file to run (default fp32): every peer of a subnet runs the manifest's. */
+  dtype?: ModelDtype
   device?: 'auto' | Device
   /** Browser: URL prefix where `ort-wasm*.{mjs,wasm}` are served, e.g. `/ort/`. */
   wasmPaths?: string

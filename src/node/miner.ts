@@ -5,6 +5,7 @@ import type { ModelRunner } from '../inference/index.ts'
 import { TokenBuckets, type Envelope, type Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
+import { ASK_REQUEST, askPolicyFor, type AskPolicy } from '../subnet/ask.ts'
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
 import type { Signer } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
@@ -30,6 +31,8 @@ export interface MinerOptions {
    * `burned_register` signed by its coldkey); the miner waits for its uid in the metagraph.
    */
   registration?: 'pow' | 'external'
+  /** Limits on answering asks (`network.ask`), over the subnet task's default policy; `false` serves none. */
+  ask?: Partial<Omit<AskPolicy, 'enabled' | 'reason'>> | false
 }
 
 /** Where the miner's registration stands: the proof of work's progress while it solves. */
@@ -44,6 +47,8 @@ export interface RegistrationProgress {
 export interface MinerStats {
   uid: number | null
   queriesAnswered: number
+  /** Asks (`network.ask`) answered; refused ones count in `queriesRefused` as `ask_<reason>`. */
+  asksAnswered: number
   /** Queries refused at the door, by reason (not a permitted validator, over its rate, busy, …). */
   queriesRefused: Record<string, number>
   /** The latest weight a validator set on this miner, as a proportion of 65535. */
@@ -65,6 +70,8 @@ export interface MinerNode {
 }
 
 const ANNOUNCE_UNREGISTERED_MS = 2_000
+/** How long an ask waits for validators' queries in progress before it is refused as busy. */
+const ASK_WAIT_MS = 5_000
 const ANNOUNCE_REGISTERED_MS = 30_000
 
 /**
@@ -79,7 +86,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const task = options.task ?? createTask(manifest.task)
   const maxQueue = options.maxQueue ?? 2
   const perMinute = manifest.validation.maxQueriesPerMinute
-  const stats: MinerStats = { uid: null, queriesAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null, registration: null }
+  const stats: MinerStats = { uid: null, queriesAnswered: 0, asksAnswered: 0, queriesRefused: {}, lastScore: null, incentive: null, dividends: null, epoch: null, lastAnswerMs: null, registration: null }
   const solver = options.solver ?? createInlineSolver()
   let registering: AbortController | null = null
   // A validator's queries come from its own peer: a neighbour may send a little more than one
@@ -87,10 +94,18 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const door = new DirectDoor({ netuid: manifest.netuid, peerRate: { perSecond: (perMinute / 60) * 2, burst: Math.max(4, perMinute / 10) } })
   // Per validator hotkey: `perMinute` sustained, a tenth of it in a burst.
   const budgets = new TokenBuckets({ perSecond: perMinute / 60, burst: Math.max(2, Math.ceil(perMinute / 10)) }, 1024)
+  const askPolicy: AskPolicy = options.ask === false ? { ...askPolicyFor(manifest.task), enabled: false, reason: 'this miner serves no asks' } : askPolicyFor(manifest.task, options.ask ?? {})
+  // Asks come from anyone (hotkeys are free): per asker, per neighbour, and all together.
+  const perAsker = { perSecond: askPolicy.perAskerPerMinute / 60, burst: Math.max(2, Math.ceil(askPolicy.perAskerPerMinute / 2)) }
+  const askDoor = new DirectDoor({ netuid: manifest.netuid, peerRate: perAsker })
+  const askBudgets = new TokenBuckets(perAsker, 1024)
+  const askTotal = new TokenBuckets({ perSecond: askPolicy.perMinute / 60, burst: Math.max(2, Math.ceil(askPolicy.perMinute / 10)) }, 1)
   const handlers = new Set<(s: MinerStats) => void>()
   const unsubscribe: (() => void)[] = []
   let unhandle: (() => Promise<void>) | undefined
+  let unhandleAsk: (() => Promise<void>) | undefined
   let inFlight = 0
+  let asking = false
   let running = false
   let announceTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -184,6 +199,52 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     }
   }
 
+  /**
+   * An ask: served only while no validator query is in progress, one at a time, within the
+   * policy's budgets, and with a sampling seed drawn here (see subnet/ask.ts for why).
+   */
+  const serveAsk = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
+    if (!running) return refuse('ask_stopped', 'miner is stopped')
+    if (!askPolicy.enabled) return refuse('ask_not_offered', askPolicy.reason ?? 'asks are off')
+    if (asking) return refuse('ask_busy', 'answering another ask')
+    let ask: Envelope<'ask'>
+    try {
+      ask = askDoor.open(bytes, 'ask', fromPeer)
+    } catch (err) {
+      return refuse(`ask_${(err as ExchangeError).code}`, (err as Error).message)
+    }
+    if (ask.payload.miner !== hotkey) return refuse('ask_not_for_me', `ask for ${ask.payload.miner}`)
+    if (ask.payload.prompt.length > askPolicy.maxPromptChars) return refuse('ask_too_long', `prompt over ${askPolicy.maxPromptChars} characters`)
+    const now = Date.now()
+    if (!askBudgets.take(ask.hotkey, now)) return refuse('ask_rate_limit', `${ask.hotkey} is over ${askPolicy.perAskerPerMinute} asks/min`)
+    if (!askTotal.take('all', now)) return refuse('ask_rate_limit_total', `over ${askPolicy.perMinute} asks/min in all`)
+    // Not counted in `inFlight`: a validator's query arriving now is still served. Validators
+    // come first: the ask waits (a while) until no query is in progress.
+    asking = true
+    try {
+      const waitUntil = Date.now() + ASK_WAIT_MS
+      while (inFlight > 0 && running) {
+        if (Date.now() > waitUntil) return refuse('ask_busy', 'validators kept this miner busy')
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      const t = manifest.task
+      const greedy = t.name !== 'text-generation' || t.temperature === 0
+      const out = await runner.generate({
+        prompt: ask.payload.prompt,
+        maxNewTokens: Math.min(ask.payload.maxNewTokens, askPolicy.maxNewTokens),
+        greedy,
+        temperature: t.name === 'text-generation' && !greedy ? t.temperature : 1,
+        seed: randomSeed(),
+        topK: 0,
+      })
+      stats.asksAnswered++
+      changed()
+      return seal(mesh, signer, manifest.netuid, 'answer', { askId: ask.payload.id, asker: ask.hotkey, text: out.text, tokens: out.tokenIds.length })
+    } finally {
+      asking = false
+    }
+  }
+
   const onEpoch = (e: EpochResult): void => {
     const uid = chain.uidOf(hotkey)
     if (uid === undefined) return
@@ -219,6 +280,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     async start() {
       running = true
       unhandle = await mesh.handle(QUERY_REQUEST, serve)
+      unhandleAsk = await mesh.handle(ASK_REQUEST, serveAsk)
       unsubscribe.push(
         mesh.subscribe('weights', onWeights),
         mesh.subscribe('announce', onAnnounce),
@@ -242,7 +304,13 @@ export function createMinerNode(options: MinerOptions): MinerNode {
       clearTimeout(announceTimer)
       for (const u of unsubscribe.splice(0)) u()
       await unhandle?.().catch(() => {})
-      unhandle = undefined
+      await unhandleAsk?.().catch(() => {})
+      unhandle = unhandleAsk = undefined
     },
   }
+}
+
+/** A u32 sampling seed nobody else chose. */
+function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!
 }

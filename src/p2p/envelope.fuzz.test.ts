@@ -30,6 +30,10 @@ function payload(rng: Rng, kind: MessageKind): Payloads[MessageKind] {
       return { id: `q${rng.int(1e6)}`, miner: bob.address, task: 'text-generation', input: { prompt: 'The quick brown fox '.repeat(1 + rng.int(5)), maxNewTokens: 1 + rng.int(64), temperature: 1, seed: rng.int(2 ** 32) } }
     case 'response':
       return { queryId: `q${rng.int(1e6)}`, validator: bob.address, answer: { tokenIds: ints(50257), text: 'lorem ipsum', logprobs: Array.from({ length: n }, () => -rng.next() * 10) } }
+    case 'ask':
+      return { id: `a${rng.int(1e6)}`, miner: bob.address, prompt: 'Tell me about '.repeat(1 + rng.int(5)), maxNewTokens: 1 + rng.int(256) }
+    case 'answer':
+      return { askId: `a${rng.int(1e6)}`, asker: bob.address, text: 'lorem ipsum '.repeat(rng.int(20)), tokens: rng.int(256) }
     case 'weights': {
       const uids = [...new Set(ints(256))]
       return { epoch: rng.int(1000), uids, weights: uids.map(() => rng.int(65536)), versionKey: String(rng.int(1e6)) }
@@ -77,7 +81,7 @@ for (let i = 0; i < 120; i++) {
   valid.push({ netuid: 1, kind, hotkey: alice.address, peerId: PEER, seq: i + 1, timestamp: NOW - seedRng.int(30_000), payload: payload(seedRng, kind) })
 }
 const wire = valid.map((e) => encodeEnvelope(e, alice))
-const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'miner', 'task', 'input', 'prompt', 'maxNewTokens', 'temperature', 'seed', 'queryId', 'validator', 'answer', 'tokenIds', 'text', 'logprobs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest', 'versionKey', 'chain', 'genesis', 'session', 'head', 'headHash', 'blockHash', 'difficulty', 'logSeq', 'nonce', 'seal', 'hash', 'salt']
+const KEYS = ['netuid', 'kind', 'hotkey', 'peerId', 'seq', 'timestamp', 'payload', 'role', 'agent', 'model', 'device', 'id', 'miner', 'task', 'input', 'prompt', 'maxNewTokens', 'temperature', 'seed', 'queryId', 'validator', 'answer', 'tokenIds', 'text', 'logprobs', 'epoch', 'uids', 'weights', 'block', 'tempo', 'neurons', 'uid', 'stake', 'registeredAt', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'digest', 'inputDigest', 'versionKey', 'chain', 'genesis', 'session', 'head', 'headHash', 'blockHash', 'difficulty', 'logSeq', 'nonce', 'seal', 'hash', 'salt', 'askId', 'asker', 'tokens']
 const bodies = valid.map((e) => cborDecode(canonicalEncode(e)) as unknown)
 
 test(`envelopes: ${N} mutated inputs through the guard end in a verdict, never a throw`, async () => {

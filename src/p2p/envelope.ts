@@ -10,12 +10,12 @@ import { verifyHotkeySignature } from './verify.ts'
 import { P2PError } from './errors.ts'
 import { isInt, isPlainObject, validatePayload, type SchemaResult } from './schema.ts'
 
-export type MessageKind = 'announce' | 'query' | 'response' | 'weights' | 'metagraph' | 'epoch' | 'register' | 'commit' | 'reveal'
+export type MessageKind = 'announce' | 'query' | 'response' | 'weights' | 'metagraph' | 'epoch' | 'register' | 'commit' | 'reveal' | 'ask' | 'answer'
 
-export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'response', 'weights', 'metagraph', 'epoch', 'register', 'commit', 'reveal']
+export const MESSAGE_KINDS: readonly MessageKind[] = ['announce', 'query', 'response', 'weights', 'metagraph', 'epoch', 'register', 'commit', 'reveal', 'ask', 'answer']
 
 /**
- * The kinds a subnet gossips. Queries and answers travel point to point (a miner's answer must
+ * The kinds a subnet gossips. Queries, asks and their answers travel point to point (a miner's answer must
  * reach only the validator that asked), so peers neither join nor forward topics for them.
  */
 export const GOSSIP_KINDS: readonly MessageKind[] = ['announce', 'weights', 'metagraph', 'epoch', 'register', 'commit', 'reveal']
@@ -72,6 +72,10 @@ export interface Payloads {
   commit: { hash: string }
   /** reveal_weights: the weights, salt and version key whose hash was committed. */
   reveal: { uids: number[]; weights: number[] /* u16 */; salt: number[] /* u16 */; versionKey: string }
+  /** Anyone's prompt to one miner (`network.ask`), point to point; the miner chooses the sampling seed. */
+  ask: { id: string; miner: string; prompt: string; maxNewTokens: number }
+  /** The miner's answer to an ask: text only (no token ids or log-probabilities, see subnet/ask.ts). */
+  answer: { askId: string; asker: string; text: string; tokens: number }
 }
 
 export interface Envelope<K extends MessageKind = MessageKind> {
@@ -95,6 +99,8 @@ export const MAX_WIRE_BYTES: Readonly<Record<MessageKind, number>> = {
   register: 2 * 1024,
   commit: 2 * 1024,
   reveal: 64 * 1024,
+  ask: 8 * 1024,
+  answer: 64 * 1024,
 }
 
 const SIGNATURE_BYTES = 64

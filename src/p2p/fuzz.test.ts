@@ -36,6 +36,8 @@ const payloadArbs: { [K in MessageKind]: fc.Arbitrary<Payloads[K]> } = {
       logprobs: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 20 }),
     }),
   }),
+  ask: fc.record({ id: str(20).filter((s) => s.length > 0), miner: str(48).filter((s) => s.length > 0), prompt: str(200).filter((s) => s.length > 0), maxNewTokens: fc.integer({ min: 1, max: 1024 }) }),
+  answer: fc.record({ askId: str(20).filter((s) => s.length > 0), asker: str(48).filter((s) => s.length > 0), text: str(200), tokens: fc.integer({ min: 0, max: 1024 }) }),
   weights: fc.uniqueArray(u16, { maxLength: 30 }).chain((uids) => fc.record({ epoch: fc.nat(), uids: fc.constant(uids), weights: fc.array(u16, { minLength: uids.length, maxLength: uids.length }), versionKey: u64 })),
   metagraph: fc.record({
     block: fc.nat(),

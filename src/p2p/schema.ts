@@ -15,6 +15,10 @@ export const LIMITS = {
   /** Longest commit-reveal salt (u16s); subtensor's salts are 8 in practice. */
   maxSaltLength: 32,
   maxSessionChars: 64,
+  /** An ask's prompt (characters) and how many tokens it may ask for; a miner applies its own, lower, caps. */
+  maxPromptChars: 4096,
+  maxAskTokens: 1024,
+  maxAnswerChars: 32 * 1024,
 } as const
 
 const OK: SchemaResult = { ok: true }
@@ -81,6 +85,24 @@ const CHECKS: Record<MessageKind, Check> = {
     if (!isStr(p.queryId, 1, LIMITS.maxIdChars)) return fail('queryId')
     if (!isStr(p.validator, 1, 64)) return fail('validator')
     if (!isPlainObject(p.answer)) return fail('answer')
+    return OK
+  },
+  ask(p) {
+    const bad = keysOk(p, ['id', 'miner', 'prompt', 'maxNewTokens'])
+    if (bad) return fail(bad)
+    if (!isStr(p.id, 1, LIMITS.maxIdChars)) return fail('id')
+    if (!isStr(p.miner, 1, 64)) return fail('miner')
+    if (!isStr(p.prompt, 1, LIMITS.maxPromptChars)) return fail('prompt')
+    if (!isInt(p.maxNewTokens, 1, LIMITS.maxAskTokens)) return fail('maxNewTokens')
+    return OK
+  },
+  answer(p) {
+    const bad = keysOk(p, ['askId', 'asker', 'text', 'tokens'])
+    if (bad) return fail(bad)
+    if (!isStr(p.askId, 1, LIMITS.maxIdChars)) return fail('askId')
+    if (!isStr(p.asker, 1, 64)) return fail('asker')
+    if (!isStr(p.text, 0, LIMITS.maxAnswerChars)) return fail('text')
+    if (!isInt(p.tokens, 0, LIMITS.maxAskTokens)) return fail('tokens')
     return OK
   },
   weights(p) {

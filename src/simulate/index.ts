@@ -38,4 +38,4 @@ export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResu
 export { Rng, clamp01 } from './rng.ts'
 
 /** The scenarios shipped in `subnets/scenarios/` (`webtensor simulate NAME`). */
-export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil'] as const
+export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact'] as const

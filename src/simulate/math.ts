@@ -2,7 +2,8 @@ import { runEpoch, type EpochInput, type EpochOutput, type SparseRowU16 } from '
 import { maxUpscaleU16 } from '../scoring/weights.ts'
 import { latencyFactor } from '../subnet/tasks/latency.ts'
 import { clamp01, Rng } from './rng.ts'
-import type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
+import type { RunResult, SimulationResult } from './run.ts'
+import { FigureBook, type HolderFigures } from './figures.ts'
 import { isMinerBehaviour, isValidatorBehaviour, runHyperparams, type Behaviour, type CastGroup, type Scenario, type Variant } from './scenario.ts'
 
 const RAO_PER_TAO = 1e9
@@ -85,12 +86,6 @@ export function neuronToPrune(neurons: readonly { emission: number; registeredAt
   return pick >= 0 ? pick : null
 }
 
-function sum(xs: ArrayLike<number>): number {
-  let s = 0
-  for (let i = 0; i < xs.length; i++) s += xs[i]!
-  return s
-}
-
 /** The chain row a validator's scores make: uids with a positive score, max-upscaled to u16. */
 function rowFromScores(uids: number[], values: number[]): SparseRowU16 {
   const w = maxUpscaleU16(values)
@@ -164,32 +159,7 @@ function runOnce(scenario: Scenario, variant: Variant, runIndex: number, runs: n
 
   // Behaviours that hold uids (a query flooder and a forging owner have none in math mode).
   const behaviours = [...new Set(peers.filter(takesUid).map((p) => p.behaviour))]
-  const validatorBehaviours = behaviours.filter(isValidatorBehaviour)
-  const series: RunSeries = {
-    epoch: [],
-    block: [],
-    incentive: Object.fromEntries(behaviours.map((b) => [b, []])),
-    dividends: Object.fromEntries(behaviours.map((b) => [b, []])),
-    emission: Object.fromEntries(behaviours.map((b) => [b, []])),
-    validatorTrust: Object.fromEntries(validatorBehaviours.map((b) => [b, []])),
-    uids: Object.fromEntries(['owner', ...behaviours].map((b) => [b, []])),
-    registrations: [],
-    pruned: [],
-    peersOnline: [],
-    latencyMs: null,
-    delivery: null,
-  }
-  const windowStarts = [...new Set([0, ...scenario.expectations.map((e) => e.fromEpoch)])].sort((a, b) => a - b)
-  const acc = windowStarts.map((fromEpoch) => ({
-    fromEpoch,
-    epochs: 0,
-    incentive: new Float64Array(peers.length),
-    dividends: new Float64Array(peers.length),
-    emission: new Float64Array(peers.length),
-    trust: new Float64Array(peers.length),
-    trustEpochs: new Float64Array(peers.length),
-  }))
-  const stakeShare: Record<string, number> = Object.fromEntries(behaviours.map((b) => [b, 0]))
+  const book = new FigureBook(peers.map((p) => p.behaviour), behaviours, scenario.expectations.map((e) => e.fromEpoch))
 
   // Faults on the timeline.
   let partition: { groups: number; until: number } | null = null
@@ -403,83 +373,22 @@ function runOnce(scenario: Scenario, variant: Variant, runIndex: number, runs: n
     }
 
     // Figures.
-    const totalIncentive = sum(out.incentive)
-    const totalDividends = sum(out.dividends)
-    const totalEmission = neurons.reduce((s, x) => s + x.emission, 0)
-    const inc: Record<string, number> = Object.fromEntries(behaviours.map((b) => [b, 0]))
-    const div: Record<string, number> = { ...inc }
-    const emi: Record<string, number> = { ...inc }
-    const uidCount: Record<string, number> = { owner: 1, ...inc }
-    const trust: Record<string, number> = Object.fromEntries(validatorBehaviours.map((b) => [b, 0]))
-    const trustN: Record<string, number> = { ...trust }
-    let validatorStake = 0
-    for (let j = 1; j < n; j++) if (isValidatorBehaviour(peers[neurons[j]!.peer]!.behaviour)) validatorStake += out.stake[j]!
+    const holders: HolderFigures[] = []
     for (let j = 1; j < n; j++) {
-      const peer = neurons[j]!.peer
-      const b = peers[peer]!.behaviour
-      const ij = totalIncentive > 0 ? out.incentive[j]! / totalIncentive : 0
-      const dj = totalDividends > 0 ? out.dividends[j]! / totalDividends : 0
-      const ej = totalEmission > 0 ? neurons[j]!.emission / totalEmission : 0
-      inc[b]! += ij
-      div[b]! += dj
-      emi[b]! += neurons[j]!.emission / RAO_PER_TAO
-      uidCount[b]! += 1
-      if (isValidatorBehaviour(b)) {
-        trust[b]! += out.validator_trust[j]!
-        trustN[b]! += 1
-        if (validatorStake > 0) stakeShare[b]! += out.stake[j]! / validatorStake
-      }
-      for (const w of acc) {
-        if (epoch < w.fromEpoch) continue
-        w.incentive[peer]! += ij
-        w.dividends[peer]! += dj
-        w.emission[peer]! += ej
-        if (isValidatorBehaviour(b)) {
-          w.trust[peer]! += out.validator_trust[j]!
-          w.trustEpochs[peer]! += 1
-        }
-      }
+      holders.push({ peer: neurons[j]!.peer, incentive: out.incentive[j]!, dividends: out.dividends[j]!, emissionRao: neurons[j]!.emission, validatorTrust: out.validator_trust[j]!, stake: out.stake[j]! })
     }
-    for (const w of acc) if (epoch >= w.fromEpoch) w.epochs++
-    series.epoch.push(epoch + 1)
-    series.block.push(block)
-    for (const b of behaviours) {
-      series.incentive[b]!.push(inc[b]!)
-      series.dividends[b]!.push(div[b]!)
-      series.emission[b]!.push(emi[b]!)
-      series.uids[b]!.push(uidCount[b]!)
-    }
-    series.uids.owner!.push(1)
-    for (const b of validatorBehaviours) series.validatorTrust[b]!.push(trustN[b]! > 0 ? trust[b]! / trustN[b]! : 0)
-    series.registrations.push(registrations)
-    series.pruned.push(pruned)
-    series.peersOnline.push(1 + peers.reduce((s, p, i) => s + (p.behaviour !== 'sybil-flood' && online(i, epoch) ? 1 : 0), 0))
+    book.add({
+      epoch,
+      block,
+      holders,
+      registrations,
+      pruned,
+      peersOnline: 1 + peers.reduce((s, p, i) => s + (p.behaviour !== 'sybil-flood' && online(i, epoch) ? 1 : 0), 0),
+    })
     options.onEpoch?.({ run: variant.name, runIndex, runs, epoch: epoch + 1, epochs, uids: n })
   }
 
-  const windows: PeerWindow[] = acc.map((w) => ({
-    fromEpoch: w.fromEpoch,
-    epochs: w.epochs,
-    incentive: Array.from(w.incentive, (x) => (w.epochs > 0 ? x / w.epochs : 0)),
-    dividends: Array.from(w.dividends, (x) => (w.epochs > 0 ? x / w.epochs : 0)),
-    emission: Array.from(w.emission, (x) => (w.epochs > 0 ? x / w.epochs : 0)),
-    validatorTrust: Array.from(w.trust, (x, i) => (w.trustEpochs[i]! > 0 ? x / w.trustEpochs[i]! : null)),
-  }))
-  const summary: Record<string, BehaviourSummary> = {}
-  for (const b of behaviours) {
-    const mean = (xs: number[]): number => (xs.length === 0 ? 0 : sum(xs) / xs.length)
-    const validator = isValidatorBehaviour(b)
-    const dividends = mean(series.dividends[b]!)
-    summary[b] = {
-      peers: peers.filter((p) => p.behaviour === b).length,
-      incentive: mean(series.incentive[b]!),
-      dividends,
-      emissionTao: sum(series.emission[b]!),
-      validatorTrust: validator ? mean(series.validatorTrust[b]!) : null,
-      relativeDividends: validator && stakeShare[b]! > 0 ? (dividends * epochs) / stakeShare[b]! : null,
-    }
-  }
-  return { name: variant.name, hyperparams, series, peers: peers.map((p) => ({ behaviour: p.behaviour, group: p.group, survived: p.deadUntil <= epochs - 1 })), windows, summary, digestsAgree: null }
+  return { name: variant.name, hyperparams, series: book.series, peers: peers.map((p) => ({ behaviour: p.behaviour, group: p.group, survived: p.deadUntil <= epochs - 1 })), windows: book.windows(), summary: book.summary(), digestsAgree: null }
 }
 
 /** What math mode leaves out or approximates, for this scenario (shown in the report). */

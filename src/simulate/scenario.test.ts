@@ -88,7 +88,7 @@ test('every built-in scenario passes the parser and the JSON Schema', () => {
     assert.deepEqual(check(json, schema), [], name)
     const s = parseScenario(json, base)
     assert.equal(s.name, name)
-    assert.equal(s.mode, 'math')
+    assert.equal(s.mode, name.endsWith('-exact') ? 'exact' : 'math')
   }
 })
 

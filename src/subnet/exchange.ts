@@ -8,6 +8,9 @@ import { WebtensorError } from '../errors.ts'
 import type { Signer } from '../identity/identity.ts'
 import { encodeEnvelope, InboundGuard, type Envelope, type Mesh, type Payloads, type RateLimit } from '../p2p/index.ts'
 
+/** The envelope kinds that travel point to point: a validator's query and a miner's response, an ask and its answer. */
+export type DirectKind = 'query' | 'response' | 'ask' | 'answer'
+
 /** Request name of the direct query protocol (`/webtensor/<netuid>/req/query/1`). */
 export const QUERY_REQUEST = 'query'
 
@@ -17,7 +20,7 @@ export class ExchangeError extends WebtensorError {
 }
 
 /** Signs one envelope of `kind` as `signer` from `mesh`'s peer. Seqs are unique per process and hotkey. */
-export function seal<K extends 'query' | 'response'>(mesh: Mesh, signer: Signer, netuid: number, kind: K, payload: Payloads[K]): Uint8Array {
+export function seal<K extends DirectKind>(mesh: Mesh, signer: Signer, netuid: number, kind: K, payload: Payloads[K]): Uint8Array {
   const envelope: Envelope<K> = { netuid, kind, hotkey: signer.address, peerId: mesh.peerId, seq: nextSeq(), timestamp: Date.now(), payload }
   return encodeEnvelope(envelope, signer)
 }
@@ -36,7 +39,7 @@ export class DirectDoor {
     this.guard = new InboundGuard({ netuid: options.netuid, peerRate: options.peerRate, hotkeyRate: options.hotkeyRate })
   }
   /** The envelope, or ExchangeError with the reason as its code. */
-  open<K extends 'query' | 'response'>(bytes: Uint8Array, kind: K, fromPeer: string): Envelope<K> {
+  open<K extends DirectKind>(bytes: Uint8Array, kind: K, fromPeer: string): Envelope<K> {
     const v = this.guard.check(bytes, kind, fromPeer, Date.now())
     if (!v.ok) throw new ExchangeError(`${kind} refused: ${v.reason} (${v.detail})`, { code: v.reason })
     if (v.envelope.peerId !== fromPeer) throw new ExchangeError(`${kind} signed for peer ${v.envelope.peerId}, sent by ${fromPeer}`, { code: 'wrong_peer' })

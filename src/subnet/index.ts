@@ -3,6 +3,7 @@
  * for. Above the transport (it uses `src/p2p`), below the roles (`src/node`) that run it.
  */
 export { HUGGING_FACE_HUB, ManifestError, parseManifest, type ManifestModelIntegrity, type SubnetManifest, type TaskConfig } from './manifest.ts'
-export { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from './exchange.ts'
+export { DirectDoor, ExchangeError, QUERY_REQUEST, seal, type DirectKind } from './exchange.ts'
+export { ASK_REQUEST, DEFAULT_ASK_POLICY, askPolicyFor, rankMiners, type AskPolicy, type AskTarget } from './ask.ts'
 export * from './tasks/index.ts'
 export { permitsOf, subnetAuthorize, type PermitView } from './door.ts'

@@ -39,7 +39,16 @@ test('the default model made on this machine is byte-identical to the manifest p
   const m = parseManifest(raw)
   assert.ok(m.model.integrity !== null, 'the default manifest pins its model')
   const made = await makeTestModel('tiny-gpt2', join(mkdtempSync(join(tmpdir(), 'wt-model-')), 'tiny-gpt2'))
-  assert.deepEqual(made.files, m.model.integrity!.files)
+  // The default subnet runs fp32: it pins those files; the folder also holds the q8 weights.
+  assert.deepEqual(Object.keys(made.files).sort(), [...Object.keys(m.model.integrity!.files), 'onnx/model_quantized.onnx'].sort())
+  for (const [file, pin] of Object.entries(m.model.integrity!.files)) assert.deepEqual(made.files[file], pin, file)
+})
+
+test('model.dtype: fp32 by default, one of the transformers.js dtypes, and its ONNX file must be pinned', () => {
+  assert.equal(parseManifest(raw).model.dtype, 'fp32')
+  const with_ = (dtype: unknown) => ({ ...raw, model: { ...(raw as { model: object }).model, dtype } })
+  assert.throws(() => parseManifest(with_('int3')), /model\.dtype must be one of fp32, fp16, q8, q4, q4f16, got "int3"/)
+  assert.throws(() => parseManifest(with_('q8')), /model\.integrity pins no onnx\/model_quantized\.onnx, the file dtype q8 runs/)
 })
 
 test('a hub model defaults to the Hugging Face hub; a mirror can be named', () => {

@@ -1,5 +1,7 @@
 import { WebtensorError } from '../errors.ts'
 import type { TaskConfig } from './tasks/index.ts'
+import { MODEL_DTYPES, type ModelDtype } from '../inference/types.ts'
+import { ONNX_FILE_OF_DTYPE } from '../inference/model-files.ts'
 import { IceServerError, parseIceServers, type IceServer } from '../p2p/ice-servers.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
@@ -20,6 +22,8 @@ export interface SubnetManifest {
     /** `relay`: files served by our relay at /models/; `hub`: the Hugging Face hub (or `remoteHost`). */
     source: 'relay' | 'hub'
     remoteHost?: string
+    /** Which ONNX weights every peer runs (transformers.js `dtype`; default fp32). */
+    dtype: ModelDtype
     integrity: ManifestModelIntegrity | null
   }
   chain: {
@@ -171,6 +175,7 @@ export function parseManifest(json: unknown): SubnetManifest {
         : source === 'hub'
           ? { remoteHost: HUGGING_FACE_HUB }
           : {}),
+      dtype: model.dtype === undefined ? 'fp32' : oneOfDtype(model.dtype),
       integrity: model.integrity == null ? null : parseIntegrity(model.integrity),
     },
     chain: {
@@ -202,6 +207,10 @@ export function parseManifest(json: unknown): SubnetManifest {
       maxQueriesPerMinute: int(validation.maxQueriesPerMinute, 'validation.maxQueriesPerMinute', 1, 60_000),
     },
     network: { iceServers },
+  }
+  const onnx = ONNX_FILE_OF_DTYPE[out.model.dtype]
+  if (out.model.integrity !== null && out.model.integrity.files[onnx] === undefined) {
+    throw new ManifestError('model.integrity', `pins no ${onnx}, the file dtype ${out.model.dtype} runs`)
   }
   if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
   const threshold = out.hyperparams.stake_threshold
@@ -285,6 +294,11 @@ function parseTask(v: unknown): TaskConfig {
     }
   }
   throw new ManifestError('task.name', 'must be "text-generation" or "embedding"')
+}
+
+function oneOfDtype(v: unknown): ModelDtype {
+  if (typeof v !== 'string' || !(MODEL_DTYPES as readonly string[]).includes(v)) throw new ManifestError('model.dtype', `must be one of ${MODEL_DTYPES.join(', ')}, got ${show(v)}`)
+  return v as ModelDtype
 }
 
 function parseIntegrity(v: unknown): ManifestModelIntegrity {

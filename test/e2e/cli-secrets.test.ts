@@ -1,25 +1,27 @@
-// `webtensor validator` takes its secret from a file or WEBTENSOR_SECRET (and still from --secret,
-// with a warning), against a running relay; nothing it or the relay prints contains the secret,
+// `webtensor validator` takes its secret from a file, WEBTENSOR_SECRET or a btcli wallet's hotkey
+// file (and still from --secret, with a warning), against a running relay; nothing it or the relay prints contains the secret,
 // two consecutive words of it, or the keys derived from it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodePair } from '@polkadot/keyring/pair/decode'
 import { u8aToHex } from '@polkadot/util'
 import { mnemonicGenerate, mnemonicToMiniSecret } from '@polkadot/util-crypto'
-import { hotkeyFromSecret } from '../../src/identity/identity.ts'
+import { canonicalSecretKey, hotkeyFromSecret } from '../../src/identity/identity.ts'
+import { keyfileJson } from '../../src/identity/keyfile.ts'
 import { runCli, type RunningCli } from '../support/cli.ts'
 
-/** Strings that must never be printed for `secret`: itself, each pair of consecutive words, the mini secret (seed) and the sr25519 secret key. */
+/** Strings that must never be printed for `secret`: itself, each pair of consecutive words, the mini secret (seed) and the sr25519 secret key (both encodings). */
 async function forbidden(secret: string): Promise<string[]> {
   const phrase = secret.split('//')[0]!.trim()
   const words = phrase.split(' ')
   const pair = (await hotkeyFromSecret(secret)).pair
   const seed = u8aToHex(mnemonicToMiniSecret(phrase))
   const secretKey = u8aToHex(decodePair(undefined, pair.encodePkcs8(), 'none').secretKey)
-  return [secret, phrase, ...words.slice(1).map((w, i) => `${words[i]} ${w}`), seed, seed.slice(2), secretKey, secretKey.slice(2)]
+  const privateKey = u8aToHex(canonicalSecretKey(pair)) // btcli's encoding of the secret key
+  return [secret, phrase, ...words.slice(1).map((w, i) => `${words[i]} ${w}`), seed, seed.slice(2), secretKey, secretKey.slice(2), privateKey.slice(2)]
 }
 
 function assertNothingSecret(output: string, secrets: string[], what: string): void {
@@ -27,7 +29,7 @@ function assertNothingSecret(output: string, secrets: string[], what: string): v
   assert.deepEqual(leaked, [], `${what} printed secret material`)
 }
 
-test('validator secrets by file and environment, --secret with a warning, bad files refused, nothing secret printed', { timeout: 300_000 }, async () => {
+test('validator secrets by file, environment and btcli wallet, --secret with a warning, bad files refused, nothing secret printed', { timeout: 300_000 }, async () => {
   const relay = runCli(['relay', '--port', '0', '--relay-port', '0', '--state', mkdtempSync(join(tmpdir(), 'wt-secrets-relay-'))])
   const runs: RunningCli[] = []
   const dir = mkdtempSync(join(tmpdir(), 'wt-secrets-'))
@@ -35,10 +37,14 @@ test('validator secrets by file and environment, --secret with a warning, bad fi
     { from: 'file', secret: `${mnemonicGenerate(12)}//validator/1` },
     { from: 'env', secret: mnemonicGenerate(24) },
     { from: 'argv', secret: mnemonicGenerate(12) },
+    { from: 'wallet', secret: mnemonicGenerate(12) },
   ] as const
   try {
     const [, url] = await relay.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
     // The three run side by side, each with its secret from another source.
+    // The btcli wallet's hotkey file, as btcli writes it (phrase, seed, private key, addresses).
+    mkdirSync(join(dir, 'wallets', 'w', 'hotkeys'), { recursive: true })
+    writeFileSync(join(dir, 'wallets', 'w', 'hotkeys', 'h'), keyfileJson(await hotkeyFromSecret(cases[3].secret)), { mode: 0o600 })
     const started = cases.map(({ from, secret }) => {
       const file = join(dir, `${from}.secret`)
       writeFileSync(file, `${secret}\n`, { mode: 0o600 })
@@ -47,6 +53,7 @@ test('validator secrets by file and environment, --secret with a warning, bad fi
       if (from === 'file') args.push('--secret-file', file)
       if (from === 'env') env.WEBTENSOR_SECRET = secret
       if (from === 'argv') args.push('--secret', secret)
+      if (from === 'wallet') args.push('--wallet.path', join(dir, 'wallets'), '--wallet.name', 'w', '--wallet.hotkey', 'h')
       const run = runCli(args, { env })
       runs.push(run)
       return { from, secret, run }
@@ -69,7 +76,7 @@ test('validator secrets by file and environment, --secret with a warning, bad fi
     await empty.waitFor(/webtensor: --secret-file \S+empty\.secret is empty/)
     assert.equal(await new Promise((r) => empty.child.once('exit', r)), 2)
     const none = runCli(['validator', '--relay', url!], { env: { ...process.env, WEBTENSOR_SECRET: undefined } })
-    await none.waitFor(/validator needs --relay and a secret \(--secret-file PATH or WEBTENSOR_SECRET\)/)
+    await none.waitFor(/validator needs --relay and a secret \(--wallet.name\/--wallet.hotkey, --secret-file PATH or WEBTENSOR_SECRET\)/)
     assert.equal(await new Promise((r) => none.child.once('exit', r)), 2)
     const bad = runCli(['validator', '--relay', url!], { env: { ...process.env, WEBTENSOR_SECRET: 'not a mnemonic//hidden-path' } })
     await bad.waitFor(/not a valid mnemonic or secret URI/)

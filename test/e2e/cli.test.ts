@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli } from '../support/cli.ts'
+import { runCli, runCliToEnd } from '../support/cli.ts'
 
 test('webtensor help and bad arguments', async () => {
   const help = runCli(['--help'])
@@ -57,6 +57,13 @@ test('webtensor start, then a headless `webtensor miner` joins, answers and earn
     assert.ok(health.chain.logHead >= 1, 'the log head is shown')
     assert.match(health.chain.genesis, /^0x[0-9a-f]{64}$/, 'and the chain it belongs to')
     assert.match(health.chain.session, /^[0-9a-f]{16}$/)
+    // Anyone can ask the subnet from a shell: the answer is the registered miner's, signed.
+    const ask = await runCliToEnd(['ask', 'The capital of France is', '--server', url!, '--miners', '1', '--max-tokens', '6', '--json'], { timeoutMs: 120_000 })
+    assert.equal(ask.code, 0, ask.stderr)
+    const answer = JSON.parse(ask.stdout.trim()) as { uid: number; hotkey: string; tokens: number; text: string; signed: string }
+    assert.equal(answer.hotkey, hotkey)
+    assert.equal(String(answer.uid), uid)
+    assert.ok(answer.tokens > 0 && answer.tokens <= 6 && /^[0-9a-f]+$/.test(answer.signed))
     await miner.stop()
 
     // The Node miner keeps its hotkey in --state across restarts, and so its uid.

@@ -112,6 +112,16 @@ test('visit the URL, click Start mining, register by proof of work, earn incenti
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="rewards"] li').length > 0, null, { timeout: 60_000 })
     const rewarded = await page.locator('[data-testid="rewards"] li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.epoch))
 
+    // The lower half: the subnet dashboard, fed by the page's own verification of the log.
+    const half = page.getByTestId('miner-dashboard')
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="miner-dashboard"]')?.getAttribute('data-epochs') ?? 0) >= 2, null, { timeout: 60_000 })
+    const plottedEpochs = Number(await half.getAttribute('data-epochs'))
+    assert.equal(Number(await half.locator('figure[data-plot="incentive"]').getAttribute('data-points')), plottedEpochs)
+    assert.ok(Number(await half.locator('figure[data-plot="rewards"]').getAttribute('data-points')) >= 1, 'my rewards over epochs are plotted')
+    assert.equal(await half.locator('figure[data-plot="rewards"]').isVisible(), true)
+    assert.match(await half.locator(`tr[data-neuron-hotkey="${hotkey}"]`).innerText(), /\(you\)/, 'my row says so in words')
+    await page.waitForFunction(() => /this page → \S+: (websockets|webrtc|tcp|circuit-relay)/.test(document.querySelector('[data-testid="dash-peer-list"]')?.textContent ?? ''), null, { timeout: 30_000 })
+
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'mining.png'), fullPage: true })
 
@@ -125,6 +135,8 @@ test('visit the URL, click Start mining, register by proof of work, earn incenti
       rewarded,
       { timeout: 30_000 },
     )
+    // And the dashboard half's history, from IndexedDB before anything runs.
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="miner-dashboard"]')?.getAttribute('data-epochs') ?? 0) >= n, plottedEpochs, { timeout: 30_000 })
     assert.match(await page.getByTestId('rewards').innerText(), /Epoch \d+ \(block \d+, uid \d+\): incentive \d\.\d{4}, dividends \d\.\d{4} ✓ verified/)
     assert.match(await page.getByTestId('phase').innerText(), /Nothing runs until/)
 

@@ -2,7 +2,8 @@
 // - a plain secret an older page left in localStorage is migrated: afterwards neither
 //   localStorage nor IndexedDB holds the mnemonic (or two consecutive words of it, or its seed);
 // - a reload keeps the hotkey; export shows the secret only after a confirmation; a bad import is
-//   refused and the old hotkey kept; a good import replaces it;
+//   refused and the old hotkey kept (a doctored btcli hotkey file too); a picked btcli hotkey file
+//   is offered with its address; a good import replaces it;
 // - a metagraph signed with the owner's key (the default subnet's dev key is public) carrying
 //   hostile hotkeys renders them as text;
 // - nothing the page logs contains secret material.
@@ -17,6 +18,7 @@ import { mnemonicToMiniSecret } from '@polkadot/util-crypto'
 import { readManifest } from '../../src/cli/stack.ts'
 import { DEFAULT_MANIFEST } from '../../src/cli/paths.ts'
 import { HOTKEY_KEY, hotkeyFromSecret } from '../../src/identity/identity.ts'
+import { keyfileJson } from '../../src/identity/keyfile.ts'
 import { createMesh, type Mesh } from '../../src/p2p/index.ts'
 import { launchChromium } from '../support/browser.ts'
 import { runCli } from '../support/cli.ts'
@@ -148,7 +150,9 @@ test('the page keeps its hotkey encrypted, exports and imports it behind confirm
     assertNoSecret(await pageText(page), secretMaterial(MNEMONIC), 'the page after hiding the secret')
 
     // Import of bad secrets is refused before anything is written.
-    for (const bad of ['not a mnemonic at all', MNEMONIC.replace('yellow', 'wave'), '//Alice//']) {
+    // (the last: a btcli hotkey file whose key is not the address it states)
+    const doctored = JSON.stringify({ ...(JSON.parse(keyfileJson(await hotkeyFromSecret('//Doctored'))) as object), ss58Address: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY' })
+    for (const bad of ['not a mnemonic at all', MNEMONIC.replace('yellow', 'wave'), '//Alice//', doctored]) {
       await page.getByTestId('import').click()
       await page.getByTestId('import-secret').fill(bad)
       await page.getByTestId('import-check').click()
@@ -156,8 +160,15 @@ test('the page keeps its hotkey encrypted, exports and imports it behind confirm
       assert.equal(await page.getByTestId('import-confirm-panel').isVisible(), false, `no confirmation offered for ${JSON.stringify(bad)}`)
       await page.getByTestId('import-cancel').click()
     }
+    // A btcli hotkey file picked from disk is read, checked and offered (declined here).
+    const fromFile = await hotkeyFromSecret('//FromBtcliHotkeyFile')
+    await page.getByTestId('import').click()
+    await page.getByTestId('import-file').setInputFiles({ name: 'default', mimeType: 'application/octet-stream', buffer: Buffer.from(keyfileJson(fromFile)) })
+    await page.getByTestId('import-confirm').waitFor()
+    assert.equal(await page.getByTestId('import-question').innerText(), `Replace hotkey ${expected} with ${fromFile.address}? The current hotkey is lost from this browser unless you exported its secret.`)
+    await page.getByTestId('import-cancel').click()
     await page.reload()
-    assert.equal(await startAndReadHotkey(page), expected, 'the old hotkey is kept after refused imports')
+    assert.equal(await startAndReadHotkey(page), expected, 'the old hotkey is kept after refused and declined imports')
 
     // A good import asks first, naming the hotkey it replaces, then replaces it.
     await page.reload()

@@ -46,7 +46,7 @@ test('a deliberately wrong expectation exits 1 and names it with its measured va
   assert.deepEqual(verdict.expectations.map((e: { status: string }) => e.status), ['pass', 'fail'])
 })
 
-test('a bad scenario exits 2 naming the field; so do exact mode, a missing file and bad flags', async () => {
+test('a bad scenario exits 2 naming the field; so do what exact mode cannot run yet, a missing file and bad flags', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'simulate-'))
   const scenario = await builtin('cheaters')
   ;(scenario.cast as Record<string, unknown>[]).push({ behaviour: 'flaky', count: 1, dropRate: 7 })
@@ -57,11 +57,36 @@ test('a bad scenario exits 2 naming the field; so do exact mode, a missing file 
   assert.match(bad.stderr, /scenario: cast\[9\]\.dropRate must be a number in \[0, 1\], got 7/)
   const exact = await runCliToEnd(['simulate', 'chaos', '--mode', 'exact', '--out', join(dir, 'r')])
   assert.equal(exact.code, 2)
-  assert.match(exact.stderr, /exact mode .* is not available in this build yet/)
+  assert.match(exact.stderr, /exact mode cannot run cast\[2\] churn, faults\[1\] restart-relay, faults\[2\] partition yet; run this scenario with --mode math/)
   const missing = await runCliToEnd(['simulate', join(dir, 'nope.json')])
   assert.equal(missing.code, 2)
-  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil\)/)
+  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact\)/)
   const flags = await runCliToEnd(['simulate', 'honest', '--epochs', 'many'])
   assert.equal(flags.code, 2)
   assert.match(flags.stderr, /--epochs must be a positive integer/)
+})
+
+test('exact mode: real Node peers pass cheaters-exact, and math mode on the same file orders the behaviours the same way', { timeout: 600_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'simulate-exact-'))
+  const exact = await runCliToEnd(['simulate', 'cheaters-exact', '--out', join(dir, 'exact')], { timeoutMs: 540_000 })
+  console.log(exact.stdout)
+  assert.equal(exact.code, 0, exact.stdout + exact.stderr)
+  assert.match(exact.stdout, /^cheaters-exact \(exact mode\): 1 run\(s\) × 6 epochs/m)
+  assert.match(exact.stdout, /^PASS expectations\[7\] every surviving peer has the same epoch digests/m)
+  assert.match(exact.stderr, /11 peers registered/)
+  const math = await runCliToEnd(['simulate', 'cheaters-exact', '--mode', 'math', '--out', join(dir, 'math')])
+  assert.equal(math.code, 0, math.stdout + math.stderr)
+  assert.match(math.stdout, /^SKIP expectations\[7\]/m) // math mode has no peers to disagree
+  type Report = { runs: { summary: Record<string, { peers: number; incentive: number }> }[]; expectations: { status: string; kind?: string }[] }
+  const e = JSON.parse(await readFile(join(dir, 'exact', 'report.json'), 'utf8')) as Report
+  const m = JSON.parse(await readFile(join(dir, 'math', 'report.json'), 'utf8')) as Report
+  const perPeer = (r: Report): Map<string, number> => new Map(Object.entries(r.runs[0]!.summary).filter(([, x]) => x.peers > 0).map(([b, x]) => [b, x.incentive / x.peers]))
+  const pe = perPeer(e)
+  const pm = perPeer(m)
+  // Where exact mode tells two behaviours apart (by more than 0.02 per peer), math mode ranks them alike.
+  for (const [a, xa] of pe) {
+    for (const [b, xb] of pe) {
+      if (xa - xb > 0.02) assert.ok(pm.get(a)! > pm.get(b)!, `exact ranks ${a} (${xa.toFixed(3)}) above ${b} (${xb.toFixed(3)}); math gives ${pm.get(a)!.toFixed(3)} vs ${pm.get(b)!.toFixed(3)}`)
+    }
+  }
 })

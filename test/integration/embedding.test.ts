@@ -16,7 +16,7 @@ import { incentiveShares, startTestSubnet } from '../support/subnet.ts'
 test('embedding subnet: honest miners earn ≥ 95%; another model and random vectors < 1%', { timeout: 240_000 }, async () => {
   const manifest = readManifest(DEFAULT_MANIFEST)
   manifest.task = { name: 'embedding', texts: 4, wordsPerText: 8, minCosine: 0.999 }
-  manifest.model = { id: 'webtensor/tiny-bert', source: 'relay', integrity: null }
+  manifest.model = { id: 'webtensor/tiny-bert', source: 'relay', dtype: 'fp32', integrity: null }
   manifest.chain.blockTimeMs = 300
   manifest.chain.tempo = 10
   manifest.validation.queryIntervalMs = 1000

@@ -12,9 +12,12 @@ export interface RunningCli {
   stop(): Promise<number | null>
 }
 
-/** Starts the real `webtensor` CLI as a child process, as a user would (`env`: its environment, default this one's). */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
+/**
+ * Starts the real `webtensor` CLI as a child process, as a user would (`env`: its environment,
+ * default this one's; `bin`: another copy of the CLI, e.g. an installed package's).
+ */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; bin?: string } = {}): RunningCli {
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
   let out = ''
   const waiters = new Set<() => void>()
   const onData = (d: Buffer): void => {

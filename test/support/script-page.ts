@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { build } from 'vite'
 import { launchChromium, TEST_HOST } from './browser.ts'
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' }
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
 
 export interface ScriptPage {
   page: Page

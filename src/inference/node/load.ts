@@ -26,7 +26,7 @@ export async function loadModelNode(options: NodeLoadOptions): Promise<ModelRunn
   try {
     if (!options.integrity) {
       // Unpinned local/cached files were not read yet: report their sizes as they are loaded.
-      for (const file of modelFileList()) {
+      for (const file of modelFileList(undefined, options.dtype)) {
         const size = (await stat(join(resolved.dir, ...file.split('/'))).catch(() => null))?.size ?? 0
         progress.file(file, size, size, 'load')
       }
@@ -36,7 +36,7 @@ export async function loadModelNode(options: NodeLoadOptions): Promise<ModelRunn
     // An absolute folder path (not a hub id) makes transformers.js read exactly these files.
     const pretrained = {
       device: 'cpu' as const,
-      dtype: 'fp32' as const,
+      dtype: options.dtype ?? 'fp32',
       // onnxruntime-node's default is one intra-op thread per core.
       ...(options.numThreads ? { session_options: { intraOpNumThreads: options.numThreads } } : {}),
     }

@@ -75,7 +75,7 @@ export async function resolveModelDir(options: LoadOptions & { cacheDir?: string
   }
   const dir = useCache ? cached : await mkdtemp(join(tmpdir(), 'webtensor-model-'))
   await rm(join(dir, '.complete'), { force: true })
-  for (const file of modelFileList(integrity)) {
+  for (const file of modelFileList(integrity, options.dtype)) {
     await downloadFile(remoteFileUrl(options.remoteHost, modelId, file), dir, file, integrity?.files[file], true, onFile)
   }
   if (!integrity) {

@@ -33,6 +33,8 @@ export async function buildTestModelFiles(kind: TestModelKind, seed: number): Pr
     'config.json': jsonBytes(gpt2Config(shape)),
     'generation_config.json': jsonBytes({ bos_token_id: GPT2_EOS_ID, eos_token_id: GPT2_EOS_ID }),
     'onnx/model.onnx': buildGpt2Onnx(shape, seed),
+    // The same weights in ONNX Runtime's dynamic int8 format, what `dtype: 'q8'` loads.
+    'onnx/model_quantized.onnx': buildGpt2Onnx(shape, seed, 'q8'),
   }
 }
 

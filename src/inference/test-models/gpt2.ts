@@ -5,7 +5,11 @@
  * random: the text is meaningless, the computation deterministic and checkable.
  */
 import { GraphBuilder } from './onnx-graph.ts'
+import { quantizedGather, quantizedMatMul, quantizeUint8 } from './quantize.ts'
 import { jitter, uniformWeights } from './weights.ts'
+
+/** The ONNX weight formats the test models come in: fp32, and ONNX Runtime-style dynamic 8-bit (`q8`, `onnx/model_quantized.onnx`). */
+export type TestModelDtype = 'fp32' | 'q8'
 
 export interface Gpt2Shape {
   vocabSize: number
@@ -23,8 +27,13 @@ export const TINY_GPT2: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 51
 /** The shape of distilgpt2 (82M parameters), for benchmarks. */
 export const DISTILGPT2_SIZE: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 1024, nEmbd: 768, nLayer: 6, nHead: 12 }
 
-/** Builds `onnx/model.onnx` for a GPT-2 of the given shape from `seed`. */
-export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
+/**
+ * Builds `onnx/model.onnx` (fp32) or `onnx/model_quantized.onnx` (q8: every MatMul, the LM head
+ * and the token embedding in uint8; layer norms, biases and position embeddings stay fp32) for a
+ * GPT-2 of the given shape from `seed`. The q8 graph quantizes the fp32 graph's weights.
+ */
+export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDtype = 'fp32'): Uint8Array {
+  const q8 = dtype === 'q8'
   const { vocabSize: V, nPositions: P, nEmbd: E, nLayer: L, nHead: H } = shape
   const D = E / H
   if (!Number.isInteger(D)) throw new Error(`n_embd ${E} is not divisible by n_head ${H}`)
@@ -39,8 +48,12 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
       axis: -1,
       epsilon: { float: 1e-5 },
     })
-  const linear = (x: string, name: string, inDim: number, outDim: number, std: number) =>
-    g.op('Add', [g.op('MatMul', [x, w(`${name}.weight`, [inDim, outDim], std)]), w(`${name}.bias`, [outDim], 0.02)])
+  const linear = (x: string, name: string, inDim: number, outDim: number, std: number) => {
+    const product = q8
+      ? quantizedMatMul(g, x, `${name}.weight`, [inDim, outDim], uniformWeights(seed, `${name}.weight`, inDim * outDim, std))
+      : g.op('MatMul', [x, w(`${name}.weight`, [inDim, outDim], std)])
+    return g.op('Add', [product, w(`${name}.bias`, [outDim], 0.02)])
+  }
 
   const inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length'])
   const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length'])
@@ -53,9 +66,13 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
     ])
   }
 
-  const wte = w('wte', [V, E], 2.5 / Math.sqrt(E))
+  const wteStd = 2.5 / Math.sqrt(E)
+  const wteData = q8 ? uniformWeights(seed, 'wte', V * E, wteStd) : null
+  const wte = q8 ? '' : w('wte', [V, E], wteStd)
+  const wteQ = wteData === null ? null : quantizeUint8(wteData)
   const wpe = w('wpe', [P, E], 0.3)
-  let x = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])])
+  const tokens = wteQ === null ? g.op('Gather', [wte, inputIds]) : quantizedGather(g, { name: 'wte', dims: [V, E], ...wteQ }, inputIds)
+  let x = g.op('Add', [tokens, g.op('Gather', [wpe, positionIds])])
 
   // Additive attention bias [B,1,S,T]: 0 where query i (absolute position T-S+i) may see key j
   // (j ≤ T-S+i and attention_mask[b,j] = 1), a large negative number elsewhere.
@@ -94,9 +111,10 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
     x = g.op('Add', [x, linear(geluTanh(g, m), `${p}.mlp.c_proj`, 4 * E, E, 0.5 / Math.sqrt(4 * E))])
   }
   const hf = ln(x, 'ln_f')
-  // Tied LM head: Gemm with transB reads wte as [V,E] directly, so the file holds it once.
+  // Tied LM head: Gemm with transB reads wte as [V,E] directly, so the file holds it once. The q8
+  // head is a MatMulInteger on wte transposed ([E,V], the embedding table quantized the same way).
   const flat = g.op('Reshape', [hf, g.int64([-1, E])])
-  const logits2d = g.op('Gemm', [flat, wte], { transB: 1 })
+  const logits2d = wteData === null ? g.op('Gemm', [flat, wte], { transB: 1 }) : quantizedMatMul(g, flat, 'lm_head.weight', [E, V], transpose(wteData, V, E))
   const outShape = g.op('Concat', [g.op('Shape', [inputIds]), g.int64([V])], { axis: 0 })
   g.op('Reshape', [logits2d, outShape], {}, 'logits')
 
@@ -106,6 +124,13 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number): Uint8Array {
     g.output(`present.${i}.value`, 'float32', ['batch_size', H, 'total_sequence_length', D])
   }
   return g.encode('gpt2')
+}
+
+/** A [rows, cols] matrix as [cols, rows]. */
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length)
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c]!
+  return out
 }
 
 /** GELU, tanh approximation (GPT-2's `gelu_new`), from basic ops every backend has. */

@@ -9,9 +9,9 @@ const { onnx } = onnxProto
 
 export type Dim = number | string
 export type AttrValue = number | number[] | { float: number } | { floats: number[] }
-export type ElemType = 'float32' | 'int64' | 'bool'
+export type ElemType = 'float32' | 'int64' | 'bool' | 'uint8'
 
-const ELEM: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9 }
+const ELEM: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9, uint8: 2 }
 
 function valueInfo(name: string, type: ElemType, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
   return {
@@ -66,6 +66,20 @@ export class GraphBuilder {
     return name
   }
 
+  /** Adds a uint8 initializer (quantized weights, zero points). */
+  uint8(name: string, dims: number[], data: Uint8Array): string {
+    const size = dims.reduce((a, b) => a * b, 1)
+    if (data.length !== size) throw new Error(`uint8 tensor ${name}: ${data.length} values for shape [${dims}]`)
+    this.initializers.push({ name, dims, dataType: ELEM.uint8, rawData: data })
+    return name
+  }
+
+  /** Adds a named float32 scalar (a quantization scale). */
+  namedScalar(name: string, value: number): string {
+    this.initializers.push({ name, dims: [], dataType: ELEM.float32, rawData: littleEndianBytes(Float32Array.of(value)) })
+    return name
+  }
+
   /** Adds an int64 constant (a shape, axes, an index). */
   int64(values: number[], dims: number[] = [values.length]): string {
     const name = `const_i64_${this.counter++}`
@@ -92,6 +106,11 @@ export class GraphBuilder {
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     })
     return output
+  }
+
+  /** Appends one node with several named outputs (e.g. DynamicQuantizeLinear). */
+  node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): void {
+    this.nodes.push({ opType, input: inputs, output: outputs, name: `${opType}_${this.counter++}`, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) })
   }
 
   /** Serialises the graph as an ONNX model (IR 8, default opset 17). */

@@ -65,7 +65,7 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       throw new ModelLoadError(`model ${options.modelId}: config.json not found in any source`, { code: 'model_not_found' })
     })) as { model_type?: string }
     const kind = config.model_type === 'bert' ? 'encoder' : 'causal-lm'
-    const pretrained = { device, dtype: 'fp32' as const }
+    const pretrained = { device, dtype: options.dtype ?? 'fp32' }
     const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
     const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
     progress.ready()
