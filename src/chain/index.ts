@@ -34,3 +34,6 @@ export {
   type PublicManifest,
 } from './log.ts'
 export { createOwnerNode, memoryLogStore, OwnerLogError, type OwnerNode, type OwnerNodeOptions, type LogStore } from './owner-node.ts'
+// The subtensor client: this face is light; connectSubtensor loads @polkadot/api when called.
+export { connectSubtensor, SubtensorError } from './subtensor/index.ts'
+export type { SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions } from './subtensor/index.ts'

@@ -5,6 +5,7 @@ import { minerProgress } from './miner-progress.ts'
 import { CliUsageError, NET_FLAG_SPECS, parseNetFlags, type NetOptions } from './net-options.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, DEFAULT_STATE_DIR } from './paths.ts'
 import { SECRET_ENV, SecretSourceError, WALLET_FLAG_SPECS, resolveNodeSecret, walletLocation } from './secret-source.ts'
+import { SubtensorError } from '../chain/subtensor/errors.ts'
 import type { Stoppable } from './stack.ts'
 
 const USAGE = `webtensor — a browser-native, peer-to-peer miner/validator node
@@ -15,8 +16,10 @@ Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host;
               the owner and validators run in a child process, restarted if it dies
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
-  validator   a Node validator joining a running subnet (--relay, --secret-file)
-  miner       a headless Node miner on onnxruntime-node (--relay)
+  validator   a Node validator joining a running subnet (--relay, --secret-file); with
+              --chain ws://… --netuid N it follows a subtensor subnet and sets weights there
+  miner       a headless Node miner on onnxruntime-node (--relay); with --chain/--netuid its
+              hotkey must already be registered on that subtensor subnet (burned_register)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
   wallet      show a btcli wallet's hotkey and coldkey addresses (webtensor wallet --help)
   ask         ask a running subnet's miners a prompt; prints each signed answer (webtensor ask --help)
@@ -42,6 +45,11 @@ Options (start, relay, validator, miner):
   --coldkey-password-file PATH  the wallet coldkey's password (or WEBTENSOR_COLDKEY_PASSWORD; never
                      argv), for what signs with the coldkey (registration on a chain)
   --quiet            print only the essential lines
+
+Subtensor options (validator, miner; docs/architecture.md "Run on subtensor"):
+  --chain URL        a subtensor node's WebSocket endpoint (ws:// or wss://): the chain to follow
+                     instead of the subnet owner's embedded chain
+  --netuid N         the subtensor subnet (required with --chain)
 
 Network options (start, relay; see docs/deploy.md):
   --tls-cert FILE    PEM certificate (chain): the relay listens on wss and the web server on https
@@ -100,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
         secret: { type: 'string' },
         'secret-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        chain: { type: 'string' },
+        netuid: { type: 'string' },
         ...NET_FLAG_SPECS,
         ...WALLET_FLAG_SPECS,
       },
@@ -119,6 +129,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CliUsageError) return fail(err.message)
     throw err
+  }
+  let subtensor: { url: string; netuid: number } | undefined
+  if (values.chain !== undefined || values.netuid !== undefined) {
+    if (command !== 'validator' && command !== 'miner') return fail('--chain and --netuid apply to validator and miner only')
+    if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return fail(`--chain needs a ws:// or wss:// URL, got ${values.chain ?? 'nothing'}`)
+    const netuid = Number(values.netuid)
+    if (values.netuid === undefined || !Number.isInteger(netuid) || netuid < 0 || netuid > 65535) return fail(`--netuid must be 0..65535 with --chain, got ${values.netuid ?? 'nothing'}`)
+    subtensor = { url: values.chain, netuid }
   }
   const quiet = values.quiet
   const log = (line: string): void => {
@@ -182,29 +200,42 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'validator': {
       if (values.relay === undefined || secret === undefined) return fail(`validator needs --relay and a secret (--wallet.name/--wallet.hotkey, --secret-file PATH or ${SECRET_ENV})`)
-      const val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay) })
-      started.push(val.mesh, val.validator, { stop: () => val.runner.dispose() })
-      say(`validator ${val.hotkey.address} running on subnet ${manifest.netuid}`)
+      let val
+      try {
+        val = await startValidator({ ...common, manifest, secret, bootstrap: await resolveBootstrap(values.relay), ...(subtensor === undefined ? {} : { subtensor }) })
+      } catch (err) {
+        if (err instanceof SubtensorError) return fail(err.message) // the chain cannot be reached or lacks the subnet
+        throw err
+      }
+      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+      say(`validator ${val.hotkey.address} running on subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`}`)
       break
     }
     case 'miner': {
       if (values.relay === undefined) return fail('miner needs --relay')
       // Registration progress (the proof of work), the uid, and the miner's counters as they change.
       const lines = minerProgress()
-      const m = await startNodeMiner({
-        ...common,
-        manifest,
-        stateDir: values.state,
-        bootstrap: await resolveBootstrap(values.relay),
-        ...(secret === undefined ? {} : { secret }),
-        onUpdate: (s) => {
-          const out = lines(s, Date.now())
-          for (const line of out.say) say(line)
-          for (const line of out.log) log(line)
-        },
-      })
-      started.push(m.mesh, m.miner, { stop: () => m.runner.dispose() })
-      say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${manifest.netuid})`)
+      let m
+      try {
+        m = await startNodeMiner({
+          ...common,
+          manifest,
+          stateDir: values.state,
+          bootstrap: await resolveBootstrap(values.relay),
+          ...(secret === undefined ? {} : { secret }),
+          ...(subtensor === undefined ? {} : { subtensor }),
+          onUpdate: (s) => {
+            const out = lines(s, Date.now())
+            for (const line of out.say) say(line)
+            for (const line of out.log) log(line)
+          },
+        })
+      } catch (err) {
+        if (err instanceof SubtensorError) return fail(err.message)
+        throw err
+      }
+      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, { stop: () => m.runner.dispose() })
+      say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`})`)
       break
     }
     default:

@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ChainClient } from '../chain/index.ts'
 import { createOwnerNode, memoryLogStore, type LogStore, type OwnerNode } from '../chain/owner-node.ts'
+import type { SubtensorClient } from '../chain/subtensor/index.ts'
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
 import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/index.ts'
 import { fileSecretStore } from '../identity/secret-file.ts'
@@ -183,15 +185,28 @@ export async function loadNodeRunner(manifest: SubnetManifest, modelsDir: string
 export const VALIDATOR_LINKS = 128
 
 /** A Node validator on its own mesh peer. */
-export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
+export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log; subtensor?: SubtensorTarget }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> } }> {
   const { manifest, log } = opts
   const hotkey = await hotkeyFromSecret(opts.secret)
+  const subtensor = opts.subtensor === undefined ? undefined : await connectChain(opts.subtensor, hotkey, log)
   const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
   // A validator is a server: every miner links to it, so it takes far more links than a peer.
-  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], targetConnections: VALIDATOR_LINKS })
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], targetConnections: VALIDATOR_LINKS, ...(subtensor === undefined ? {} : { chain: subtensor }) })
   const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, log })
   await validator.start()
-  return { validator, mesh, runner, hotkey }
+  return { validator, mesh, runner, hotkey, chain: subtensor ?? chain }
+}
+
+/** A subtensor node and subnet to follow instead of the embedded chain (`--chain ws://… --netuid N`). */
+export interface SubtensorTarget {
+  url: string
+  netuid: number
+}
+
+/** Connects the subtensor client (loads @polkadot/api only now) with `hotkey` signing weights. */
+async function connectChain(target: SubtensorTarget, hotkey: Hotkey, log: Log): Promise<SubtensorClient> {
+  const { connectSubtensor } = await import('../chain/subtensor/index.ts')
+  return connectSubtensor({ url: target.url, netuid: target.netuid, signer: hotkey, log })
 }
 
 /**
@@ -207,15 +222,19 @@ export async function startNodeMiner(opts: {
   modelsDir: string
   log: Log
   onUpdate?: (stats: MinerStats) => void
-}): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey }> {
+  /** Follow this subtensor subnet; the hotkey must be registered there already (burned_register). */
+  subtensor?: SubtensorTarget
+}): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> } }> {
   const { manifest, log } = opts
   const hotkey = opts.secret !== undefined ? await hotkeyFromSecret(opts.secret) : await loadOrCreateHotkey(fileSecretStore(opts.stateDir), 'miner.hotkey')
+  const subtensor = opts.subtensor === undefined ? undefined : await connectChain(opts.subtensor, hotkey, log)
+  if (subtensor !== undefined && subtensor.uidOf(hotkey.address) === undefined) log(`miner: ${hotkey.address} has no uid on subnet ${subtensor.netuid} yet; register it (burned_register, signed by its coldkey) and it starts serving when the chain shows it`)
   const runner = await loadNodeRunner(manifest, opts.modelsDir, log)
-  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`] })
-  const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log })
+  const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], ...(subtensor === undefined ? {} : { chain: subtensor }) })
+  const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log, ...(subtensor === undefined ? {} : { registration: 'external' as const }) })
   if (opts.onUpdate !== undefined) miner.onUpdate(opts.onUpdate)
   await miner.start()
-  return { miner, mesh, runner, hotkey }
+  return { miner, mesh, runner, hotkey, chain: subtensor ?? chain }
 }
 
 /**

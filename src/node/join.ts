@@ -18,6 +18,8 @@ export async function joinSubnet(opts: {
   listen?: string[]
   iceServers?: IceServer[]
   targetConnections?: number
+  /** The chain to follow instead of the owner's gossip (e.g. a subtensor client); permits come from it too. */
+  chain?: ChainClient
   log?: (line: string) => void
 }): Promise<{ mesh: Mesh; chain: ChainClient }> {
   const { manifest } = opts
@@ -32,7 +34,7 @@ export async function joinSubnet(opts: {
     authorize: subnetAuthorize(manifest.owner.hotkey, () => permits),
   })
   await mesh.start()
-  const chain = createGossipChainClient({
+  const chain = opts.chain ?? createGossipChainClient({
     mesh,
     netuid: manifest.netuid,
     ownerHotkey: manifest.owner.hotkey,

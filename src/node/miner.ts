@@ -30,6 +30,12 @@ export interface MinerOptions {
   budget?: Pick<BusyBudget, 'canStart' | 'record'>
   /** While this says true the model runs nothing: queries are refused (`paused`), e.g. a hidden tab. */
   paused?: () => boolean
+  /**
+   * `pow` (default): register by proof of work over the mesh, as the local chain takes it.
+   * `external`: the hotkey is registered on the chain by other means (a subtensor
+   * `burned_register` signed by its coldkey); the miner waits for its uid in the metagraph.
+   */
+  registration?: 'pow' | 'external'
   /** Limits on answering asks (`network.ask`), over the subnet task's default policy; `false` serves none. */
   ask?: Partial<Omit<AskPolicy, 'enabled' | 'reason'>> | false
 }
@@ -131,6 +137,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
    * later pruned.
    */
   const ensureRegistered = (): void => {
+    if (options.registration === 'external') return
     if (!running || registering !== null || chain.uidOf(hotkey) !== undefined) return
     const abort = (registering = new AbortController())
     registerByPow({

@@ -1,0 +1,392 @@
+/**
+ * The subtensor chain client over @polkadot/api. Loaded only through `connectSubtensor` (a
+ * dynamic import), so pages and the local default never pay for @polkadot/api.
+ */
+import { ApiPromise, WsProvider } from '@polkadot/api'
+import type { Codec } from '@polkadot/types/types'
+import { blake2b } from '@noble/hashes/blake2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { hexToU8a, u8aToHex } from '@polkadot/util'
+import type { Signer } from '../../identity/identity.ts'
+import { commitHash, randomSalt } from '../commit-hash.ts'
+import { epochIndex } from '../local-chain.ts'
+import type { ChainInfo, EpochResult, Metagraph, NeuronInfo } from '../types.ts'
+import { SubtensorError } from './errors.ts'
+import { epochBlocksBetween, revealState, revealWindow } from './rules.ts'
+import { accountNonce, submitAndWait, type Included } from './submit.ts'
+import type { PendingReveal, SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions } from './types.ts'
+
+const PALLET = 'subtensorModule'
+/** The calls webtensor makes; connecting fails with `missing_call` when the runtime lacks one. */
+const REQUIRED_CALLS = ['setWeights', 'commitWeights', 'revealWeights', 'burnedRegister'] as const
+const REQUIRED_STORAGE = ['networksAdded', 'tempo', 'keys', 'totalHotkeyAlpha', 'blockAtRegistration', 'validatorPermit', 'lastUpdate', 'incentive', 'dividends', 'weightsSetRateLimit', 'commitRevealWeightsEnabled', 'weightsVersionKey'] as const
+
+type Query = (...args: unknown[]) => Promise<Codec>
+type Entries = { entries(...args: unknown[]): Promise<[{ args: Codec[] }, Codec][]> }
+type QueryModule = Record<string, Query & Entries & { multi(args: unknown[]): Promise<Codec[]> }>
+
+const num = (c: Codec): number => Number(c.toString())
+const big = (c: Codec): bigint => BigInt(c.toString())
+const bool = (c: Codec): boolean => c.toString() === 'true'
+const items = (c: Codec): Codec[] => [...(c as unknown as Iterable<Codec>)]
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Opens a WebSocket to `url`, `retries` more times after a failure; throws `unreachable`. */
+async function connectProvider(url: string, retries: number, retryDelayMs: number, timeoutMs: number, log: (l: string) => void): Promise<WsProvider> {
+  let last: unknown
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(retryDelayMs * attempt)
+    // autoConnect off: a failed attempt must not keep redialling in the background.
+    const provider = new WsProvider(url, false, {}, timeoutMs)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+        const offOk = provider.on('connected', () => {
+          clearTimeout(timer)
+          offErr()
+          resolve()
+        })
+        const offErr = provider.on('error', (err: unknown) => {
+          clearTimeout(timer)
+          offOk()
+          reject(err instanceof Error ? err : new Error(describe(err)))
+        })
+        provider.connect().catch(reject)
+      })
+      return provider
+    } catch (err) {
+      last = err
+      log(`subtensor: connecting to ${url} failed (attempt ${attempt + 1} of ${retries + 1}): ${describe(err)}`)
+      await provider.disconnect().catch(() => {})
+    }
+  }
+  throw new SubtensorError(`no subtensor node answered at ${url} after ${retries + 1} attempt(s): ${describe(last)}`, { code: 'unreachable', cause: last })
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message
+  const e = err as { message?: unknown; type?: unknown } | null
+  if (e !== null && typeof e === 'object' && typeof e.message === 'string') return e.message
+  if (e !== null && typeof e === 'object' && typeof e.type === 'string') return `WebSocket ${e.type}`
+  return String(err)
+}
+
+/**
+ * Connects to the subtensor node at `options.url` and follows subnet `options.netuid`. See
+ * `SubtensorOptions` and `SubtensorClient` (./types.ts).
+ */
+export async function connect(options: SubtensorOptions): Promise<SubtensorClient> {
+  const { url, netuid, signer, log = () => {} } = options
+  if (!Number.isInteger(netuid) || netuid < 0 || netuid > 0xffff) throw new SubtensorError(`netuid ${netuid} is not a u16`, { code: 'bad_options' })
+  const coldkey = options.coldkey ?? signer
+  const provider = await connectProvider(url, options.retries ?? 3, options.retryDelayMs ?? 500, options.timeoutMs ?? 10_000, log)
+  let api: ApiPromise
+  try {
+    api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true })
+  } catch (err) {
+    await provider.disconnect().catch(() => {})
+    throw new SubtensorError(`${url} answered but is not a usable Substrate node: ${describe(err)}`, { code: 'unreachable', cause: err })
+  }
+  try {
+    return await startClient(api, options, signer, coldkey, log)
+  } catch (err) {
+    await api.disconnect().catch(() => {})
+    throw err
+  }
+}
+
+async function startClient(api: ApiPromise, options: SubtensorOptions, signer: Signer | undefined, coldkey: Signer | undefined, log: (l: string) => void): Promise<SubtensorClient> {
+  const { netuid } = options
+  const txModule = (api.tx as unknown as Record<string, Record<string, unknown> | undefined>)[PALLET]
+  const queryModule = (api.query as unknown as Record<string, QueryModule | undefined>)[PALLET]
+  if (txModule === undefined || queryModule === undefined) throw new SubtensorError(`the runtime at ${options.url} has no SubtensorModule pallet`, { code: 'missing_call' })
+  for (const call of REQUIRED_CALLS) if (typeof txModule[call] !== 'function') throw new SubtensorError(`the runtime's SubtensorModule lacks the call ${call}`, { code: 'missing_call' })
+  for (const item of REQUIRED_STORAGE) if (queryModule[item] === undefined) throw new SubtensorError(`the runtime's SubtensorModule lacks the storage item ${item}`, { code: 'missing_storage' })
+  if (!bool(await queryModule.networksAdded!(netuid))) throw new SubtensorError(`subnet ${netuid} does not exist on ${options.url}`, { code: 'wrong_netuid' })
+
+  const genesis = api.genesisHash.toHex()
+  const session = `${api.runtimeVersion.specName.toString()}/${api.runtimeVersion.specVersion.toString()}`
+  const tx = (name: string, ...args: unknown[]) => {
+    const f = txModule[name]
+    if (typeof f !== 'function') throw new SubtensorError(`the runtime's SubtensorModule lacks the call ${name}`, { code: 'missing_call' })
+    return (f as (...a: unknown[]) => Parameters<typeof submitAndWait>[1])(...args)
+  }
+  const q = (name: string): QueryModule[string] => {
+    const f = queryModule[name]
+    if (f === undefined) throw new SubtensorError(`the runtime's SubtensorModule lacks the storage item ${name}`, { code: 'missing_storage' })
+    return f
+  }
+
+  // One transaction at a time per client, each with the nonce the chain stores.
+  let queue: Promise<unknown> = Promise.resolve()
+  const send = (who: Signer | undefined, role: string, what: string, build: () => Parameters<typeof submitAndWait>[1]): Promise<Included> => {
+    if (who === undefined) return Promise.reject(new SubtensorError(`${what} needs a ${role} to sign it`, { code: 'no_signer' }))
+    const run = async (): Promise<Included> => {
+      const nonce = await accountNonce(api, who.address)
+      return submitAndWait(api, build(), who, { nonce, what, ...(options.txTimeoutMs === undefined ? {} : { timeoutMs: options.txTimeoutMs }) })
+    }
+    const p = queue.then(run, run)
+    queue = p.catch(() => {})
+    return p
+  }
+
+  let closed = false
+  let metagraph: Metagraph | null = null
+  let latest: SubtensorEpochResult | null = null
+  let uids = new Map<string, number>()
+  let params: SubtensorHyperparams = await readHyperparams()
+  let lastBlock = -1
+  const metagraphHandlers = new Set<(m: Metagraph) => void>()
+  const epochHandlers = new Set<(e: EpochResult) => void>()
+  const pending: PendingReveal[] = []
+
+  async function readHyperparams(at?: string): Promise<SubtensorHyperparams> {
+    const src = at === undefined ? queryModule! : ((await api.at(at)).query as unknown as Record<string, QueryModule>)[PALLET]!
+    const opt = async (name: string, ...args: unknown[]): Promise<Codec | null> => (src[name] === undefined ? null : src[name]!(...args))
+    const optNum = async (name: string): Promise<number | null> => {
+      const c = await opt(name, netuid)
+      return c === null ? null : num(c)
+    }
+    const [tempo, rateLimit, cr, period, versionKey, burn, difficulty, n] = await Promise.all([
+      src.tempo!(netuid), src.weightsSetRateLimit!(netuid), src.commitRevealWeightsEnabled!(netuid), opt('revealPeriodEpochs', netuid), src.weightsVersionKey!(netuid), opt('burn', netuid), opt('difficulty', netuid), opt('subnetworkN', netuid),
+    ])
+    return {
+      tempo: num(tempo),
+      weightsRateLimit: num(rateLimit),
+      commitReveal: bool(cr),
+      revealPeriodEpochs: period === null ? 1 : num(period),
+      versionKey: big(versionKey),
+      burn: burn === null ? null : big(burn),
+      difficulty: difficulty === null ? null : big(difficulty),
+      n: n === null ? null : num(n),
+      immunityPeriod: await optNum('immunityPeriod'),
+      activityCutoff: await optNum('activityCutoff'),
+      kappa: await optNum('kappa'),
+      rho: await optNum('rho'),
+      minAllowedWeights: await optNum('minAllowedWeights'),
+      maxWeightsLimit: await optNum('maxWeightsLimit'),
+      maxAllowedUids: await optNum('maxAllowedUids'),
+      maxAllowedValidators: await optNum('maxAllowedValidators'),
+    }
+  }
+
+  /** The subnet's neurons as stored at `blockHash` (storage, not the runtime API: see docs). */
+  async function readMetagraph(blockHash: string, block: number): Promise<Metagraph> {
+    const at = ((await api.at(blockHash)).query as unknown as Record<string, QueryModule>)[PALLET]!
+    const [keys, permits, lastUpdate, tempo, difficulty] = await Promise.all([
+      at.keys!.entries(netuid), at.validatorPermit!(netuid), at.lastUpdate!(netuid), at.tempo!(netuid), at.difficulty === undefined ? Promise.resolve(null) : at.difficulty(netuid),
+    ])
+    const hotkeys = keys.map(([k, v]) => ({ uid: num(k.args[1]!), hotkey: v.toString() })).sort((a, b) => a.uid - b.uid)
+    const [stakes, regs] = await Promise.all([
+      at.totalHotkeyAlpha!.multi(hotkeys.map((h) => [h.hotkey, netuid])),
+      at.blockAtRegistration!.multi(hotkeys.map((h) => [netuid, h.uid])),
+    ])
+    const permitV = items(permits).map(bool)
+    const lastV = items(lastUpdate).map(num)
+    const neurons: NeuronInfo[] = hotkeys.map((h, i) => ({
+      uid: h.uid,
+      hotkey: h.hotkey,
+      stake: big(stakes[i]!).toString(),
+      registeredAt: num(regs[i]!),
+      validatorPermit: permitV[h.uid] ?? false,
+      lastUpdate: lastV[h.uid] ?? 0,
+    }))
+    const t = num(tempo)
+    return {
+      netuid,
+      block,
+      epoch: t > 0 ? epochIndex(netuid, t, block) : 0,
+      tempo: t,
+      neurons,
+      chain: { genesis, session, head: block, headHash: blockHash },
+      blockHash,
+      difficulty: difficulty === null ? '0' : big(difficulty).toString(),
+    }
+  }
+
+  /** What the runtime stored for the epoch it ran while building `block`. */
+  async function readEpoch(blockHash: string, block: number, tempo: number): Promise<SubtensorEpochResult> {
+    const at = ((await api.at(blockHash)).query as unknown as Record<string, QueryModule>)[PALLET]!
+    const vec = async (name: string): Promise<Codec[]> => (at[name] === undefined ? [] : items(await at[name]!(netuid)))
+    const [incentive, dividends, consensus, trust, rank, validatorTrust, emission] = await Promise.all(
+      ['incentive', 'dividends', 'consensus', 'trust', 'rank', 'validatorTrust', 'emission'].map(vec),
+    )
+    const stored = {
+      incentive: incentive!.map(num),
+      dividends: dividends!.map(num),
+      consensus: consensus!.map(num),
+      trust: trust!.map(num),
+      rank: rank!.map(num),
+      validatorTrust: validatorTrust!.map(num),
+      emission: emission!.map((c) => big(c).toString()),
+    }
+    const digest = `0x${bytesToHex(blake2b(new TextEncoder().encode(JSON.stringify(stored)), { dkLen: 32 }))}`
+    return { netuid, epoch: epochIndex(netuid, tempo, block), block, digest, chain: { genesis, session }, logSeq: block, ...stored }
+  }
+
+  let reading: Promise<void> | null = null
+  let readAgain = false
+  /**
+   * Reads the chain at the newest head: metagraph, the epochs run since the last read, due
+   * reveals. Calls while a read runs coalesce into one more read after it; all resolve then.
+   */
+  function readHead(): Promise<void> {
+    if (reading !== null) {
+      readAgain = true
+      return reading
+    }
+    reading = (async () => {
+      try {
+        do {
+          readAgain = false
+          await readOnce()
+        } while (readAgain && !closed)
+      } catch (err) {
+        if (!closed) log(`subtensor: reading the chain failed: ${describe(err)}`)
+      } finally {
+        reading = null
+      }
+    })()
+    return reading
+  }
+
+  async function readOnce(): Promise<void> {
+    const head = await api.rpc.chain.getHeader()
+    const block = head.number.toNumber()
+    const blockHash = head.hash.toHex()
+    if (block <= lastBlock) return
+    params = await readHyperparams(blockHash)
+    if (lastBlock >= 0 && params.tempo > 0) {
+      for (const b of epochBlocksBetween(netuid, params.tempo, lastBlock, block)) {
+        const h = b === block ? blockHash : (await api.rpc.chain.getBlockHash(b)).toHex()
+        latest = await readEpoch(h, b, params.tempo)
+        for (const f of epochHandlers) f(latest)
+      }
+    }
+    lastBlock = block
+    metagraph = await readMetagraph(blockHash, block)
+    uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]))
+    for (const f of metagraphHandlers) f(metagraph)
+    // Not awaited: a reveal waits for its own block, which a later head brings.
+    void revealDue(block)
+  }
+
+  async function revealDue(block: number): Promise<void> {
+    for (const p of [...pending]) {
+      if (p.state !== 'committed') continue
+      // The reveal lands in the next block at the earliest: that block must be in the window.
+      const s = revealState(p.window, block + 1)
+      if (s === 'wait') continue
+      if (s === 'expired') {
+        pending.splice(pending.indexOf(p), 1)
+        log(`subtensor: the commit of block ${p.commitBlock} expired unrevealed (window ${p.window.first}..${p.window.last})`)
+        continue
+      }
+      p.state = 'revealing'
+      try {
+        const at = await client.revealWeights(p.uids, p.weights, p.salt, p.versionKey)
+        log(`subtensor: revealed the weights committed at block ${p.commitBlock} in block ${at.blockNumber}`)
+      } catch (err) {
+        log(`subtensor: reveal of the commit of block ${p.commitBlock} failed: ${describe(err)}`)
+      } finally {
+        pending.splice(pending.indexOf(p), 1)
+      }
+    }
+  }
+
+  const versionKey = (): bigint => options.versionKey ?? params.versionKey
+
+  const client: SubtensorClient = {
+    netuid,
+    api: () => api,
+    metagraph: () => metagraph,
+    latestEpoch: () => latest,
+    onMetagraph(handler) {
+      metagraphHandlers.add(handler)
+      return () => metagraphHandlers.delete(handler)
+    },
+    onEpoch(handler) {
+      epochHandlers.add(handler as (e: EpochResult) => void)
+      return () => epochHandlers.delete(handler as (e: EpochResult) => void)
+    },
+    uidOf: (hotkey) => uids.get(hotkey),
+    chainInfo(): ChainInfo | null {
+      if (metagraph === null) return null
+      return { genesis, session, blockHash: metagraph.blockHash, difficulty: BigInt(metagraph.difficulty), head: metagraph.block }
+    },
+    hyperparams: () => readHyperparams(),
+    pendingReveals: () => pending.map((p) => ({ ...p, uids: [...p.uids], weights: [...p.weights], salt: [...p.salt] })),
+    async setWeights(uidList, weights) {
+      const hp = await readHyperparams()
+      if (!hp.commitReveal) {
+        await client.setWeightsNow(uidList, weights)
+        return
+      }
+      const salt = randomSalt()
+      const vk = versionKey()
+      const at = await client.commitWeights(uidList, weights, salt, vk)
+      pending.push({ uids: [...uidList], weights: [...weights], salt, versionKey: vk, commitBlock: at.blockNumber, window: revealWindow(netuid, hp.tempo, hp.revealPeriodEpochs, at.blockNumber), state: 'committed' })
+    },
+    setWeightsNow: (uidList, weights) => send(signer, 'hotkey', 'set_weights', () => tx('setWeights', netuid, uidList, weights, versionKey())),
+    commitWeights(uidList, weights, salt, vk = versionKey()) {
+      if (signer === undefined) return Promise.reject(new SubtensorError('commit_weights needs a hotkey to sign it', { code: 'no_signer' }))
+      const hash = commitHash({ hotkeyPublicKey: signer.publicKey, netuid, uids: uidList, values: weights, salt, versionKey: vk })
+      return send(signer, 'hotkey', 'commit_weights', () => tx('commitWeights', netuid, u8aToHex(hash)))
+    },
+    revealWeights: (uidList, weights, salt, vk = versionKey()) => send(signer, 'hotkey', 'reveal_weights', () => tx('revealWeights', netuid, uidList, weights, salt, vk)),
+    async burnedRegister(opts = {}) {
+      const hotkey = opts.hotkey ?? signer?.address
+      if (hotkey === undefined) throw new SubtensorError('burned_register needs a hotkey', { code: 'no_signer' })
+      const at = await send(opts.coldkey ?? coldkey, 'coldkey', 'burned_register', () => tx('burnedRegister', netuid, hotkey))
+      const uid = await q('uids')(netuid, hotkey)
+      const u = (uid as unknown as { isSome: boolean; unwrap(): Codec }).isSome ? num((uid as unknown as { unwrap(): Codec }).unwrap()) : NaN
+      return { ...at, uid: u }
+    },
+    addStake: (amount, opts = {}) => {
+      const hotkey = opts.hotkey ?? signer?.address
+      if (hotkey === undefined) return Promise.reject(new SubtensorError('add_stake needs a hotkey', { code: 'no_signer' }))
+      return send(opts.coldkey ?? coldkey, 'coldkey', 'add_stake', () => tx('addStake', hotkey, netuid, amount))
+    },
+    publishPeer(multiaddr) {
+      const bytes = new TextEncoder().encode(multiaddr)
+      if (bytes.length === 0 || bytes.length > 128) return Promise.reject(new SubtensorError(`a published address has 1..128 bytes, not ${bytes.length}`, { code: 'bad_options' }))
+      const commitments = (api.tx as unknown as Record<string, Record<string, (...a: unknown[]) => Parameters<typeof submitAndWait>[1]> | undefined>).commitments
+      if (commitments?.setCommitment === undefined) return Promise.reject(new SubtensorError('the runtime has no Commitments pallet to publish an address in', { code: 'missing_call' }))
+      return send(signer, 'hotkey', 'set_commitment', () => commitments.setCommitment!(netuid, { fields: [{ [`Raw${bytes.length}`]: u8aToHex(bytes) }] }))
+    },
+    async peers() {
+      const commitmentOf = (api.query as unknown as Record<string, QueryModule | undefined>).commitments?.commitmentOf
+      if (commitmentOf === undefined) throw new SubtensorError('the runtime has no Commitments pallet to read addresses from', { code: 'missing_storage' })
+      const out = new Map<string, string>()
+      for (const [key, value] of await commitmentOf.entries(netuid)) {
+        const hotkey = key.args[1]!.toString()
+        // Option<Registration { deposit, block, info: { fields: Vec<Data> } }>; Data::RawN holds bytes.
+        const json = value.toJSON() as { info?: { fields?: Record<string, string>[] } } | null
+        const field = json?.info?.fields?.[0]
+        const raw = field === undefined ? undefined : Object.entries(field).find(([k]) => /^raw\d+$/i.test(k))?.[1]
+        if (typeof raw !== 'string' || !raw.startsWith('0x')) continue
+        const text = new TextDecoder('utf-8', { fatal: false }).decode(hexToU8a(raw))
+        // Hostile input: keep only what looks like a multiaddr with a peer id.
+        if (/^\/[\x21-\x7e]{1,127}$/.test(text) && text.includes('/p2p/')) out.set(hotkey, text)
+      }
+      return out
+    },
+    async refresh() {
+      // A read in flight may have started before the newest head: ask for one more after it.
+      if (reading !== null) readAgain = true
+      await readHead()
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      unsubHeads()
+      await api.disconnect().catch(() => {})
+    },
+  }
+
+  const unsubHeads = await api.rpc.chain.subscribeNewHeads(() => void readHead())
+  await client.refresh()
+  log(`subtensor: following subnet ${netuid} on ${options.url} (${session}, genesis ${genesis.slice(0, 10)}…) from block ${lastBlock}`)
+  return client
+}

@@ -1,0 +1,13 @@
+import { WebtensorError } from '../../errors.ts'
+
+/**
+ * Why talking to a subtensor node failed, before or around a chain call: `unreachable` (no node
+ * at the URL after the retries), `wrong_netuid` (no such subnet), `missing_call` /
+ * `missing_storage` (the runtime's metadata lacks what webtensor needs), `no_signer`,
+ * `not_registered`, `tx_invalid` (the node refused the transaction before any block, e.g. a bad
+ * nonce or a signed-extension check), `tx_timeout`, `closed`. A call the runtime dispatched and
+ * refused is a `ChainError` instead, with the runtime's error name as its code.
+ */
+export class SubtensorError extends WebtensorError {
+  override name = 'SubtensorError'
+}

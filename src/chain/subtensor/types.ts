@@ -1,0 +1,111 @@
+import type { Signer } from '../../identity/identity.ts'
+import type { ChainClient, EpochResult } from '../types.ts'
+
+export interface SubtensorOptions {
+  /** The node's WebSocket endpoint, e.g. `ws://127.0.0.1:9944` or `wss://entrypoint-finney.opentensor.ai`. */
+  url: string
+  netuid: number
+  /** The hotkey: signs set_weights, commit_weights, reveal_weights. Without it the client only reads. */
+  signer?: Signer
+  /** Signs burned_register and add_stake (pays the burn and the stake); default the hotkey. */
+  coldkey?: Signer
+  /** Further attempts after a failed connection (default 3), `retryDelayMs` apart, growing (default 500). */
+  retries?: number
+  retryDelayMs?: number
+  /** How long one connection attempt may take (default 10 s). */
+  timeoutMs?: number
+  /** How long a transaction may wait for its block (default 60 s). */
+  txTimeoutMs?: number
+  /** The version key sent with weights (u64); default the subnet's `WeightsVersionKey`. */
+  versionKey?: bigint
+  log?: (line: string) => void
+}
+
+/** A subnet's hyperparameters as the runtime stores them (null: this runtime has no such item). */
+export interface SubtensorHyperparams {
+  tempo: number
+  weightsRateLimit: number
+  commitReveal: boolean
+  revealPeriodEpochs: number
+  versionKey: bigint
+  burn: bigint | null
+  difficulty: bigint | null
+  /** `SubnetworkN`: uids in use. */
+  n: number | null
+  immunityPeriod: number | null
+  activityCutoff: number | null
+  kappa: number | null
+  rho: number | null
+  minAllowedWeights: number | null
+  maxWeightsLimit: number | null
+  maxAllowedUids: number | null
+  maxAllowedValidators: number | null
+}
+
+/** What the runtime stored after one of its epochs, per uid (u16 proportions; emission in rao). */
+export interface SubtensorEpochResult extends EpochResult {
+  consensus: number[]
+  /** Empty on runtimes without `Trust` / `Rank`. */
+  trust: number[]
+  rank: number[]
+  validatorTrust: number[]
+  emission: string[]
+}
+
+/** A commit waiting for its reveal window (`setWeights` with commit-reveal on). */
+export interface PendingReveal {
+  uids: number[]
+  weights: number[]
+  salt: number[]
+  versionKey: bigint
+  commitBlock: number
+  /** The blocks in which the runtime accepts the reveal. */
+  window: { first: number; last: number }
+  state: 'committed' | 'revealing'
+}
+
+/** Where a transaction landed. */
+export interface TxIncluded {
+  blockHash: string
+  blockNumber: number
+}
+
+/**
+ * A `ChainClient` on a subtensor node: reads the metagraph and the runtime's epochs from storage,
+ * follows new heads, and submits weights (by commit and reveal when the subnet has it on).
+ * Refusals of the runtime reject with `ChainError` (code = the runtime's error name).
+ */
+export interface SubtensorClient extends ChainClient {
+  readonly netuid: number
+  /** The underlying ApiPromise (typed loosely so this file does not load @polkadot/api). */
+  api(): unknown
+  latestEpoch(): SubtensorEpochResult | null
+  onEpoch(handler: (e: SubtensorEpochResult) => void): () => void
+  /**
+   * Sets weights: `set_weights` when the subnet's `CommitRevealWeightsEnabled` is off; otherwise
+   * commits their hash now and reveals them by itself once the reveal window opens.
+   */
+  setWeights(uids: number[], weights: number[]): Promise<void>
+  /** `set_weights` now, whatever the subnet's commit-reveal setting. */
+  setWeightsNow(uids: number[], weights: number[]): Promise<TxIncluded>
+  /** `commit_weights` of webtensor's commit hash (src/chain/commit-hash.ts). */
+  commitWeights(uids: number[], weights: number[], salt: number[], versionKey?: bigint): Promise<TxIncluded>
+  revealWeights(uids: number[], weights: number[], salt: number[], versionKey?: bigint): Promise<TxIncluded>
+  pendingReveals(): PendingReveal[]
+  /** `burned_register(netuid, hotkey)` signed by the coldkey; resolves with the uid given. */
+  burnedRegister(opts?: { hotkey?: string; coldkey?: Signer }): Promise<TxIncluded & { uid: number }>
+  /** `add_stake(hotkey, netuid, amount)` signed by the coldkey (rao). */
+  addStake(amount: bigint, opts?: { hotkey?: string; coldkey?: Signer }): Promise<TxIncluded>
+  /**
+   * Publishes how to reach this hotkey's node (its libp2p multiaddr with `/p2p/<peer id>`, at most
+   * 128 bytes) as a `Raw` field of the Commitments pallet's `set_commitment`, signed by the hotkey
+   * (which must hold a uid on the subnet). `missing_call` on runtimes without the pallet.
+   */
+  publishPeer(multiaddr: string): Promise<TxIncluded>
+  /** Every hotkey's published address on this subnet (`CommitmentOf`), hotkey → multiaddr. */
+  peers(): Promise<Map<string, string>>
+  hyperparams(): Promise<SubtensorHyperparams>
+  /** Reads the newest head now (heads also arrive by subscription). */
+  refresh(): Promise<void>
+  close(): Promise<void>
+}
