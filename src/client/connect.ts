@@ -7,7 +7,7 @@ import type { ChainClient, Metagraph } from '../chain/index.ts'
 import { WebtensorError } from '../errors.ts'
 import { generateHotkey, type Signer } from '../identity/index.ts'
 import { joinSubnet } from '../node/join.ts'
-import { LIMITS, type Envelope, type IceServer, type Mesh } from '../p2p/index.ts'
+import { LIMITS, MAX_WIRE_BYTES, type Envelope, type IceServer, type Mesh } from '../p2p/index.ts'
 import { ASK_REQUEST, DEFAULT_ASK_POLICY, DirectDoor, ExchangeError, parseManifest, rankMiners, seal, type AskTarget, type SubnetManifest } from '../subnet/index.ts'
 
 /** A client could not join, or an ask got no answer. `code`: `bad_server`, `not_ready`, `no_miners`, `no_answer`, `closed`. */
@@ -137,7 +137,6 @@ export async function connect(options: ConnectOptions): Promise<Network> {
   const door = new DirectDoor({ netuid, peerRate: { perSecond: 10, burst: 20 } })
   let closed = false
 
-  const registered = (): Map<string, number> => new Map((chain.metagraph()?.neurons ?? []).map((n) => [n.hotkey, n.uid]))
   const miners = (count = Number.MAX_SAFE_INTEGER): AskTarget[] => {
     const m = chain.metagraph()
     if (m === null) return []
@@ -151,7 +150,7 @@ export async function connect(options: ConnectOptions): Promise<Network> {
     const started = performance.now()
     let reply: Uint8Array
     try {
-      reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs, maxBytes: 64 * 1024 })
+      reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs, maxBytes: MAX_WIRE_BYTES.answer })
     } catch (err) {
       throw new ClientError(`uid ${target.uid} did not answer: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'request_failed', cause: err })
     }
@@ -163,7 +162,7 @@ export async function connect(options: ConnectOptions): Promise<Network> {
     }
     // Signed by whom we asked, still registered, for this ask and this asker.
     if (answer.hotkey !== target.hotkey) throw new ClientError(`answer signed by ${answer.hotkey}, not uid ${target.uid}`, { code: 'wrong_signer' })
-    if (registered().get(answer.hotkey) !== target.uid) throw new ClientError(`${answer.hotkey} is no longer uid ${target.uid}`, { code: 'not_registered' })
+    if (chain.uidOf(answer.hotkey) !== target.uid) throw new ClientError(`${answer.hotkey} is no longer uid ${target.uid}`, { code: 'not_registered' })
     if (answer.payload.askId !== id || answer.payload.asker !== signer.address) throw new ClientError('answer to another ask', { code: 'wrong_ask' })
     return { uid: target.uid, hotkey: target.hotkey, incentive: target.incentive, text: answer.payload.text, tokens: answer.payload.tokens, signed: reply, latencyMs: Math.round(performance.now() - started) }
   }

@@ -100,10 +100,10 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   // Per validator hotkey: `perMinute` sustained, a tenth of it in a burst.
   const budgets = new TokenBuckets({ perSecond: perMinute / 60, burst: Math.max(2, Math.ceil(perMinute / 10)) }, 1024)
   const askPolicy: AskPolicy = options.ask === false ? { ...askPolicyFor(manifest.task), enabled: false, reason: 'this miner serves no asks' } : askPolicyFor(manifest.task, options.ask ?? {})
-  // Asks come from anyone (hotkeys are free): per asker, per neighbour, and all together.
+  // Asks come from anyone (hotkeys are free): per neighbour and per asker hotkey (the door meters
+  // the hotkey after its signature, so nobody spends another's budget), and all together.
   const perAsker = { perSecond: askPolicy.perAskerPerMinute / 60, burst: Math.max(2, Math.ceil(askPolicy.perAskerPerMinute / 2)) }
-  const askDoor = new DirectDoor({ netuid: manifest.netuid, peerRate: perAsker })
-  const askBudgets = new TokenBuckets(perAsker, 1024)
+  const askDoor = new DirectDoor({ netuid: manifest.netuid, peerRate: perAsker, hotkeyRate: perAsker })
   const askTotal = new TokenBuckets({ perSecond: askPolicy.perMinute / 60, burst: Math.max(2, Math.ceil(askPolicy.perMinute / 10)) }, 1)
   const handlers = new Set<(s: MinerStats) => void>()
   const unsubscribe: (() => void)[] = []
@@ -229,9 +229,7 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     }
     if (ask.payload.miner !== hotkey) return refuse('ask_not_for_me', `ask for ${ask.payload.miner}`)
     if (ask.payload.prompt.length > askPolicy.maxPromptChars) return refuse('ask_too_long', `prompt over ${askPolicy.maxPromptChars} characters`)
-    const now = Date.now()
-    if (!askBudgets.take(ask.hotkey, now)) return refuse('ask_rate_limit', `${ask.hotkey} is over ${askPolicy.perAskerPerMinute} asks/min`)
-    if (!askTotal.take('all', now)) return refuse('ask_rate_limit_total', `over ${askPolicy.perMinute} asks/min in all`)
+    if (!askTotal.take('all', Date.now())) return refuse('ask_rate_limit_total', `over ${askPolicy.perMinute} asks/min in all`)
     // Not counted in `inFlight`: a validator's query arriving now is still served. Validators
     // come first: the ask waits (a while) until no query is in progress.
     asking = true

@@ -58,7 +58,7 @@ export interface AskTarget {
  * @example rankMiners(metagraph.neurons, epoch?.incentive ?? [], peers, 3)
  */
 export function rankMiners(
-  neurons: readonly { uid: number; hotkey: string; validatorPermit: boolean }[],
+  neurons: readonly { uid: number; hotkey: string }[],
   incentive: readonly number[],
   peers: ReadonlyMap<string, string>,
   count: number,

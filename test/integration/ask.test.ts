@@ -94,7 +94,7 @@ test('network.ask from Node: signed answers from the best-paid miners; forged an
     assert.equal(refused.length, 1, `b refused the third ask: ${JSON.stringify(refused)}`)
     // The same asker on the same peer: the per-peer bucket (checked before the signature) refuses it.
     const bRefused = b.node.stats().queriesRefused
-    assert.equal((bRefused.ask_rate_limit_peer ?? 0) + (bRefused.ask_rate_limit ?? 0), 1, JSON.stringify(bRefused))
+    assert.equal((bRefused.ask_rate_limit_peer ?? 0) + (bRefused.ask_rate_limit_hotkey ?? 0), 1, JSON.stringify(bRefused))
     assert.equal(a.node.stats().asksAnswered, 3)
   } finally {
     await subnet.stop()
