@@ -67,11 +67,10 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
   }
 
   const wteStd = 2.5 / Math.sqrt(E)
-  const wteData = q8 ? uniformWeights(seed, 'wte', V * E, wteStd) : null
-  const wte = q8 ? '' : w('wte', [V, E], wteStd)
-  const wteQ = wteData === null ? null : quantizeUint8(wteData)
+  // fp32: the table as an initializer (the tied head reads it again); q8: its values, quantized where used.
+  const wte: { name: string } | { data: Float32Array } = q8 ? { data: uniformWeights(seed, 'wte', V * E, wteStd) } : { name: w('wte', [V, E], wteStd) }
   const wpe = w('wpe', [P, E], 0.3)
-  const tokens = wteQ === null ? g.op('Gather', [wte, inputIds]) : quantizedGather(g, { name: 'wte', dims: [V, E], ...wteQ }, inputIds)
+  const tokens = 'name' in wte ? g.op('Gather', [wte.name, inputIds]) : quantizedGather(g, { name: 'wte', dims: [V, E], ...quantizeUint8(wte.data) }, inputIds)
   let x = g.op('Add', [tokens, g.op('Gather', [wpe, positionIds])])
 
   // Additive attention bias [B,1,S,T]: 0 where query i (absolute position T-S+i) may see key j
@@ -114,7 +113,7 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
   // Tied LM head: Gemm with transB reads wte as [V,E] directly, so the file holds it once. The q8
   // head is a MatMulInteger on wte transposed ([E,V], the embedding table quantized the same way).
   const flat = g.op('Reshape', [hf, g.int64([-1, E])])
-  const logits2d = wteData === null ? g.op('Gemm', [flat, wte], { transB: 1 }) : quantizedMatMul(g, flat, 'lm_head.weight', [E, V], transpose(wteData, V, E))
+  const logits2d = 'name' in wte ? g.op('Gemm', [flat, wte.name], { transB: 1 }) : quantizedMatMul(g, flat, 'lm_head.weight', [E, V], transpose(wte.data, V, E))
   const outShape = g.op('Concat', [g.op('Shape', [inputIds]), g.int64([V])], { axis: 0 })
   g.op('Reshape', [logits2d, outShape], {}, 'logits')
 
