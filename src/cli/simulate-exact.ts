@@ -308,14 +308,13 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
     const last = Math.max(...ownerDigests.keys())
     const digestsAgree = peers.filter((p) => p.alive).every((p) => p.digests.get(last) === ownerDigests.get(last) && [...p.digests].every(([e, d]) => !ownerDigests.has(e) || ownerDigests.get(e) === d))
     const wallMs = performance.now() - started
-    const hyperparams = runHyperparams(manifest.hyperparams, {}, scenario.tempo)
     return {
       scenario,
       mode: 'exact',
       runs: [
         {
           name: 'base',
-          hyperparams,
+          hyperparams: manifest.hyperparams,
           series: book.series,
           peers: cast.map((c) => ({ behaviour: c.behaviour, group: c.group, survived: c.behaviour === 'query-flooder' || simPeerOf.get(c.hotkey.address)?.alive === true })),
           windows: book.windows(),

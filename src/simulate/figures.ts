@@ -86,9 +86,16 @@ export class FigureBook {
   /** Adds one epoch's figures. */
   add(e: EpochFigures): void {
     const { holders } = e
-    const totalIncentive = sum(holders.map((h) => h.incentive))
-    const totalDividends = sum(holders.map((h) => h.dividends))
-    const totalEmission = sum(holders.map((h) => h.emissionRao))
+    let totalIncentive = 0
+    let totalDividends = 0
+    let totalEmission = 0
+    let validatorStake = 0
+    for (const h of holders) {
+      totalIncentive += h.incentive
+      totalDividends += h.dividends
+      totalEmission += h.emissionRao
+      if (isValidatorBehaviour(this.peerBehaviours[h.peer]!)) validatorStake += h.stake
+    }
     const zero = (): Record<string, number> => Object.fromEntries(this.behaviours.map((b) => [b, 0]))
     const inc = zero()
     const div = zero()
@@ -96,8 +103,6 @@ export class FigureBook {
     const uidCount: Record<string, number> = { owner: 1, ...zero() }
     const trust: Record<string, number> = Object.fromEntries(this.validatorBehaviours.map((b) => [b, 0]))
     const trustN: Record<string, number> = { ...trust }
-    let validatorStake = 0
-    for (const h of holders) if (isValidatorBehaviour(this.peerBehaviours[h.peer]!)) validatorStake += h.stake
     for (const h of holders) {
       const b = this.peerBehaviours[h.peer]!
       const ij = totalIncentive > 0 ? h.incentive / totalIncentive : 0
