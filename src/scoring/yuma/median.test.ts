@@ -101,8 +101,20 @@ test('the compressed column median equals the chain\'s full-column quick-select'
   fc.assert(fc.property(col, fc.integer({ min: 0, max: 2 ** 32 }), (entries, kappa) => {
     const stake = normalize(entries.map(([s]) => s))
     const scores = entries.map(([, v]) => v)
-    const full = weightedMedian(stake, scores, stake.map((_, i) => i), sum(stake) - kappa, 0, sum(stake))
+    // The chain's reference: only rows with positive stake vote (normalising can round a small
+    // stake down to 0, which drops that row), zeros kept in the column.
+    const voters = stake.map((_, i) => i).filter((i) => stake[i] > 0)
+    const useStake = voters.map((i) => stake[i])
+    const full = weightedMedian(useStake, voters.map((i) => scores[i]), useStake.map((_, i) => i), sum(useStake) - kappa, 0, sum(useStake))
     const rows: Row[] = scores.map((v) => ({ c: [0], v: [v] }))
     assert.equal(weightedMedianColSparse(stake, rows, 1, kappa, () => {})[0], full)
   }), { numRuns: 5000 })
+})
+
+test('a row whose normalised stake rounds to 0 does not vote (the counterexample CI found)', () => {
+  // Stakes 1 : ~4.29e9 normalise to 0 for the first row, so its score of 1 is not in the column.
+  const stake = normalize([1, 1215301888, 705890271, 2373775137])
+  assert.equal(stake[0], 0)
+  const rows: Row[] = [1, 0, 0, 0].map((v) => ({ c: [0], v: [v] }))
+  assert.equal(weightedMedianColSparse(stake, rows, 1, 0, () => {})[0], 0)
 })
