@@ -11,7 +11,8 @@ export default defineConfig({
   publicDir: 'public',
   build: {
     outDir: 'dist',
-    emptyOutDir: true,
+    // src/cli/build-app.ts empties dist/ itself, keeping dist/lib (the library build).
+    emptyOutDir: false,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
     // Two pages: the miner (index.html) and the subnet dashboard (dashboard.html).

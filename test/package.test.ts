@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from './support/cli.ts'
@@ -69,4 +69,6 @@ test('npm pack ships the CLI, the prebuilt app and the typed library, and a scra
   } finally {
     assert.equal(await start.stop(), 0)
   }
+  // Starting did not rebuild or empty the package's dist/: the library is still importable.
+  assert.ok(existsSync(join(modules, 'webtensor', 'dist', 'lib', 'client', 'index.js')), 'dist/lib survived `webtensor start`')
 })

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { DIST_DIR, PACKAGE_ROOT } from './paths.ts'
 
@@ -27,6 +27,13 @@ export async function ensureAppBuilt(log: (line: string) => void, force = false)
     ...['src', 'public', 'index.html', 'dashboard.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
   const built = builtAt('index.html')
+  // An installed package (no .git beside it) runs the app `npm pack` built into it, even where a
+  // Vite is reachable (a web project's own): npm stamps every packed file with one 1985 mtime, so
+  // the sources always look newer, and rebuilding inside node_modules is neither wanted nor safe.
+  if (!force && built > 0 && builtAt('widget.js') > 0 && !existsSync(join(PACKAGE_ROOT, '.git'))) {
+    log('using the prebuilt web app (installed package)')
+    return
+  }
   const appStale = force || built <= sources
   if (!appStale && builtAt('widget.js') > sources) return
   let vite: typeof import('vite')
@@ -42,6 +49,7 @@ export async function ensureAppBuilt(log: (line: string) => void, force = false)
   }
   const { build } = vite
   if (appStale) {
+    clearAppOutput()
     log('building the web app (vite)…')
     const started = Date.now()
     await build({ configFile: join(PACKAGE_ROOT, 'vite.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
@@ -51,4 +59,15 @@ export async function ensureAppBuilt(log: (line: string) => void, force = false)
   const started = Date.now()
   await build({ configFile: join(PACKAGE_ROOT, 'vite.widget.config.ts'), root: PACKAGE_ROOT, logLevel: 'warn' })
   log(`miner widget built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/**
+ * Empties dist/ of the previous app and widget build, keeping `dist/lib` (the library tsc builds
+ * for `import … from 'webtensor'`): Vite's own emptyOutDir would delete it too.
+ */
+function clearAppOutput(): void {
+  if (!existsSync(DIST_DIR)) return
+  for (const name of readdirSync(DIST_DIR)) {
+    if (name !== 'lib') rmSync(join(DIST_DIR, name), { recursive: true, force: true })
+  }
 }

@@ -21,7 +21,8 @@ Commands:
   miner       a headless Node miner on onnxruntime-node (--relay); with --chain/--netuid its
               hotkey must already be registered on that subtensor subnet (burned_register)
   yuma        run Yuma Consensus epochs on JSON input (webtensor yuma run --help)
-  wallet      show a btcli wallet's hotkey and coldkey addresses (webtensor wallet --help)
+  wallet      show a btcli wallet's hotkey and coldkey addresses; register its hotkey on a
+              subtensor subnet, signed by its coldkey (webtensor wallet --help)
   ask         ask a running subnet's miners a prompt; prints each signed answer (webtensor ask --help)
   verify      re-derive every epoch of a local subnet from its signed log (webtensor verify --help)
   simulate    run a subnet scenario (honest and adversarial peers, faults, Yuma variants) and

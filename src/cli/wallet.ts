@@ -1,28 +1,40 @@
 /**
  * `webtensor wallet show`: what a btcli wallet holds, as addresses only. Never prints a secret:
  * the hotkey and coldkey are shown by their SS58 addresses, the coldkey file by its format.
+ * `webtensor wallet register`: the wallet's coldkey signs `burned_register` of its hotkey on a
+ * subtensor subnet (what `btcli subnets register` does).
  */
 import { parseArgs } from 'node:util'
+import { ChainError } from '../chain/index.ts'
+import { SubtensorError } from '../chain/subtensor/errors.ts'
 import { KeyfileError } from '../identity/keyfile.ts'
-import { coldkeyEncryption, DEFAULT_WALLET_PATH, loadColdkeyFile, loadColdkeypub, loadHotkeyFile, walletFiles } from '../identity/wallet-files.ts'
+import { coldkeyEncryption, DEFAULT_WALLET_PATH, loadColdkeyFile, loadColdkeypub, loadHotkeyFile, loadWallet, walletFiles } from '../identity/wallet-files.ts'
+import type { WalletLocation } from '../identity/wallet-files.ts'
 import { COLDKEY_PASSWORD_ENV, resolveColdkeyPassword, SecretSourceError, walletLocation, WALLET_FLAG_SPECS } from './secret-source.ts'
 
 const USAGE = `Usage: webtensor wallet show [--wallet.name NAME] [--wallet.hotkey HOTKEY] [--wallet.path DIR] [--json]
+       webtensor wallet register --chain ws://HOST:PORT --netuid N [--wallet.* …]
 
 Shows a btcli wallet (DIR/NAME/coldkey, coldkeypub.txt, hotkeys/HOTKEY): the hotkey's and the
 coldkey's SS58 addresses and how the coldkey is stored. No secret is ever printed.
 With a coldkey password (--coldkey-password-file PATH, or ${COLDKEY_PASSWORD_ENV}) it also
 decrypts the coldkey and checks it is coldkeypub.txt's key (a NaCl coldkey takes ~20 s of CPU).
 
+register: the coldkey (decrypted with its password) signs burned_register(netuid, hotkey) on the
+subtensor node at --chain, paying the subnet's burn from the coldkey's free balance; it prints the
+uid the hotkey got. A hotkey that already has a uid there is left as it is (exit 0).
+
 Options:
   --wallet.name NAME             wallet name (default "default")
   --wallet.hotkey HOTKEY         hotkey name (default "default")
   --wallet.path DIR              wallets folder (default ${DEFAULT_WALLET_PATH})
   --coldkey-password-file PATH   file holding the coldkey's password (mode 600)
+  --chain URL, --netuid N        (register) the subtensor node and the subnet
   --json                         one JSON object
   -h, --help                     this text
 
-Exit codes: 0 shown, 1 a file is missing or cannot be used, 2 bad usage.
+Exit codes: 0 shown / registered, 1 a file is missing or cannot be used, or the chain refused
+the registration (its error name is printed), 2 bad usage or no chain at --chain.
 `
 
 export interface WalletIo {
@@ -38,12 +50,12 @@ const FORMAT: Record<string, string> = { none: 'not encrypted', nacl: 'NaCl encr
  * @example await walletCommand(['show', '--wallet.name', 'miner'], { stdout: process.stdout, stderr: process.stderr, env: process.env })
  */
 export async function walletCommand(argv: string[], io: WalletIo): Promise<number> {
-  let values: { 'wallet.name'?: string; 'wallet.hotkey'?: string; 'wallet.path'?: string; 'coldkey-password-file'?: string; json: boolean; help: boolean }
+  let values: { 'wallet.name'?: string; 'wallet.hotkey'?: string; 'wallet.path'?: string; 'coldkey-password-file'?: string; chain?: string; netuid?: string; json: boolean; help: boolean }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
       args: argv,
-      options: { ...WALLET_FLAG_SPECS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: { ...WALLET_FLAG_SPECS, chain: { type: 'string' }, netuid: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
       allowPositionals: true,
       strict: true,
     }) as { values: typeof values; positionals: string[] })
@@ -55,8 +67,13 @@ export async function walletCommand(argv: string[], io: WalletIo): Promise<numbe
     io.stdout.write(USAGE)
     return 0
   }
-  if (positionals.length !== 1 || positionals[0] !== 'show') {
-    io.stderr.write(`webtensor wallet: the one subcommand is "show"\n\n${USAGE}`)
+  const sub = positionals.length === 1 ? positionals[0] : undefined
+  if (sub !== 'show' && sub !== 'register') {
+    io.stderr.write(`webtensor wallet: the subcommands are "show" and "register"\n\n${USAGE}`)
+    return 2
+  }
+  if (sub === 'show' && (values.chain !== undefined || values.netuid !== undefined)) {
+    io.stderr.write('webtensor wallet: --chain and --netuid apply to "register" only\n')
     return 2
   }
   const location = walletLocation(values) ?? {}
@@ -72,6 +89,7 @@ export async function walletCommand(argv: string[], io: WalletIo): Promise<numbe
     }
     throw err
   }
+  if (sub === 'register') return register(values, location, password, io)
   const report: Record<string, string> = {}
   const problems: string[] = []
   const attempt = async (field: string, get: () => Promise<string> | string): Promise<void> => {
@@ -99,4 +117,57 @@ export async function walletCommand(argv: string[], io: WalletIo): Promise<numbe
     for (const line of problems) io.stderr.write(`webtensor wallet: ${line}\n`)
   }
   return problems.length === 0 ? 0 : 1
+}
+
+/** `wallet register`: the coldkey signs burned_register for the hotkey; resolves to the exit code. */
+async function register(
+  values: { chain?: string; netuid?: string; json: boolean },
+  location: WalletLocation,
+  password: string | undefined,
+  io: WalletIo,
+): Promise<number> {
+  const usage = (line: string): number => {
+    io.stderr.write(`webtensor wallet register: ${line}\n`)
+    return 2
+  }
+  if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return usage('--chain needs a ws:// or wss:// URL of a subtensor node')
+  const netuid = Number(values.netuid)
+  if (values.netuid === undefined || !/^\d+$/.test(values.netuid) || netuid > 0xffff) return usage('--netuid must be 0..65535')
+  let wallet: Awaited<ReturnType<typeof loadWallet>>
+  try {
+    wallet = await loadWallet({ ...location, password })
+  } catch (err) {
+    if (!(err instanceof KeyfileError)) throw err
+    io.stderr.write(`webtensor wallet register: ${err.message}\n`)
+    return 1
+  }
+  if (wallet.coldkey === undefined) return usage(`the coldkey of wallet "${wallet.name}" is encrypted: give its password with --coldkey-password-file PATH or ${COLDKEY_PASSWORD_ENV}`)
+  const { connectSubtensor } = await import('../chain/subtensor/index.ts')
+  let chain: Awaited<ReturnType<typeof connectSubtensor>>
+  try {
+    chain = await connectSubtensor({ url: values.chain, netuid, signer: wallet.hotkey, coldkey: wallet.coldkey })
+  } catch (err) {
+    if (err instanceof SubtensorError) return usage(err.message)
+    throw err
+  }
+  const hotkey = wallet.hotkey.address
+  const done = (result: { uid: number; block?: number; already: boolean }): number => {
+    if (values.json) io.stdout.write(`${JSON.stringify({ hotkey, coldkey: wallet.coldkey!.address, netuid, ...result })}\n`)
+    else io.stdout.write(result.already ? `${hotkey} already has uid ${result.uid} on subnet ${netuid}\n` : `registered ${hotkey} on subnet ${netuid}: uid ${result.uid} (block ${result.block}), paid by coldkey ${wallet.coldkey!.address}\n`)
+    return 0
+  }
+  try {
+    const existing = chain.uidOf(hotkey)
+    if (existing !== undefined) return done({ uid: existing, already: true })
+    const at = await chain.burnedRegister({ hotkey, coldkey: wallet.coldkey })
+    return done({ uid: at.uid, block: at.blockNumber, already: false })
+  } catch (err) {
+    if (err instanceof ChainError || err instanceof SubtensorError) {
+      io.stderr.write(`webtensor wallet register: the chain refused burned_register: ${err.code} (${err.message})\n`)
+      return 1
+    }
+    throw err
+  } finally {
+    await chain.close()
+  }
 }
