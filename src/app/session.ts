@@ -83,6 +83,8 @@ export interface MiningSession {
   stop(): Promise<void>
   /** While paused the miner runs nothing (queries are refused as `paused`); its mesh stays up. */
   setPaused(paused: boolean): void
+  /** Changes the share of time the model may run, in (0, 1], from now on (1: no limit). */
+  setThrottle(share: number): void
 }
 
 /** The session could not start: no config at the server (`no_config`), another subnet (`wrong_netuid`), or stopped while starting (`aborted`). */
@@ -149,7 +151,8 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
   const { onState } = options
   const history = options.history ?? null
   let paused = options.paused ?? false
-  const budget = options.throttle === undefined || options.throttle >= 1 ? undefined : new BusyBudget(options.throttle, performance.now())
+  // Always a budget (a share of 1 costs nothing) so a host page can lower the throttle later.
+  const budget = new BusyBudget(options.throttle ?? 1, performance.now())
   const checkpoint = (): void => {
     if (options.signal?.aborted === true) throw new SessionStartError('stopped before mining started', { code: 'aborted' })
   }
@@ -216,7 +219,7 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
     })
     // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
     const solver = createWorkerSolver()
-    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, ...(budget === undefined ? {} : { budget }) })
+    const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, budget })
     miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
     started.push(async () => (await miner.stop(), solver.dispose()))
     await miner.start()
@@ -338,6 +341,9 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
   return {
     setPaused(p) {
       paused = p
+    },
+    setThrottle(share) {
+      budget.setShare(share, performance.now())
     },
     async stop() {
       for (const u of unsubscribe) u()

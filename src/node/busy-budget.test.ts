@@ -57,3 +57,25 @@ test('parseThrottle: missing or malformed is 1, out of range is clamped', () => 
   assert.equal(parseThrottle('0'), 0.05)
   assert.equal(parseThrottle('7'), 1)
 })
+
+test('setShare: lowering the share takes effect at once (no banked burst), raising it refills faster; bad shares refused', () => {
+  const b = new BusyBudget(1, 0, 10_000)
+  // At share 1 a long job is always allowed.
+  b.record(0, 8_000)
+  assert.ok(b.canStart(8_000))
+  b.setShare(0.1, 8_000)
+  assert.equal(b.share, 0.1)
+  assert.ok(b.creditAt(8_000) <= 0.1 * 10_000, 'credit capped at the new window')
+  b.record(8_000, 9_500) // 1.5 s of work at a 10 % share: over budget
+  assert.equal(b.canStart(9_500), false)
+  // Refills at 0.1 ms per ms: the 500 ms debt takes 5 s.
+  assert.equal(b.canStart(14_000), false)
+  assert.equal(b.canStart(14_600), true)
+  b.record(14_600, 16_600) // 2 s over → debt
+  b.setShare(0.5, 16_600)
+  assert.equal(b.canStart(16_600), false)
+  // At 0.5 the debt of ~2 s (minus what refilled) clears within ~4 s, not the 20 s of 0.1.
+  assert.equal(b.canStart(20_700), true)
+  assert.throws(() => b.setShare(0, 20_700), (e: unknown) => e instanceof BusyBudgetError && e.code === 'bad_share')
+  assert.equal(b.share, 0.5)
+})

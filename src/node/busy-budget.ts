@@ -15,7 +15,7 @@ export class BusyBudgetError extends WebtensorError {
  * @example const b = new BusyBudget(0.5, 0); if (b.canStart(now)) { …; b.record(now, performance.now()) }
  */
 export class BusyBudget {
-  readonly share: number
+  private shareNow: number
   readonly windowMs: number
   private credit: number
   private at: number
@@ -23,10 +23,28 @@ export class BusyBudget {
   constructor(share: number, start: number, windowMs = 10_000) {
     if (!(share > 0 && share <= 1)) throw new BusyBudgetError(`busy share ${share} is not in (0, 1]`, { code: 'bad_share' })
     if (!(windowMs > 0 && Number.isFinite(windowMs))) throw new BusyBudgetError(`window ${windowMs} ms is not a positive number`, { code: 'bad_window' })
-    this.share = share
+    this.shareNow = share
     this.windowMs = windowMs
     this.credit = share * windowMs
     this.at = start
+  }
+
+  /** The share of time jobs may run, in (0, 1]. */
+  get share(): number {
+    return this.shareNow
+  }
+
+  /**
+   * Changes the share from `now` on (a host page moving its throttle): time so far is credited at
+   * the old share, and the credit is capped at the new share's window, so lowering the share takes
+   * effect at once instead of after a banked burst.
+   */
+  setShare(share: number, now: number): void {
+    if (!(share > 0 && share <= 1)) throw new BusyBudgetError(`busy share ${share} is not in (0, 1]`, { code: 'bad_share' })
+    this.advance(now)
+    if (now > this.at) this.at = now
+    this.shareNow = share
+    this.credit = Math.min(this.credit, share * this.windowMs)
   }
 
   private advance(now: number): void {

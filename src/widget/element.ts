@@ -173,7 +173,9 @@ export class WebtensorMinerElement extends HTMLElement {
     void this.stop({ remember: false })
   }
 
-  attributeChangedCallback(): void {
+  attributeChangedCallback(name: string): void {
+    // A running session takes a new throttle at once (the host page may lower it, e.g. on a game screen).
+    if (name === 'throttle') this.#session?.setThrottle(this.throttle)
     this.#render()
   }
 
@@ -209,6 +211,7 @@ export class WebtensorMinerElement extends HTMLElement {
           if (abort.signal.aborted) return session.stop()
           this.#session = session
           session.setPaused(this.#pauseReason !== null)
+          session.setThrottle(this.throttle) // in case the attribute changed while starting
           this.#render()
         },
         (err: unknown) => {
