@@ -106,7 +106,8 @@ test('any bytes, and any mutation of a sealed record, open to a refusal, never a
       fc.oneof(
         fc.uint8Array({ maxLength: 2048 }),
         fc.tuple(fc.nat(sealed.length - 1), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
-          const b = sealed.slice()
+          // A copy: cborg encodes to a Node Buffer, whose slice() is a view (mutating it would edit `sealed`).
+          const b = Uint8Array.from(sealed)
           b[i] ^= x
           return b
         }),
