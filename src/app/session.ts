@@ -81,7 +81,7 @@ export const initialState: SessionState = {
 export interface MiningSession {
   /** Stops everything the session started: the role, the mesh, the model worker, the verifier worker. */
   stop(): Promise<void>
-  /** While paused the miner runs nothing (queries are refused as `paused`); its mesh stays up. */
+  /** While paused the role runs no model: the miner refuses queries (`paused`), the validator starts no query round; the mesh stays up. */
   setPaused(paused: boolean): void
   /** Changes the share of time the model may run, in (0, 1], from now on (1: no limit). */
   setThrottle(share: number): void
@@ -203,7 +203,7 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
   let role: MinerNode | ValidatorNode
   if (self?.validatorPermit === true) {
     onState({ role: 'validator', roleReason: `this hotkey is uid ${self.uid} with a validator permit (stake ${self.stake} rao): it queries miners and sets weights`, uid: self.uid })
-    const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})` })
+    const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, paused: () => paused })
     const timer = setInterval(() => {
       const s = validator.stats()
       onState({ validator: { queriesSent: s.queriesSent, answersVerified: s.answersVerified, verdicts: s.verdicts, failures: s.failures, scores: s.scores, weightsSet: s.weightsSet } })

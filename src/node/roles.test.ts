@@ -186,3 +186,31 @@ test('the validator scores a verified answer 1, a wrong one 0, silence 0, and se
     for (const n of nodes) await n.stop()
   }
 })
+
+test('a paused validator sends no query (no model work) and queries again once resumed', async () => {
+  const m = structuredClone(manifest)
+  m.validation.queryIntervalMs = 50
+  const hub = new MemoryHub()
+  const chain = new FakeChain()
+  chain.setNeurons([
+    { hotkey: validatorKey.address, validatorPermit: true },
+    { hotkey: minerKey.address, validatorPermit: false },
+  ])
+  const miner = createMinerNode({ manifest: m, mesh: hub.join(minerKey), chain, runner, signer: minerKey, agent: 't' })
+  let paused = true
+  const validator = createValidatorNode({ manifest: m, mesh: hub.join(validatorKey), chain, runner, signer: validatorKey, paused: () => paused })
+  await validator.start()
+  await miner.start() // announces after the validator listens
+  try {
+    await new Promise((r) => setTimeout(r, 600)) // a dozen round intervals
+    assert.equal(validator.stats().queriesSent, 0)
+    paused = false
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline && validator.stats().answersVerified === 0) await new Promise((r) => setTimeout(r, 50))
+    assert.ok(validator.stats().queriesSent > 0)
+    assert.ok(validator.stats().answersVerified > 0)
+  } finally {
+    await validator.stop()
+    await miner.stop()
+  }
+})

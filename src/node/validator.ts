@@ -22,6 +22,8 @@ export interface ValidatorOptions {
   task?: SubnetTask
   /** Announced to peers (default `webtensor-node`). */
   agent?: string
+  /** While true, no query round starts (no model work: a hidden tab); weights are still set from the scores so far. */
+  paused?: () => boolean
 }
 
 export interface ValidatorStats {
@@ -145,7 +147,7 @@ export function createValidatorNode(options: ValidatorOptions): ValidatorNode {
 
   const round = (): void => {
     const metagraph = chain.metagraph()
-    if (!running || metagraph === null) return
+    if (!running || metagraph === null || options.paused?.() === true) return
     for (const n of metagraph.neurons) {
       const peerId = minerPeers.get(n.hotkey)
       if (peerId === undefined || n.hotkey === hotkey || outstanding.has(n.hotkey)) continue
