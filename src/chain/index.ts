@@ -34,6 +34,8 @@ export {
   type PublicManifest,
 } from './log.ts'
 export { createOwnerNode, memoryLogStore, OwnerLogError, type OwnerNode, type OwnerNodeOptions, type LogStore } from './owner-node.ts'
+export { createHttpChainClient, parseChainState, HttpChainError, type ChainStateSnapshot, type HttpChainClient, type HttpChainOptions } from './http-chain-client.ts'
+export { sdkMetagraph, type SdkNeuron, type EpochExtras } from './sdk-metagraph.ts'
 // The subtensor client: this face is light; connectSubtensor loads @polkadot/api when called.
 export { connectSubtensor, SubtensorError } from './subtensor/index.ts'
 export type { SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions } from './subtensor/index.ts'

@@ -14,7 +14,9 @@ Usage: webtensor <command> [options]
 
 Commands:
   start       relay + web app + the embedded default subnet (owner and one validator) on one host;
-              the owner and validators run in a child process, restarted if it dies
+              the owner and validators run in a child process, restarted if it dies; with
+              --chain ws://… --netuid N: relay + web app on a subtensor subnet (no owner; with a
+              validator hotkey, a validator too)
   relay       the relay/bootstrap node and the web server (app, models, onnxruntime wasm)
   validator   a Node validator joining a running subnet (--relay, --secret-file); with
               --chain ws://… --netuid N it follows a subtensor subnet and sets weights there
@@ -47,7 +49,7 @@ Options (start, relay, validator, miner):
                      argv), for what signs with the coldkey (registration on a chain)
   --quiet            print only the essential lines
 
-Subtensor options (validator, miner; docs/architecture.md "Run on subtensor"):
+Subtensor options (start, validator, miner; docs/architecture.md "Run on subtensor"):
   --chain URL        a subtensor node's WebSocket endpoint (ws:// or wss://): the chain to follow
                      instead of the subnet owner's embedded chain
   --netuid N         the subtensor subnet (required with --chain)
@@ -133,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let subtensor: { url: string; netuid: number } | undefined
   if (values.chain !== undefined || values.netuid !== undefined) {
-    if (command !== 'validator' && command !== 'miner') return fail('--chain and --netuid apply to validator and miner only')
+    if (command !== 'validator' && command !== 'miner' && command !== 'start') return fail('--chain and --netuid apply to start, validator and miner only')
     if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return fail(`--chain needs a ws:// or wss:// URL, got ${values.chain ?? 'nothing'}`)
     const netuid = Number(values.netuid)
     if (values.netuid === undefined || !Number.isInteger(netuid) || netuid < 0 || netuid > 65535) return fail(`--netuid must be 0..65535 with --chain, got ${values.netuid ?? 'nothing'}`)
@@ -145,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const say = (line: string): void => void process.stdout.write(`${line}\n`)
   let secret: string | undefined
-  if (command === 'validator' || command === 'miner') {
+  // `start --chain` may run a validator too: with a hotkey given, never a generated one.
+  if (command === 'validator' || command === 'miner' || (command === 'start' && subtensor !== undefined)) {
     try {
       const resolved = await resolveNodeSecret({ secret: values.secret, secretFile: values['secret-file'], env: process.env[SECRET_ENV], wallet: walletLocation(values) })
       secret = resolved?.secret
@@ -166,6 +169,44 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
     case 'relay': {
+      if (command === 'start' && subtensor !== undefined) {
+        const { connectSubtensor } = await import('../chain/subtensor/index.ts')
+        const { subtensorChainView } = await import('./stack.ts')
+        let follower
+        try {
+          // Read-only: what the web server shows and pages mine against.
+          follower = await connectSubtensor({ url: subtensor.url, netuid: subtensor.netuid, log })
+        } catch (err) {
+          if (err instanceof SubtensorError) return fail(err.message)
+          throw err
+        }
+        const view = subtensorChainView(follower, subtensor.url, log)
+        started.push({ stop: () => follower.close() }, { stop: async () => view.stop() })
+        let stack
+        try {
+          stack = await startRelayStack({ ...common, port, relayPort, stateDir: values.state, manifest, net, chainView: view })
+        } catch (err) {
+          for (const s of started.reverse()) await s.stop().catch(() => {})
+          if (err instanceof CliUsageError) return fail(err.message)
+          throw err
+        }
+        started.push(stack.server, stack.relay)
+        if (secret !== undefined) {
+          try {
+            const val = await startValidator({ ...common, manifest, secret, bootstrap: [localAddress(stack.bootstrap)], subtensor })
+            started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+            say(`validator ${val.hotkey.address} running on subnet ${subtensor.netuid} of ${subtensor.url}`)
+          } catch (err) {
+            for (const s of started.reverse()) await s.stop().catch(() => {})
+            if (err instanceof SubtensorError) return fail(err.message)
+            throw err
+          }
+        }
+        say(`webtensor subnet ${subtensor.netuid} of ${subtensor.url} is up (no owner here: subtensor runs the epochs)`)
+        say(`open ${stack.server.url} to mine (a page mines once its hotkey has a uid: npx webtensor wallet register --chain ${subtensor.url} --netuid ${subtensor.netuid} --hotkey-ss58 ADDRESS)`)
+        say(`metagraph: ${new URL('api/chain/metagraph', stack.server.url).href}`)
+        break
+      }
       const feed = command === 'start' ? new OwnerFeed() : undefined
       let stack
       try {

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ChainClient } from '../chain/index.ts'
+import { sdkMetagraph, type ChainClient, type ChainStateSnapshot, type SdkNeuron } from '../chain/index.ts'
 import { createOwnerNode, memoryLogStore, type LogStore, type OwnerNode } from '../chain/owner-node.ts'
-import type { SubtensorClient } from '../chain/subtensor/index.ts'
+import { SubtensorError, type SubtensorClient } from '../chain/subtensor/index.ts'
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
 import { hotkeyFromSecret, loadOrCreateHotkey, type Hotkey } from '../identity/index.ts'
 import { fileSecretStore } from '../identity/secret-file.ts'
@@ -25,6 +25,48 @@ export const chainDir = (stateDir: string): string => join(stateDir, 'chain')
 
 export function readManifest(path: string): SubnetManifest {
   return parseManifest(JSON.parse(readFileSync(path, 'utf8')))
+}
+
+/** What the server shows of a subtensor subnet it follows (`start --chain`). */
+export interface ChainView {
+  netuid: number
+  /** The node's URL, shown to pages (they read the chain through this server). */
+  url: string
+  state(): ChainStateSnapshot
+  /** The metagraph under the SDK's field names. */
+  metagraph(): { netuid: number; block: number | null; neurons: SdkNeuron[] }
+  health(): unknown
+}
+
+/**
+ * A `ChainView` over a subtensor client that reads only: the metagraph and latest stored epoch as
+ * they arrive, with each hotkey's published address as its axon (re-read every 30 s).
+ */
+export function subtensorChainView(client: SubtensorClient, url: string, log: Log): ChainView & { stop(): void } {
+  let axons = new Map<string, string>()
+  let activityCutoff: number | null = null
+  const refreshExtras = async (): Promise<void> => {
+    try {
+      axons = await client.peers()
+    } catch (err) {
+      if (!(err instanceof SubtensorError && err.code === 'missing_storage')) log(`chain view: published addresses unreadable: ${String(err)}`)
+    }
+    activityCutoff = (await client.hyperparams().catch(() => null))?.activityCutoff ?? activityCutoff
+  }
+  void refreshExtras()
+  const timer = setInterval(() => void refreshExtras(), 30_000)
+  timer.unref?.()
+  return {
+    netuid: client.netuid,
+    url,
+    state: () => ({ kind: 'subtensor', netuid: client.netuid, metagraph: client.metagraph(), epoch: client.latestEpoch() }),
+    metagraph() {
+      const m = client.metagraph()
+      return { netuid: client.netuid, block: m?.block ?? null, neurons: m === null ? [] : sdkMetagraph(m, client.latestEpoch(), { activityCutoff, axons }) }
+    },
+    health: () => ({ kind: 'subtensor', netuid: client.netuid, block: client.metagraph()?.block ?? null, epoch: client.latestEpoch()?.epoch ?? null }),
+    stop: () => clearInterval(timer),
+  }
 }
 
 /** Something started that must be stopped, in reverse order, on exit. */
@@ -54,6 +96,8 @@ export async function startRelayStack(opts: {
   manifest: SubnetManifest
   log: Log
   owner?: OwnerFeed
+  /** A subtensor subnet this server follows (`start --chain`): served at /api/chain/state and /api/chain/metagraph. */
+  chainView?: ChainView
   /** TLS, announced addresses, STUN/TURN (see net-options.ts). */
   net?: NetOptions
 }): Promise<RelayStack> {
@@ -95,7 +139,7 @@ export async function startRelayStack(opts: {
     ],
     // The miner widget runs on other sites' pages: its script and workers (module scripts, fetched
     // with CORS), the model, the wasm, the config and the signed log are read from there.
-    crossOrigin: ['/widget.js', '/widget/', '/models/', '/ort/', '/api/config', '/chain/'],
+    crossOrigin: ['/widget.js', '/widget/', '/models/', '/ort/', '/api/config', '/api/chain/state', '/chain/'],
     contentSecurityPolicy: pageContentSecurityPolicy({ connect: modelOrigins(manifest) }),
     api: {
       '/api/config': {
@@ -106,10 +150,18 @@ export async function startRelayStack(opts: {
           iceServers: net.turn === undefined ? staticIce : [...staticIce, { urls: net.turn.urls, ...turnCredential(net.turn.secret, net.turn.ttlS) }],
           manifest: publicManifest,
           models: { localModelPath: '/models/', wasmPaths: '/ort/' },
+          // Pages mine on the chain this server follows instead of an owner's gossip.
+          ...(opts.chainView === undefined ? {} : { chain: { kind: 'subtensor', netuid: opts.chainView.netuid, url: opts.chainView.url, state: '/api/chain/state' } }),
         }),
         ...(net.turn === undefined ? { ttlMs: 10_000 } : {}),
       },
-      '/api/health': { get: () => ({ ok: true, relay: relay.metrics(), chain: feed?.stats ?? null }), ttlMs: 1000 },
+      '/api/health': { get: () => ({ ok: true, relay: relay.metrics(), chain: feed?.stats ?? opts.chainView?.health() ?? null }), ttlMs: 1000 },
+      ...(opts.chainView === undefined
+        ? {}
+        : {
+            '/api/chain/state': { get: () => opts.chainView!.state(), ttlMs: 1000 },
+            '/api/chain/metagraph': { get: () => opts.chainView!.metagraph(), ttlMs: 1000 },
+          }),
     },
   })
   const stack: RelayStack = { relay, server, bootstrap: relay.multiaddrs.filter((a) => !isTls(a)) }

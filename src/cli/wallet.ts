@@ -8,12 +8,14 @@ import { parseArgs } from 'node:util'
 import { ChainError } from '../chain/index.ts'
 import { SubtensorError } from '../chain/subtensor/errors.ts'
 import { KeyfileError } from '../identity/keyfile.ts'
-import { coldkeyEncryption, DEFAULT_WALLET_PATH, loadColdkeyFile, loadColdkeypub, loadHotkeyFile, loadWallet, walletFiles } from '../identity/wallet-files.ts'
+import { coldkeyEncryption, DEFAULT_WALLET_NAME, DEFAULT_WALLET_PATH, loadColdkeyFile, loadColdkeypub, loadHotkeyFile, loadWallet, walletFiles } from '../identity/wallet-files.ts'
+import { decodeAddress } from '@polkadot/util-crypto'
+import type { Hotkey } from '../identity/index.ts'
 import type { WalletLocation } from '../identity/wallet-files.ts'
 import { COLDKEY_PASSWORD_ENV, resolveColdkeyPassword, SecretSourceError, walletLocation, WALLET_FLAG_SPECS } from './secret-source.ts'
 
 const USAGE = `Usage: webtensor wallet show [--wallet.name NAME] [--wallet.hotkey HOTKEY] [--wallet.path DIR] [--json]
-       webtensor wallet register --chain ws://HOST:PORT --netuid N [--wallet.* …]
+       webtensor wallet register --chain ws://HOST:PORT --netuid N [--wallet.* …] [--hotkey-ss58 ADDRESS]
 
 Shows a btcli wallet (DIR/NAME/coldkey, coldkeypub.txt, hotkeys/HOTKEY): the hotkey's and the
 coldkey's SS58 addresses and how the coldkey is stored. No secret is ever printed.
@@ -23,6 +25,8 @@ decrypts the coldkey and checks it is coldkeypub.txt's key (a NaCl coldkey takes
 register: the coldkey (decrypted with its password) signs burned_register(netuid, hotkey) on the
 subtensor node at --chain, paying the subnet's burn from the coldkey's free balance; it prints the
 uid the hotkey got. A hotkey that already has a uid there is left as it is (exit 0).
+--hotkey-ss58 registers another hotkey (e.g. a mining page's, shown on the page) instead of the
+wallet's: burned_register needs only the coldkey's signature.
 
 Options:
   --wallet.name NAME             wallet name (default "default")
@@ -30,6 +34,7 @@ Options:
   --wallet.path DIR              wallets folder (default ${DEFAULT_WALLET_PATH})
   --coldkey-password-file PATH   file holding the coldkey's password (mode 600)
   --chain URL, --netuid N        (register) the subtensor node and the subnet
+  --hotkey-ss58 ADDRESS          (register) the hotkey to register, instead of the wallet's
   --json                         one JSON object
   -h, --help                     this text
 
@@ -50,12 +55,12 @@ const FORMAT: Record<string, string> = { none: 'not encrypted', nacl: 'NaCl encr
  * @example await walletCommand(['show', '--wallet.name', 'miner'], { stdout: process.stdout, stderr: process.stderr, env: process.env })
  */
 export async function walletCommand(argv: string[], io: WalletIo): Promise<number> {
-  let values: { 'wallet.name'?: string; 'wallet.hotkey'?: string; 'wallet.path'?: string; 'coldkey-password-file'?: string; chain?: string; netuid?: string; json: boolean; help: boolean }
+  let values: { 'wallet.name'?: string; 'wallet.hotkey'?: string; 'wallet.path'?: string; 'coldkey-password-file'?: string; chain?: string; netuid?: string; 'hotkey-ss58'?: string; json: boolean; help: boolean }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
       args: argv,
-      options: { ...WALLET_FLAG_SPECS, chain: { type: 'string' }, netuid: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: { ...WALLET_FLAG_SPECS, chain: { type: 'string' }, netuid: { type: 'string' }, 'hotkey-ss58': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
       allowPositionals: true,
       strict: true,
     }) as { values: typeof values; positionals: string[] })
@@ -72,8 +77,8 @@ export async function walletCommand(argv: string[], io: WalletIo): Promise<numbe
     io.stderr.write(`webtensor wallet: the subcommands are "show" and "register"\n\n${USAGE}`)
     return 2
   }
-  if (sub === 'show' && (values.chain !== undefined || values.netuid !== undefined)) {
-    io.stderr.write('webtensor wallet: --chain and --netuid apply to "register" only\n')
+  if (sub === 'show' && (values.chain !== undefined || values.netuid !== undefined || values['hotkey-ss58'] !== undefined)) {
+    io.stderr.write('webtensor wallet: --chain, --netuid and --hotkey-ss58 apply to "register" only\n')
     return 2
   }
   const location = walletLocation(values) ?? {}
@@ -121,7 +126,7 @@ export async function walletCommand(argv: string[], io: WalletIo): Promise<numbe
 
 /** `wallet register`: the coldkey signs burned_register for the hotkey; resolves to the exit code. */
 async function register(
-  values: { chain?: string; netuid?: string; json: boolean },
+  values: { chain?: string; netuid?: string; 'hotkey-ss58'?: string; json: boolean },
   location: WalletLocation,
   password: string | undefined,
   io: WalletIo,
@@ -133,9 +138,17 @@ async function register(
   if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return usage('--chain needs a ws:// or wss:// URL of a subtensor node')
   const netuid = Number(values.netuid)
   if (values.netuid === undefined || !/^\d+$/.test(values.netuid) || netuid > 0xffff) return usage('--netuid must be 0..65535')
-  let wallet: Awaited<ReturnType<typeof loadWallet>>
+  const other = values['hotkey-ss58']
+  if (other !== undefined && !isSs58(other)) return usage(`--hotkey-ss58 ${JSON.stringify(other.slice(0, 64))} is not an SS58 address`)
+  let wallet: { name: string; hotkey: { address: string }; coldkey?: Hotkey }
   try {
-    wallet = await loadWallet({ ...location, password })
+    if (other === undefined) wallet = await loadWallet({ ...location, password })
+    else {
+      // Only the coldkey signs: the wallet's own hotkey file is not needed.
+      const encrypted = coldkeyEncryption(location) !== 'none'
+      const coldkey = !encrypted || password !== undefined ? await loadColdkeyFile(location, password) : undefined
+      wallet = { name: location.name ?? DEFAULT_WALLET_NAME, hotkey: { address: other }, ...(coldkey === undefined ? {} : { coldkey }) }
+    }
   } catch (err) {
     if (!(err instanceof KeyfileError)) throw err
     io.stderr.write(`webtensor wallet register: ${err.message}\n`)
@@ -145,7 +158,7 @@ async function register(
   const { connectSubtensor } = await import('../chain/subtensor/index.ts')
   let chain: Awaited<ReturnType<typeof connectSubtensor>>
   try {
-    chain = await connectSubtensor({ url: values.chain, netuid, signer: wallet.hotkey, coldkey: wallet.coldkey })
+    chain = await connectSubtensor({ url: values.chain, netuid, coldkey: wallet.coldkey })
   } catch (err) {
     if (err instanceof SubtensorError) return usage(err.message)
     throw err
@@ -169,5 +182,13 @@ async function register(
     throw err
   } finally {
     await chain.close()
+  }
+}
+
+function isSs58(address: string): boolean {
+  try {
+    return address.length <= 64 && decodeAddress(address).length === 32
+  } catch {
+    return false
   }
 }

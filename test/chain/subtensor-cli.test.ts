@@ -12,7 +12,7 @@ test('--chain and --netuid: bad values exit 2 naming the flag', { timeout: 60_00
   const cases: [string[], RegExp][] = [
     [['validator', '--relay', RELAY, '--secret', '//Alice', '--chain', 'http://127.0.0.1:9944', '--netuid', '2'], /--chain needs a ws:\/\/ or wss:\/\/ URL/],
     [['miner', '--relay', RELAY, '--chain', 'ws://127.0.0.1:9944'], /--netuid must be 0\.\.65535 with --chain/],
-    [['start', '--chain', 'ws://127.0.0.1:9944', '--netuid', '1'], /--chain and --netuid apply to validator and miner only/],
+    [['relay', '--chain', 'ws://127.0.0.1:9944', '--netuid', '1'], /--chain and --netuid apply to start, validator and miner only/],
   ]
   await Promise.all(cases.map(async ([args, re]) => {
     const cli = runCli(args)

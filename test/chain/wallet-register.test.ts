@@ -86,7 +86,13 @@ test('the encrypted coldkey signs burned_register of the hotkey; the uid is on c
   const again = await run(rich.slice(0, -1), { WEBTENSOR_COLDKEY_PASSWORD: PASSWORD })
   assert.equal(again.code, 0, again.err)
   assert.equal(again.out, `${hot.address} already has uid ${json.uid} on subnet ${netuid}\n`)
-  for (const text of [locked, wrong, poor, done, again].flatMap((r) => [r.out, r.err])) {
+  // Another hotkey (a mining page's, say), paid and signed by the same coldkey.
+  const page = await hotkeyFromSecret('//RegisterPageHot')
+  const other = await run([...rich.slice(0, -1), '--hotkey-ss58', page.address], { WEBTENSOR_COLDKEY_PASSWORD: PASSWORD })
+  assert.equal(other.code, 0, other.err)
+  assert.match(other.out, new RegExp(`^registered ${page.address} on subnet ${netuid}: uid \\d+ \\(block \\d+\\), paid by coldkey ${COLDKEY}\n$`))
+  assert.notEqual(await uidOnChain(page.address), null)
+  for (const text of [locked, wrong, poor, done, again, other].flatMap((r) => [r.out, r.err])) {
     assert.ok(!/correct horse|leopard|RegisterHot|privateKey|secretPhrase/.test(text), text)
   }
 })
@@ -95,4 +101,5 @@ test('wallet register: bad flags exit 2 naming the flag', async () => {
   assert.match((await run(['register', '--netuid', '1'])).err, /--chain needs a ws:\/\/ or wss:\/\/ URL/)
   assert.match((await run(['register', '--chain', 'ws://127.0.0.1:1', '--netuid', 'x'])).err, /--netuid must be 0\.\.65535/)
   assert.equal((await run(['show', '--chain', 'ws://127.0.0.1:1'])).code, 2)
+  assert.match((await run(['register', '--chain', 'ws://127.0.0.1:1', '--netuid', '1', '--hotkey-ss58', 'not-an-address'])).err, /--hotkey-ss58 "not-an-address" is not an SS58 address/)
 })
