@@ -55,8 +55,8 @@ function render(): void {
   }
   renderRegistration()
   const v = state.verified
-  $('verified').textContent = v === null ? 'No epoch checked yet.' : `${v.epoch === null ? '' : `Epoch ${v.epoch} `}${v.ok ? '✓' : '✗'} ${v.detail}`
-  $('verified').className = v === null ? 'muted' : v.ok ? 'ok' : 'error'
+  $('verified').textContent = v === null ? 'No epoch checked yet.' : `${v.epoch === null ? '' : `Epoch ${v.epoch} `}${v.ok === null ? 'ℹ' : v.ok ? '✓' : '✗'} ${v.detail}`
+  $('verified').className = v === null || v.ok === null ? 'muted' : v.ok ? 'ok' : 'error'
   if (state.logHead === null) delete $('verified').dataset.logSeq
   else $('verified').dataset.logSeq = String(state.logHead.seq)
   renderRewards()

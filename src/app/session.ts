@@ -1,4 +1,6 @@
 import type { ChainClient, EpochResult, Metagraph } from '../chain/index.ts'
+import { createHttpChainClient } from '../chain/http-chain-client.ts'
+import type { Hotkey } from '../identity/identity.ts'
 import { LogFollower } from '../chain/log-follower.ts'
 import { createLogVerifierWorker } from '../chain/log-verifier-worker.ts'
 import type { VerifierUpdate } from '../chain/log-verifier.ts'
@@ -6,7 +8,7 @@ import { createWorkerSolver } from '../chain/pow-worker.ts'
 import { loadModelInWorker, type ModelRunner } from '../inference/index.ts'
 import { loadOrCreateHotkey, type SecretStore } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
-import { createMinerNode, type MinerNode, type RegistrationProgress } from '../node/miner.ts'
+import { createMinerNode, type MinerNode, type MinerStats, type RegistrationProgress } from '../node/miner.ts'
 import { createValidatorNode, type ValidatorNode, type ValidatorStats } from '../node/validator.ts'
 import { joinSubnet } from '../node/join.ts'
 import { BusyBudget } from '../node/busy-budget.ts'
@@ -24,6 +26,8 @@ export interface ServerConfig {
   iceServers?: IceServer[]
   manifest: SubnetManifest
   models: { localModelPath: string; wasmPaths: string }
+  /** Present when the subnet runs on subtensor (`start --chain`): pages read the chain at `state`. */
+  chain?: { kind: 'subtensor'; netuid: number; url: string; state: string }
 }
 
 export interface NeuronRow {
@@ -65,7 +69,8 @@ export interface SessionState {
    * The page's own check of the latest epoch against the owner's signed log (re-derived in its
    * verifier worker) and the mesh; `epoch` is null for a log that failed before any epoch gossip.
    */
-  verified: { epoch: number | null; ok: boolean; detail: string } | null
+  /** ok: true verified here, false refused here, null shown as the chain stored it (not checked here). */
+  verified: { epoch: number | null; ok: boolean | null; detail: string } | null
   /** The last log entry the page verified (null before the first read). */
   logHead: { seq: number; block: number } | null
   /** This hotkey's verified rewards on the current chain (kept in IndexedDB across reloads). */
@@ -188,6 +193,10 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
   checkpoint()
   onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
 
+  const minerUpdate = (s: MinerStats): void => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration })
+  if (config.chain?.kind === 'subtensor') {
+    return runOnSubtensor({ ...options, config: { ...config, chain: config.chain }, hotkey, runner, budget, isPaused: () => paused, setPaused: (p) => (paused = p), started, checkpoint, minerUpdate })
+  }
   // The relay's address decides whether private addresses may be dialled (only on a local subnet).
   const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [] })
   started.push(() => mesh.stop())
@@ -220,7 +229,7 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
     // The registration's proof of work runs in a worker: the page stays smooth while it hashes.
     const solver = createWorkerSolver()
     const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, solver, paused: () => paused, budget })
-    miner.onUpdate((s) => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration }))
+    miner.onUpdate(minerUpdate)
     started.push(async () => (await miner.stop(), solver.dispose()))
     await miner.start()
     role = { ...miner, stop: async () => (await miner.stop(), solver.dispose()) }
@@ -229,15 +238,7 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
 
   let metagraph: Metagraph | null = null
   let epoch: EpochResult | null = null
-  const table = (): NeuronRow[] =>
-    (metagraph?.neurons ?? []).map((n) => ({
-      uid: n.uid,
-      hotkey: n.hotkey,
-      stake: n.stake,
-      validatorPermit: n.validatorPermit,
-      incentive: (epoch?.incentive[n.uid] ?? 0) / U16_MAX,
-      dividends: (epoch?.dividends[n.uid] ?? 0) / U16_MAX,
-    }))
+  const table = (): NeuronRow[] => neuronRows(metagraph, epoch)
   chain.onMetagraph((m) => {
     metagraph = m
     onState({ block: m.block, neurons: table() })
@@ -351,6 +352,85 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
       await mesh.stop()
       await runner.dispose()
       verifier.terminate()
+    },
+  }
+}
+
+/** The metagraph table's rows: each neuron with the latest epoch's incentive and dividends. */
+function neuronRows(metagraph: Metagraph | null, epoch: EpochResult | null): NeuronRow[] {
+  return (metagraph?.neurons ?? []).map((n) => ({
+    uid: n.uid,
+    hotkey: n.hotkey,
+    stake: n.stake,
+    validatorPermit: n.validatorPermit,
+    incentive: (epoch?.incentive[n.uid] ?? 0) / U16_MAX,
+    dividends: (epoch?.dividends[n.uid] ?? 0) / U16_MAX,
+  }))
+}
+
+/**
+ * The session on a subnet that runs on subtensor (`webtensor start --chain`): the chain is read
+ * through the server (`/api/chain/state`), there is no owner log to verify, and the page mines once
+ * its hotkey holds a uid — registration is a coldkey's `burned_register`, which a page has no
+ * coldkey for, so the page says how to do it and waits.
+ */
+async function runOnSubtensor(ctx: MiningSessionOptions & {
+  config: ServerConfig & { chain: NonNullable<ServerConfig['chain']> }
+  hotkey: Hotkey
+  runner: ModelRunner
+  budget: BusyBudget
+  isPaused: () => boolean
+  setPaused: (p: boolean) => void
+  started: (() => unknown)[]
+  checkpoint: () => void
+  minerUpdate: (s: MinerStats) => void
+}): Promise<MiningSession> {
+  const { config, hotkey, runner, budget, onState, started } = ctx
+  const { manifest } = config
+  const view = config.chain
+  const chain = createHttpChainClient({ url: new URL(view.state, ctx.origin), log: (l) => console.warn(`webtensor: ${l}`) })
+  started.push(() => chain.close())
+  await chain.refresh()
+  const { mesh } = await joinSubnet({ manifest, signer: hotkey, bootstrap: config.relay, iceServers: config.iceServers ?? [], chain })
+  started.push(() => mesh.stop())
+  ctx.checkpoint()
+  globalThis.dispatchEvent(new CustomEvent('webtensor:mesh', { detail: mesh }))
+  mesh.onStats((s) => onState({ peers: s.peers }))
+  const register = `npx webtensor wallet register --chain ${view.url} --netuid ${view.netuid} --hotkey-ss58 ${hotkey.address}`
+  onState({
+    role: 'miner',
+    roleReason: `subnet ${view.netuid} runs on subtensor (${view.url}): this page mines once its hotkey has a uid there; a coldkey registers it with ${register}`,
+  })
+  const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: `webtensor-browser (${runner.device})`, paused: ctx.isPaused, budget, registration: 'external' })
+  miner.onUpdate(ctx.minerUpdate)
+  started.push(() => miner.stop())
+  await miner.start()
+  onState({ phase: 'mining', peers: mesh.stats().peers })
+
+  let metagraph: Metagraph | null = chain.metagraph()
+  let epoch: EpochResult | null = chain.latestEpoch()
+  onState({ block: metagraph?.block ?? null, neurons: neuronRows(metagraph, epoch) })
+  chain.onMetagraph((m) => {
+    metagraph = m
+    onState({ block: m.block, neurons: neuronRows(metagraph, epoch) })
+  })
+  chain.onEpoch((e) => {
+    epoch = e
+    onState({
+      neurons: neuronRows(metagraph, epoch),
+      verified: { epoch: e.epoch, ok: null, detail: `rewards as subtensor stored them at block ${e.block}, read through this server (not re-derived in this page: verify them with npx webtensor verify --chain)` },
+    })
+  })
+  return {
+    setPaused: ctx.setPaused,
+    setThrottle(share) {
+      budget.setShare(share, performance.now())
+    },
+    async stop() {
+      await miner.stop()
+      await mesh.stop()
+      await chain.close()
+      await runner.dispose()
     },
   }
 }
