@@ -58,7 +58,9 @@ after(async () => {
   await chain?.close()
 })
 
-test('start --chain: the start\'s validator and a chain miner meet on the mesh, weights land on chain, the server shows the chain\'s metagraph', { skip, timeout: 300_000 }, async () => {
+test('start --chain: the start\'s validator and a chain miner meet on the mesh, weights land on chain, the server shows the chain\'s metagraph', { skip, timeout: 600_000 }, async () => {
+  const t0 = Date.now()
+  const mark = (what: string): void => console.log(`# ${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   const mg = client.metagraph()!
   const vUid = client.uidOf(validator.address)!
   const mUid = client.uidOf(miner.address)!
@@ -67,10 +69,12 @@ test('start --chain: the start\'s validator and a chain miner meet on the mesh, 
   const start = runCli(['start', '--chain', chain.url, '--netuid', String(netuid), '--port', '0', '--relay-port', '0', '--state', join(dir, 'start-state'), '--secret-file', secretFile('validator', '//StartChainValidator')])
   running.push(start)
   const [, url] = await start.waitFor(/open (http:\/\/\S+) to mine/, 180_000)
-  await start.waitFor(new RegExp(`validator ${validator.address} running on subnet ${netuid}`), 60_000)
+  await start.waitFor(new RegExp(`validator ${validator.address} running on subnet ${netuid}`), 120_000)
+  mark('start --chain up with its validator')
   const m = runCli(['miner', '--relay', url!, '--chain', chain.url, '--netuid', String(netuid), '--state', join(dir, 'miner-state'), '--secret-file', secretFile('miner', '//StartChainMiner')])
   running.push(m)
   await m.waitFor(new RegExp(`miner ${miner.address} running`), 120_000)
+  mark('miner up')
 
   // Blocks keep coming, as on a live chain; the validator sets weights every half tempo.
   blocks = setInterval(() => void chain.newBlocks(1).catch(() => {}), 400)
@@ -85,6 +89,7 @@ test('start --chain: the start\'s validator and a chain miner meet on the mesh, 
   }
   assert.ok(row.some(([u, w]) => u === mUid && w > 0), `the validator's weights on chain name the miner: ${JSON.stringify(row)}\n${start.output().slice(-2000)}`)
   clearInterval(blocks)
+  mark('weights on chain')
 
   // The page's config says where the chain is read; the state parses as a page parses it.
   const config = (await (await fetch(new URL('/api/config', url))).json()) as { chain?: { kind: string; netuid: number; url: string; state: string } }
