@@ -10,7 +10,7 @@
  *   every subnet's pending emission in every block and calls `epoch_mock`, which runs no Yuma:
  *   it pays emission in proportion to stake and stores zeros in Incentive, Dividends, Consensus,
  *   Trust, Rank and ValidatorTrust (pallets/subtensor/src/epoch/run_epoch.rs lines 11–44 and
- *   coinbase/run_coinbase.rs lines 162–183 at opentensor/subtensor c39109d32).
+ *   coinbase/run_coinbase.rs lines 150–183 at opentensor/subtensor c39109d32).
  */
 import { runEpoch, type EpochInput, type EpochOutput, type SparseRowU16 } from '../../scoring/index.ts'
 
