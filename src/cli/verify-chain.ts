@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { compareEpoch, expectedMock, expectedYuma, raonetCoinbase, type EpochDifference, type EpochField, type EpochFunction, type EpochInputs, type ExpectedEpoch } from '../chain/subtensor/epoch-check.ts'
+import { compareEpoch, openEpochReader, expectedMock, expectedYuma, raonetCoinbase, type EpochDifference, type EpochField, type EpochFunction, type EpochInputs, type ExpectedEpoch } from '../chain/subtensor/index.ts'
 import type { YumaIo } from './yuma.ts'
 
 const USAGE = `Usage: webtensor verify --chain ws://HOST:PORT --netuid N [--block B] [--epoch-fn yuma|mock] [--json]
@@ -53,7 +53,6 @@ export interface VerifyChainResult {
  * unreachable or the subnet, block or storage is not there.
  */
 export async function verifyChain(o: VerifyChainOptions): Promise<VerifyChainResult> {
-  const { openEpochReader } = await import('../chain/subtensor/epoch-inputs.ts')
   const reader = await openEpochReader(o.url)
   try {
     const fn = o.epochFn ?? reader.epochFunction
