@@ -5,6 +5,7 @@ import { runEpoch, type EpochInput, type EpochOutput } from '../scoring/index.ts
 import type { YumaIo } from './yuma.ts'
 
 const USAGE = `Usage: webtensor verify LOG|URL [--owner SS58] [--json]
+       webtensor verify --chain ws://… --netuid N [--block B] [--json]   (a subtensor epoch: verify --chain --help)
 
 Re-derives every epoch of a local subnet from its signed chain log: checks each entry's hash
 chain and owner signature, each call's author signature and result, and re-runs exact Yuma for
@@ -44,6 +45,11 @@ async function readLog(source: string): Promise<string> {
  * @example await verifyCommand(["~/.webtensor/chain/log.jsonl"], { stdin, stdout, stderr })
  */
 export async function verifyCommand(argv: string[], io: YumaIo): Promise<number> {
+  // `verify --chain ws://…` re-derives a subtensor epoch instead (./verify-chain.ts).
+  if (argv.some((a) => a === '--chain' || a.startsWith('--chain='))) {
+    const { verifyChainCommand } = await import('./verify-chain.ts')
+    return verifyChainCommand(argv, io)
+  }
   let values: { owner?: string; json?: boolean; help?: boolean }
   let positionals: string[]
   try {
