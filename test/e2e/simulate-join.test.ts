@@ -1,0 +1,86 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { runCli } from '../support/cli.ts'
+
+/** A small cast split over two processes: shard 0 = peers 0, 2, 4 (a validator, two miners), shard 1 = peers 1, 3, 5 (a validator, a miner, the answer table). */
+const SCENARIO = {
+  name: 'two-shards',
+  description: 'Two simulate processes, one subnet.',
+  mode: 'exact',
+  epochs: 5,
+  tempo: 10,
+  blockTimeMs: 400,
+  manifest: { validation: { queryIntervalMs: 500, responseTimeoutMs: 3000, latencyTargetMs: 1000 } },
+  cast: [
+    { behaviour: 'honest-validator', count: 2 },
+    { behaviour: 'honest-miner', count: 3 },
+    { behaviour: 'answer-table', count: 1 },
+  ],
+  expectations: [
+    { kind: 'share', behaviour: 'honest-miner', metric: 'incentive', atLeast: 0.7, fromEpoch: 2 },
+    { kind: 'each-above', behaviour: 'honest-miner', metric: 'incentive', above: 0.1, fromEpoch: 2 },
+    { kind: 'each-below', behaviour: 'answer-table', metric: 'incentive', below: 0.01, fromEpoch: 2 },
+    { kind: 'each-above', behaviour: 'honest-validator', metric: 'dividends', above: 0.2, fromEpoch: 2 },
+    { kind: 'same-digests' },
+  ],
+}
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+
+test('two simulate processes (--serve running shard 0/2, --join running shard 1/2) run one subnet, and peers of both earn', { timeout: 600_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'simulate-join-'))
+  const file = join(dir, 'two-shards.json')
+  await writeFile(file, JSON.stringify(SCENARIO))
+  const out = join(dir, 'report')
+  const serve = runCli(['simulate', file, '--exact', '--serve', '--shard', '0/2', '--out', out])
+  let worker: ReturnType<typeof runCli> | undefined
+  try {
+    const [, endpoint] = (await serve.waitFor(/join endpoint (http:\/\/\S+)/, 240_000))
+    const token = (await readFile(join(out, 'join-token'), 'utf8')).trim()
+    assert.match(serve.output(), /waiting for shard 1\/2: WEBTENSOR_JOIN_TOKEN=\$\(cat .*join-token\) webtensor simulate two-shards --exact --join http:\/\/\S+ --shard 1\/2/)
+
+    // The endpoint is hostile-input-proof: no token, a wrong one, another scenario, too much.
+    const post = (body: string, auth?: string): Promise<Response> =>
+      fetch(new URL('/simulate/report', endpoint), { method: 'POST', headers: { 'Content-Type': 'application/json', ...(auth === undefined ? {} : { Authorization: `Bearer ${auth}` }) }, body })
+    assert.equal((await post('{}')).status, 401)
+    assert.equal((await post('{}', `${token}x`)).status, 401)
+    const other = await post(JSON.stringify({ fingerprint: 'f'.repeat(64), shard: { index: 1, count: 2 }, seq: 0, peers: [], validators: [], miners: [] }), token)
+    assert.equal(other.status, 400)
+    assert.match(((await other.json()) as { error: string }).error, /another scenario/)
+    assert.equal((await post('x'.repeat(2 << 20), token).catch(() => ({ status: 413 }))).status, 413)
+    assert.equal((await fetch(new URL('/simulate/report', endpoint))).status, 405)
+
+    worker = runCli(['simulate', file, '--exact', '--join', endpoint!, '--shard', '1/2'], { env: { ...process.env, WEBTENSOR_JOIN_TOKEN: token } })
+    const [serveCode, workerCode] = await Promise.all([exited(serve.child), exited(worker.child)])
+    console.log(serve.output())
+    console.log(worker.output())
+    assert.equal(serveCode, 0, serve.output())
+    assert.equal(workerCode, 0, worker.output())
+    assert.match(serve.output(), /6 peers registered over 2 shard\(s\)/)
+    assert.match(serve.output(), /all expectations hold/)
+    assert.match(worker.output(), /two-shards: shard 1\/2 ran 3 peers; the coordinator writes the report/)
+
+    type Report = { passed: boolean; expectations: { status: string }[]; runs: { peers: { behaviour: string }[]; windows: { fromEpoch: number; incentive: number[]; dividends: number[] }[] }[] }
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report
+    assert.equal(report.passed, true)
+    assert.deepEqual(report.expectations.map((e) => e.status), ['pass', 'pass', 'pass', 'pass', 'pass'])
+    // Peers of both processes earn: each shard has a miner with incentive and a validator with dividends.
+    const run = report.runs[0]!
+    const w = run.windows.find((x) => x.fromEpoch === 2)!
+    for (const shard of [0, 1]) {
+      const peers = run.peers.map((p, i) => ({ ...p, i })).filter((p) => p.i % 2 === shard)
+      const minerEarns = peers.filter((p) => p.behaviour === 'honest-miner').map((p) => w.incentive[p.i]!)
+      const validatorEarns = peers.filter((p) => p.behaviour === 'honest-validator').map((p) => w.dividends[p.i]!)
+      assert.ok(minerEarns.length > 0 && minerEarns.every((x) => x > 0.1), `shard ${shard}'s honest miners' incentive: ${minerEarns.join(', ')}`)
+      assert.ok(validatorEarns.length === 1 && validatorEarns[0]! > 0.2, `shard ${shard}'s validator's dividends: ${validatorEarns.join(', ')}`)
+    }
+  } finally {
+    await worker?.stop()
+    await serve.stop()
+  }
+})
