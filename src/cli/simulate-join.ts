@@ -8,8 +8,7 @@
 import type { Scenario } from '../simulate/scenario.ts'
 import { parseCoordinatorReply, ShardError, type CoordinatorReply, type Shard, type WorkerReport } from '../simulate/shard.ts'
 import { castManifest, castOf, startShard, type ShardRuntime } from './simulate-cast.ts'
-import { exactModeGaps } from './simulate-exact.ts'
-import { REPORT_INTERVAL_MS, scenarioFingerprint } from './simulate-serve.ts'
+import { REPORT_INTERVAL_MS, scenarioFingerprint, serveModeGaps } from './simulate-serve.ts'
 
 export interface JoinOptions {
   /** The coordinator's join endpoint, as it printed it (http://host:port). */
@@ -38,7 +37,7 @@ export class JoinRefusedError extends ShardError {
  * @example await runJoin(scenario, { url: 'http://10.0.0.2:41234', shard: { index: 1, count: 2 }, token, modelsDir })
  */
 export async function runJoin(scenario: Scenario, options: JoinOptions): Promise<{ peers: number }> {
-  const gaps = exactModeGaps(scenario)
+  const gaps = serveModeGaps(scenario)
   if (gaps.length > 0) throw new Error(`exact mode cannot run ${gaps.join(', ')} yet`)
   const log = options.log ?? ((): void => {})
   const status = options.onStatus ?? ((): void => {})

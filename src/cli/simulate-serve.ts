@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileLogStore } from '../chain/log-file.ts'
 import { FigureBook, type HolderFigures } from '../simulate/figures.ts'
-import type { MathProgress } from '../simulate/math.ts'
+import { churnOnline, type MathProgress } from '../simulate/math.ts'
 import { Rng } from '../simulate/rng.ts'
 import type { SimulationResult } from '../simulate/run.ts'
 import { isMinerBehaviour, type Scenario } from '../simulate/scenario.ts'
@@ -50,6 +50,15 @@ export interface ServeOptions {
 }
 
 /** The scenario's fingerprint (hex sha256 of its canonical JSON): coordinator and workers must agree on it. */
+/**
+ * Why the coordinator cannot run this scenario (empty when it can): what single-process exact mode
+ * cannot, less `churn`, which the coordinator runs (it stops and restarts the churners on their
+ * schedule, as the fault timeline's kills).
+ */
+export function serveModeGaps(scenario: Scenario): string[] {
+  return exactModeGaps(scenario).filter((g) => !/^cast\[\d+\] churn$/.test(g))
+}
+
 export const scenarioFingerprint = (scenario: Scenario): string => createHash('sha256').update(scenarioCanonical(scenario)).digest('hex')
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -129,7 +138,7 @@ function createJoinServer(token: string, accept: (json: unknown) => CoordinatorR
  * @example const result = await runServe(scenario, { modelsDir, shard: { index: 0, count: 2 } })
  */
 export async function runServe(scenario: Scenario, options: ServeOptions): Promise<SimulationResult> {
-  const gaps = exactModeGaps(scenario)
+  const gaps = serveModeGaps(scenario)
   if (gaps.length > 0) throw new Error(`exact mode cannot run ${gaps.join(', ')} yet: run this scenario in math mode (--mode math)`)
   const host = options.host ?? '127.0.0.1'
   const log = options.log ?? ((): void => {})
@@ -229,7 +238,10 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     const book = new FigureBook(cast.map((c) => c.behaviour), behaviours, scenario.expectations.map((e) => e.fromEpoch), true)
     const peerOf = new Map(cast.map((c) => [c.hotkey.address, c.peer]))
     const faultRng = Rng.stream(scenario.seed, 'faults')
-    const comeBack = new Map<number, number[]>()
+    // Peer → the epoch it comes back after a kill (Infinity: killed for good).
+    const down = new Map<number, number>()
+    const wantedAt = (epoch: number): Set<number> =>
+      new Set(cast.filter((c) => !isFlooder(c.peer) && (down.get(c.peer) ?? -1) <= epoch && (c.behaviour !== 'churn' || churnOnline(scenario.cast[c.group]!, c.member, epoch))).map((c) => c.peer))
     const ownerDigests = new Map<number, string>()
     let seen = owner.owner.epochs.length
     let lastRegistrations = owner.owner.stats().registrations
@@ -260,15 +272,19 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
         if (f.atEpoch !== epoch || f.kind !== 'kill') continue
         const alive = cast.filter((c) => !isFlooder(c.peer) && wanted.has(c.peer)).map((c) => c.peer)
         const picked = faultRng.sample(alive.length, Math.round(f.share * alive.length)).map((k) => alive[k]!)
-        for (const p of picked) wanted.delete(p)
-        await apply('stop the killed peers')
-        if (f.forEpochs !== null) comeBack.set(epoch + f.forEpochs, [...(comeBack.get(epoch + f.forEpochs) ?? []), ...picked])
+        for (const p of picked) down.set(p, f.forEpochs === null ? Infinity : epoch + f.forEpochs)
         status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: killed ${picked.length} peers (${picked.map((p) => `${p} on shard ${shardOfPeer(p, shard.count)}`).join(', ')})`)
       }
-      const back = comeBack.get(epoch) ?? []
-      if (back.length > 0) {
-        for (const p of back) wanted.add(p)
-        await apply('restart the peers a fault killed')
+      // Then who runs this epoch: the killed stay down until their time; churners follow their cycle.
+      const next = wantedAt(epoch)
+      const changed = cast.filter((c) => wanted.has(c.peer) !== next.has(c.peer)).map((c) => c.peer)
+      if (changed.length > 0) {
+        wanted.clear()
+        for (const p of next) wanted.add(p)
+        await apply(`stop or restart peers ${changed.join(', ')}`)
+        const away = changed.filter((p) => !next.has(p))
+        const back = changed.filter((p) => next.has(p))
+        status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: ${[away.length > 0 ? `down ${away.join(', ')}` : '', back.length > 0 ? `back ${back.join(', ')}` : ''].filter((x) => x !== '').join('; ')}`)
       }
       await until(() => owner.owner.epochs.length > seen, epochTimeout, () => `no epoch from the owner within ${epochTimeout} ms`, silent)
       seen = owner.owner.epochs.length
@@ -339,7 +355,8 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
           name: 'base',
           hyperparams: manifest.hyperparams,
           series: book.series,
-          peers: cast.map((c) => ({ behaviour: c.behaviour, group: c.group, survived: isFlooder(c.peer) || g.alive.has(c.peer) })),
+          // As in math mode, a churner away at the end survived; a peer killed for good did not.
+          peers: cast.map((c) => ({ behaviour: c.behaviour, group: c.group, survived: down.get(c.peer) !== Infinity })),
           windows: book.windows(),
           summary: book.summary(),
           digestsAgree,

@@ -217,8 +217,8 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   if (typeof spread === 'string') return fail(spread)
   if (spread.join !== undefined) {
     const { runJoin } = await import('./simulate-join.ts')
-    const { exactModeGaps } = await import('./simulate-exact.ts')
-    const gaps = exactModeGaps(scenario)
+    const { serveModeGaps } = await import('./simulate-serve.ts')
+    const gaps = serveModeGaps(scenario)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     try {
       const { peers } = await runJoin(scenario, { ...spread.join, modelsDir: DEFAULT_MODELS_DIR, onStatus: (line) => io.stderr.write(`${line}\n`) })
@@ -231,14 +231,16 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   }
   const progress = progressWriter(io.stderr, scenario.name)
   let result
-  if (spread.serve !== undefined) {
-    const { exactModeGaps } = await import('./simulate-exact.ts')
-    const { runServe } = await import('./simulate-serve.ts')
-    const gaps = exactModeGaps(scenario)
+  // Exact mode needs the coordinator for what only it runs (churn), even in one process.
+  const serveOnly = scenario.mode === 'exact' && spread.serve === undefined && (await import('./simulate-exact.ts')).exactModeGaps(scenario).length > 0
+  if (spread.serve !== undefined || serveOnly) {
+    const { runServe, serveModeGaps } = await import('./simulate-serve.ts')
+    const gaps = serveModeGaps(scenario)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     const out = resolve(values.out ?? join('simulate-report', scenario.name))
     await mkdir(out, { recursive: true })
-    result = await runServe(scenario, { ...spread.serve, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+    const serve = spread.serve ?? { shard: { index: 0, count: 1 }, port: 0, joinPort: 0 }
+    result = await runServe(scenario, { ...serve, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
   } else if (scenario.mode === 'exact') {
     const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
     const gaps = exactModeGaps(scenario)

@@ -31,7 +31,7 @@ export {
   type SimulationMode,
   type Variant,
 } from './scenario.ts'
-export { runMath, neuronToPrune, type MathOptions, type MathProgress } from './math.ts'
+export { runMath, neuronToPrune, churnOnline, type MathOptions, type MathProgress } from './math.ts'
 export { evaluateExpectations, type ExpectationResult, type ExpectationStatus } from './expectations.ts'
 export { buildReport, reportJsonFromHtml, escapeHtml, scriptJson, REPORT_FORMAT, REPORT_DATA_ID, type ReportJson } from './report.ts'
 export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
