@@ -38,6 +38,8 @@ export interface ServeOptions {
   joinPort?: number
   /** The coordinator's own shard (default 0/1: the whole cast, no workers). */
   shard?: Shard
+  /** The scenario and flags a worker must repeat, for the command line printed for it (default: the scenario's name). */
+  workerArgs?: string
   /** The join token (default: random); written to `tokenFile` (mode 600) when given. */
   token?: string
   tokenFile?: string
@@ -191,7 +193,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     status(`simulate ${scenario.name} (exact, coordinator): web app ${stack.server.url}, join endpoint ${joinUrl}`)
     if (remoteShards.length > 0) {
       const tokenHint = options.tokenFile === undefined ? `${JOIN_TOKEN_ENV}=<token>` : `${JOIN_TOKEN_ENV}=$(cat ${options.tokenFile})`
-      for (const i of remoteShards) status(`simulate ${scenario.name}: waiting for shard ${i}/${shard.count}: ${tokenHint} webtensor simulate ${scenario.name} --exact --join ${joinUrl} --shard ${i}/${shard.count}`)
+      for (const i of remoteShards) status(`simulate ${scenario.name}: waiting for shard ${i}/${shard.count}: ${tokenHint} webtensor simulate ${options.workerArgs ?? scenario.name} --exact --join ${joinUrl} --shard ${i}/${shard.count}`)
     }
 
     // This process's shard.

@@ -240,7 +240,8 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
     const out = resolve(values.out ?? join('simulate-report', scenario.name))
     await mkdir(out, { recursive: true })
     const serve = spread.serve ?? { shard: { index: 0, count: 1 }, port: 0, joinPort: 0 }
-    result = await runServe(scenario, { ...serve, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+    const workerArgs = [positionals[0]!, ...(values.epochs === undefined ? [] : ['--epochs', values.epochs])].map((a) => (/^[\w./:@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+    result = await runServe(scenario, { ...serve, workerArgs, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
   } else if (scenario.mode === 'exact') {
     const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
     const gaps = exactModeGaps(scenario)
