@@ -32,7 +32,8 @@ const SCENARIO = {
   // scored since, and Yuma's consensus clips the rest.)
   faults: [{ atEpoch: 3, kind: 'kill', share: 0.3, forEpochs: 1 }],
   expectations: [
-    { kind: 'share', behaviour: 'honest-miner', metric: 'incentive', atLeast: 0.7, fromEpoch: 2 },
+    // The churner answers honestly while it is up and keeps part of its pay while away (0.1–0.2 here).
+    { kind: 'share', behaviour: 'honest-miner', metric: 'incentive', atLeast: 0.6, fromEpoch: 2 },
     // Every honest miner earns: a low bar, since on a loaded machine the validators reach fewer answers in time.
     { kind: 'each-above', behaviour: 'honest-miner', metric: 'incentive', above: 0.02, fromEpoch: 2 },
     { kind: 'each-below', behaviour: 'answer-table', metric: 'incentive', below: 0.01, fromEpoch: 2 },
