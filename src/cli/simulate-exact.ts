@@ -26,7 +26,7 @@ import type { SubnetManifest } from '../subnet/manifest.ts'
 import { loadNodeRunner, startOwner } from './stack.ts'
 
 /** What exact mode runs in this build; the rest is named in the refusal. */
-const EXACT_BEHAVIOURS: ReadonlySet<Behaviour> = new Set<Behaviour>([
+export const EXACT_BEHAVIOURS: ReadonlySet<Behaviour> = new Set<Behaviour>([
   'honest-miner', 'answer-table', 'copier', 'different-model', 'invented-logprobs', 'slow', 'flaky',
   'honest-validator', 'random-weights', 'weight-copier', 'query-flooder',
 ])
@@ -71,7 +71,7 @@ interface SimPeer {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** The scenario's subnet: its manifest with the run's tempo, block time and the cast's validators at genesis. */
-function exactManifest(scenario: Scenario, validators: { hotkey: Hotkey; secret: string; stakeRao: bigint }[]): SubnetManifest {
+export function exactManifest(scenario: Scenario, validators: { hotkey: Hotkey; secret: string; stakeRao: bigint }[]): SubnetManifest {
   const m = structuredClone(scenario.manifest)
   m.chain.tempo = scenario.tempo
   m.chain.blockTimeMs = scenario.blockTimeMs
@@ -339,7 +339,7 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
  * `weight-copier` sets what its target (the cast's most-staked validator of that behaviour) last
  * published. Both at the chain's rate limit. Resolves to its stop function.
  */
-async function startWeightSetter(
+export async function startWeightSetter(
   behaviour: Behaviour,
   manifest: SubnetManifest,
   mesh: Mesh,
@@ -390,7 +390,7 @@ async function startWeightSetter(
 }
 
 /** A stranger (no permit) that sends every miner valid-looking queries as fast as it can. Resolves to its stop function. */
-async function startQueryFlooder(
+export async function startQueryFlooder(
   manifest: SubnetManifest,
   bootstrap: string[],
   listen: string[],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BUILTIN_SCENARIOS, ScenarioError, buildReport, parseScenario, runMath, type MathProgress } from '../simulate/index.ts'
+import { BUILTIN_SCENARIOS, JOIN_TOKEN_ENV, ScenarioError, ShardError, buildReport, parseScenario, parseShard, runMath, type MathProgress, type Shard } from '../simulate/index.ts'
 import { ManifestError, parseManifest } from '../subnet/manifest.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR, PACKAGE_ROOT } from './paths.ts'
 import type { YumaIo } from './yuma.ts'
@@ -10,7 +10,9 @@ import type { YumaIo } from './yuma.ts'
 /** Where the built-in scenarios live. */
 export const SCENARIOS_DIR = join(PACKAGE_ROOT, 'subnets', 'scenarios')
 
-const USAGE = `Usage: webtensor simulate SCENARIO [--out DIR] [--epochs N] [--mode math|exact] [--json]
+const USAGE = `Usage: webtensor simulate SCENARIO [--out DIR] [--epochs N] [--mode math|exact] [--exact] [--json]
+       webtensor simulate SCENARIO --exact --serve [--shard i/k] [--host H] [--port N] [--join-port N]
+       webtensor simulate SCENARIO --exact --join URL --shard i/k [--token-file PATH] [--host H]
 
 Runs a subnet scenario — a cast of honest and adversarial miners and validators, faults on a
 timeline, Yuma variants — and checks its expectations (docs/simulate.md). Writes report.json and
@@ -23,7 +25,20 @@ Options:
   --epochs N        run N epochs instead of the scenario's
   --mode math|exact override the scenario's mode (math: simulated scores and fast Yuma;
                     exact: a real relay, owner and Node peers on this machine)
+  --exact           the same as --mode exact
   --json            print the verdicts as one JSON object
+
+Spreading exact mode over processes or machines (docs/simulate.md):
+  --serve           be the coordinator: relay, web server, owner, the join endpoint, this
+                    process's shard of the cast, and the report; prints the workers' command
+  --join URL        be a worker: run shard i/k of the cast for the coordinator at URL (its join
+                    endpoint); the token from ${'$'}{JOIN_TOKEN_ENV} or --token-file
+  --shard i/k       the shard this process runs: cast peers i, i + k, i + 2k, … (--serve: default
+                    0/1, the whole cast; with 0/k it waits for shards 1…k-1 to join)
+  --host H          address the relay, servers and peers listen on (default 127.0.0.1)
+  --port N          the web server's port (--serve; default 0, any free one)
+  --join-port N     the join endpoint's port (--serve; default 0, any free one)
+  --token-file PATH the join token (--join; --serve writes it to <out>/join-token)
   -h, --help        this text
 
 Exit codes: 0 every expectation holds, 1 one fails (named, with its measured value), 2 a bad
@@ -65,6 +80,60 @@ function progressWriter(stream: NodeJS.WritableStream, name: string): { update(p
   }
 }
 
+/** What `--serve` or `--join` ask for, checked; a string is the usage error. */
+async function spreadOptions(
+  values: { serve?: boolean; join?: string; shard?: string; host?: string; port?: string; 'join-port'?: string; 'token-file'?: string },
+  name: string,
+): Promise<string | { serve?: { shard: Shard; host?: string; port: number; joinPort: number; token?: string }; join?: { url: string; shard: Shard; token: string; host?: string } }> {
+  const port = (flag: string, v: string | undefined): number | string => {
+    const n = Number(v ?? '0')
+    return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : `${flag} must be 0..65535, got ${v}`
+  }
+  let shard: Shard | undefined
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard)
+    } catch (err) {
+      return (err as Error).message
+    }
+  }
+  const host = values.host === undefined ? {} : { host: values.host }
+  if (values.serve === true && values.join !== undefined) return '--serve and --join exclude each other: one process coordinates, the others join'
+  if (values.serve === true) {
+    if (values['token-file'] !== undefined) return `--token-file is for --join (the coordinator writes its token to <out>/join-token)`
+    const p = port('--port', values.port)
+    const jp = port('--join-port', values['join-port'])
+    if (typeof p === 'string') return p
+    if (typeof jp === 'string') return jp
+    const env = process.env[JOIN_TOKEN_ENV]
+    if (env !== undefined && env.length < 16) return `${JOIN_TOKEN_ENV} must be at least 16 characters`
+    return { serve: { shard: shard ?? { index: 0, count: 1 }, ...host, port: p, joinPort: jp, ...(env === undefined ? {} : { token: env }) } }
+  }
+  if (values.join !== undefined) {
+    if (shard === undefined) return '--join needs --shard i/k (the coordinator printed the command)'
+    if (values.port !== undefined || values['join-port'] !== undefined) return '--port and --join-port are for --serve'
+    let url: URL
+    try {
+      url = new URL(values.join)
+    } catch {
+      return `--join must be the coordinator's http(s) URL, got ${values.join}`
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--join must be an http(s) URL, got ${values.join}`
+    let token = process.env[JOIN_TOKEN_ENV]
+    if (values['token-file'] !== undefined) {
+      try {
+        token = (await readFile(values['token-file'], 'utf8')).trim()
+      } catch (err) {
+        return `--token-file: ${(err as Error).message}`
+      }
+    }
+    if (token === undefined || token.length === 0) return `--join needs the coordinator's join token: set ${JOIN_TOKEN_ENV} or pass --token-file (the coordinator wrote it to <out>/join-token; simulate ${name})`
+    return { join: { url: url.href, shard, token, ...host } }
+  }
+  for (const flag of ['shard', 'host', 'port', 'join-port', 'token-file'] as const) if (values[flag] !== undefined) return `--${flag} applies to --serve or --join only`
+  return {}
+}
+
 const fmt = (x: number | null): string => (x === null ? '—' : Math.abs(x) >= 0.001 || x === 0 ? x.toFixed(4) : x.toExponential(2))
 
 /**
@@ -73,7 +142,7 @@ const fmt = (x: number | null): string => (x === null ? '—' : Math.abs(x) >= 0
  * @example await simulateCommand(['cheaters', '--out', '/tmp/r'], { stdin, stdout, stderr })
  */
 export async function simulateCommand(argv: string[], io: YumaIo): Promise<number> {
-  let values: { out?: string; epochs?: string; mode?: string; json?: boolean; help?: boolean }
+  let values: { out?: string; epochs?: string; mode?: string; exact?: boolean; json?: boolean; help?: boolean; serve?: boolean; join?: string; shard?: string; host?: string; port?: string; 'join-port'?: string; 'token-file'?: string }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
@@ -82,7 +151,15 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
         out: { type: 'string' },
         epochs: { type: 'string' },
         mode: { type: 'string' },
+        exact: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        serve: { type: 'boolean', default: false },
+        join: { type: 'string' },
+        shard: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'join-port': { type: 'string' },
+        'token-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -122,6 +199,10 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
       if (values.mode !== 'math' && values.mode !== 'exact') return fail(`--mode must be math or exact, got ${values.mode}`)
       o.mode = values.mode
     }
+    if (values.exact === true || values.serve === true || values.join !== undefined) {
+      if (values.mode === 'math') return fail('--exact, --serve and --join run exact mode: drop --mode math')
+      o.mode = 'exact'
+    }
     json = o
   }
   let scenario
@@ -132,9 +213,36 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
     if (err instanceof ScenarioError || err instanceof ManifestError) return fail(err.message)
     throw err
   }
+  const spread = await spreadOptions(values, scenario.name)
+  if (typeof spread === 'string') return fail(spread)
+  if (spread.join !== undefined) {
+    const { runJoin } = await import('./simulate-join.ts')
+    const { serveModeGaps } = await import('./simulate-serve.ts')
+    const gaps = serveModeGaps(scenario)
+    if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
+    try {
+      const { peers } = await runJoin(scenario, { ...spread.join, modelsDir: DEFAULT_MODELS_DIR, onStatus: (line) => io.stderr.write(`${line}\n`) })
+      io.stdout.write(`${scenario.name}: shard ${spread.join.shard.index}/${spread.join.shard.count} ran ${peers} peers; the coordinator writes the report\n`)
+      return 0
+    } catch (err) {
+      if (err instanceof ShardError) return fail(err.message)
+      throw err
+    }
+  }
   const progress = progressWriter(io.stderr, scenario.name)
   let result
-  if (scenario.mode === 'exact') {
+  // Exact mode needs the coordinator for what only it runs (churn), even in one process.
+  const serveOnly = scenario.mode === 'exact' && spread.serve === undefined && (await import('./simulate-exact.ts')).exactModeGaps(scenario).length > 0
+  if (spread.serve !== undefined || serveOnly) {
+    const { runServe, serveModeGaps } = await import('./simulate-serve.ts')
+    const gaps = serveModeGaps(scenario)
+    if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
+    const out = resolve(values.out ?? join('simulate-report', scenario.name))
+    await mkdir(out, { recursive: true })
+    const serve = spread.serve ?? { shard: { index: 0, count: 1 }, port: 0, joinPort: 0 }
+    const workerArgs = [positionals[0]!, ...(values.epochs === undefined ? [] : ['--epochs', values.epochs])].map((a) => (/^[\w./:@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+    result = await runServe(scenario, { ...serve, workerArgs, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+  } else if (scenario.mode === 'exact') {
     const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
     const gaps = exactModeGaps(scenario)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)

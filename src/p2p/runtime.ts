@@ -74,8 +74,19 @@ export async function ensureRuntime(): Promise<void> {
   }
   if (isNode && typeof globalThis.WebSocket === 'undefined') {
     const ws = await import('ws')
-    // ws implements the WHATWG WebSocket surface libp2p's websockets transport uses.
-    ;(globalThis as unknown as { WebSocket: unknown }).WebSocket = ws.WebSocket
+    // ws implements the WHATWG WebSocket surface libp2p's websockets transport uses. Each socket
+    // keeps one 'error' listener of its own: libp2p's dialer drops its listeners when a dial is
+    // given up, and a connect error ws emits after that (ECONNREFUSED from a peer that just
+    // stopped) would otherwise be an unhandled 'error' event that ends the process (seen in
+    // `webtensor simulate --join` when a kill fault stopped a peer being dialled; websockets/ws#1835).
+    // The other listeners still get every error.
+    class GuardedWebSocket extends ws.WebSocket {
+      constructor(...args: ConstructorParameters<typeof ws.WebSocket>) {
+        super(...args)
+        this.on('error', () => {})
+      }
+    }
+    ;(globalThis as unknown as { WebSocket: unknown }).WebSocket = GuardedWebSocket
   }
   await Promise.all([useFastSr25519(), isNode ? useNodeSha256() : undefined])
 }

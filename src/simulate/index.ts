@@ -31,11 +31,30 @@ export {
   type SimulationMode,
   type Variant,
 } from './scenario.ts'
-export { runMath, neuronToPrune, type MathOptions, type MathProgress } from './math.ts'
+export { runMath, neuronToPrune, churnOnline, type MathOptions, type MathProgress } from './math.ts'
 export { evaluateExpectations, type ExpectationResult, type ExpectationStatus } from './expectations.ts'
 export { buildReport, reportJsonFromHtml, escapeHtml, scriptJson, REPORT_FORMAT, REPORT_DATA_ID, type ReportJson } from './report.ts'
 export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
 export { Rng, clamp01 } from './rng.ts'
+export {
+  JOIN_TOKEN_ENV,
+  MAX_SHARDS,
+  MAX_REPORT_BYTES,
+  ShardError,
+  parseShard,
+  shardOfPeer,
+  shardPeers,
+  parseWorkerReport,
+  parseCoordinatorReply,
+  scenarioCanonical,
+  type Shard,
+  type WorkerReport,
+  type CoordinatorReply,
+  type CoordinatorPhase,
+  type PeerReport,
+  type ValidatorReport,
+  type MinerAddress,
+} from './shard.ts'
 
 /** The scenarios shipped in `subnets/scenarios/` (`webtensor simulate NAME`). */
 export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact'] as const

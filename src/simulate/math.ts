@@ -169,12 +169,7 @@ function runOnce(scenario: Scenario, variant: Variant, runIndex: number, runs: n
     if (peer < 0) return true
     const p = peers[peer]!
     if (p.deadUntil > epoch) return false
-    if (p.behaviour === 'churn') {
-      const g = scenario.cast[p.group]!
-      const cycle = g.leaveEvery! + g.stayFor!
-      const offset = Math.floor((p.member * cycle) / Math.max(1, g.count))
-      return (epoch + offset) % cycle < g.leaveEvery!
-    }
+    if (p.behaviour === 'churn') return churnOnline(scenario.cast[p.group]!, p.member, epoch)
     return true
   }
 
@@ -404,6 +399,17 @@ function mathNotes(scenario: Scenario): string[] {
   if (scenario.faults.some((f) => f.kind === 'partition')) notes.push('partition: peers are split round-robin; validators score only miners in their group, and only group 0 (the owner\'s) sets weights.')
   if (scenario.expectations.some((e) => e.kind === 'same-digests')) notes.push('same-digests: exact mode only (math mode has one chain and no peers to disagree); skipped.')
   return notes
+}
+
+/**
+ * Whether member `member` of a `churn` group is online in 0-based `epoch`: online `leaveEvery`
+ * epochs, away `stayFor`, the group's members staggered over the cycle. Math and exact mode share it.
+ * @example churnOnline({ behaviour: 'churn', count: 2, stake: 0, leaveEvery: 5, stayFor: 2 }, 1, 0) // true
+ */
+export function churnOnline(g: CastGroup, member: number, epoch: number): boolean {
+  const cycle = g.leaveEvery! + g.stayFor!
+  const offset = Math.floor((member * cycle) / Math.max(1, g.count))
+  return (epoch + offset) % cycle < g.leaveEvery!
 }
 
 /**

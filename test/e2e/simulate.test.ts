@@ -57,7 +57,7 @@ test('a bad scenario exits 2 naming the field; so do what exact mode cannot run 
   assert.match(bad.stderr, /scenario: cast\[9\]\.dropRate must be a number in \[0, 1\], got 7/)
   const exact = await runCliToEnd(['simulate', 'chaos', '--mode', 'exact', '--out', join(dir, 'r')])
   assert.equal(exact.code, 2)
-  assert.match(exact.stderr, /exact mode cannot run cast\[2\] churn, faults\[1\] restart-relay, faults\[2\] partition yet; run this scenario with --mode math/)
+  assert.match(exact.stderr, /exact mode cannot run faults\[1\] restart-relay, faults\[2\] partition yet; run this scenario with --mode math/)
   const missing = await runCliToEnd(['simulate', join(dir, 'nope.json')])
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact\)/)
