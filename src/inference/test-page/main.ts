@@ -4,15 +4,18 @@
  */
 import * as inference from '../index.ts'
 import * as measure from './measure.ts'
+import * as opfs from './opfs.ts'
 
 declare global {
   interface Window {
     webtensorInference: typeof inference
     webtensorMeasure: typeof measure
+    webtensorOpfs: typeof opfs
     webtensorReady: boolean
   }
 }
 
 window.webtensorInference = inference
 window.webtensorMeasure = measure
+window.webtensorOpfs = opfs
 window.webtensorReady = true
