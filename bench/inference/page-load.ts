@@ -1,0 +1,122 @@
+/**
+ * Page load times with the OPFS model cache, against Node's warm load, in one run: Chromium with an
+ * on-disk profile loads each model cold (OPFS and the wasm cache cleared, files fetched from the
+ * test server) and warm (after a page reload, files from OPFS, vouched for by their records), and
+ * Node loads it twice (the second is warm: files local, page cache hot). Also times what the
+ * records spare: hashing the model's files with WebCrypto in the page.
+ */
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { launchChromiumProfile } from '../../test/support/browser.ts'
+import { loadModel, type LoadProgress, type ModelIntegrity } from '../../src/inference/index.ts'
+
+export interface PageLoadFigures {
+  node_warm_load_ms: number
+  page_cold_load_ms: number
+  page_warm_load_ms: number
+  /** Files a warm page load used on their records (no hashing), of those it read. */
+  page_warm_files_trusted: string
+  /** WebCrypto sha256 of the files a load reads, in the page: what a warm load would spend hashing without records. */
+  page_hash_all_ms: number
+  ratio_page_warm_over_node_warm: number
+  ratio_page_cold_over_page_warm: number
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
+
+async function pageLoad(page: Page, id: string, manifest: ModelIntegrity, cold: boolean): Promise<{ ms: number; progress: LoadProgress[] }> {
+  if (cold) await page.evaluate(() => Promise.all([window.webtensorInference.clearModelCache(), caches.delete('transformers-cache')]))
+  await page.reload()
+  await page.waitForFunction(() => window.webtensorReady === true)
+  return page.evaluate(
+    async ({ id, manifest }) => {
+      const progress: LoadProgress[] = []
+      const t = performance.now()
+      const m = await window.webtensorInference.loadModelInWorker({
+        modelId: id,
+        device: 'wasm',
+        localModelPath: '/models/',
+        wasmPaths: '/ort/',
+        integrity: manifest,
+        cache: true,
+        onProgress: (p) => progress.push(p),
+      })
+      const ms = performance.now() - t
+      await m.dispose()
+      return { ms, progress }
+    },
+    { id, manifest },
+  )
+}
+
+/** Times the WebCrypto sha256 of `files` of model `id` in the page (fetched first, not timed). */
+function pageHash(page: Page, id: string, files: string[]): Promise<number> {
+  return page.evaluate(
+    async ({ id, files }) => {
+      const blobs = await Promise.all(files.map(async (f) => (await fetch(`/models/${id}/${f}`)).arrayBuffer()))
+      const t = performance.now()
+      for (const b of blobs) await crypto.subtle.digest('SHA-256', b)
+      return performance.now() - t
+    },
+    { id, files },
+  )
+}
+
+/**
+ * Runs `rounds` rounds over `models` (id → manifest) and folds them best-of (least disturbed by
+ * other load on a shared machine). `pageUrl` serves the test page, `modelsDir` is Node's folder.
+ */
+export async function measurePageLoads(
+  pageUrl: string,
+  profileDir: string,
+  modelsDir: string,
+  models: Record<string, ModelIntegrity>,
+  rounds: number,
+  log: (...a: unknown[]) => void,
+): Promise<Record<string, PageLoadFigures>> {
+  const context = await launchChromiumProfile(join(profileDir, 'profile'), { webgpu: false, extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${pageUrl}`] })
+  const out: Record<string, PageLoadFigures> = {}
+  try {
+    const page = await context.newPage()
+    await page.addInitScript({ content: 'globalThis.__name = (f) => f' }) // tsx keepNames helper
+    await page.goto(`${pageUrl}/`)
+    await page.waitForFunction(() => window.webtensorReady === true)
+    for (const [id, manifest] of Object.entries(models)) {
+      const node: number[] = []
+      const cold: number[] = []
+      const warm: number[] = []
+      let trusted = ''
+      let read: string[] = []
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < 2; i++) {
+          const t = performance.now()
+          const m = await loadModel({ modelId: id, localModelPath: modelsDir, integrity: manifest })
+          if (i === 1) node.push(performance.now() - t)
+          await m.dispose()
+        }
+        const c = await pageLoad(page, id, manifest, true)
+        cold.push(c.ms)
+        const w = await pageLoad(page, id, manifest, false)
+        warm.push(w.ms)
+        const last = new Map(w.progress.filter((p) => p.file).map((p) => [p.file, p]))
+        read = [...last.keys()]
+        trusted = `${[...last.values()].filter((p) => p.cached === 'trusted').length}/${last.size}`
+        log(`page load ${id} round ${r}: node warm ${round(node.at(-1)!)} ms, page cold ${round(c.ms)} ms, page warm ${round(w.ms)} ms (${trusted} files on their records)`)
+      }
+      const hashMs = await pageHash(page, id, read)
+      const best = (xs: number[]) => Math.min(...xs)
+      out[id] = {
+        node_warm_load_ms: round(best(node)),
+        page_cold_load_ms: round(best(cold)),
+        page_warm_load_ms: round(best(warm)),
+        page_warm_files_trusted: trusted,
+        page_hash_all_ms: round(hashMs),
+        ratio_page_warm_over_node_warm: round(best(warm) / best(node), 2),
+        ratio_page_cold_over_page_warm: round(best(cold) / best(warm), 2),
+      }
+    }
+  } finally {
+    await context.close()
+  }
+  return out
+}
