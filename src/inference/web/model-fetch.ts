@@ -209,7 +209,18 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
     const chunks: Uint8Array[] = from > 0 ? [prefix.subarray(0, from)] : []
     const hasher = from > 0 ? digest : new Digest()
     // Unpinned files have nothing to check a resumed prefix against, so they are not kept in parts.
-    const writer: PartWriter | null = opfs && expected ? await opfs.openPart(file, from) : null
+    let writer: PartWriter | null = opfs && expected ? await opfs.openPart(file, from) : null
+    let partBroken = false
+    // A storage failure (quota, a lost lock) stops the part, never the download.
+    const keep = async (chunk: Uint8Array) => {
+      try {
+        await writer?.write(chunk)
+      } catch {
+        await writer?.close().catch(() => undefined)
+        writer = null
+        partBroken = true
+      }
+    }
     let loaded = from
     try {
       if (response.body) {
@@ -225,7 +236,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
           }
           chunks.push(value)
           hasher.update(value)
-          await writer?.write(value)
+          await keep(value)
           ctx.onFile(file, loaded, total, status)
         }
       }
@@ -235,6 +246,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
     } finally {
       await writer?.close().catch(() => undefined)
     }
+    if (partBroken) await opfs?.dropPart(file)
     if (ctx.signal?.aborted) throw cancelled(ctx)
     if (expected && loaded > expected.size) {
       await opfs?.dropPart(file)
