@@ -8,8 +8,11 @@
  * each configuration reports its fastest run (best-of-N) next to the median; the ratio
  * browser-WASM ÷ Node compares the best configuration of each side.
  *
+ * Page loads with the OPFS model cache (`page-load.ts`): cold and warm (after a reload) in an
+ * on-disk Chromium profile against Node's warm load, as ratios (`page_load` in the JSON).
+ *
  * Models live in <repo>/models (git-ignored); the distilgpt2-sized one (~330 MB) is made on the
- * first run. `--quick` skips it and runs one round.
+ * first run. `--quick` skips it and runs one round; `--load-only` measures only the page loads; `--rounds N` overrides the rounds.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -17,14 +20,17 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
-import { ensureTestModels, loadModel, makeTestModel } from '../../src/inference/index.ts'
+import { computeIntegrity, ensureTestModels, loadModel, makeTestModel, type ModelIntegrity } from '../../src/inference/index.ts'
 import { measureCausal, measureEmbed, type CausalFigures, type EmbedFigures } from '../../src/inference/test-page/measure.ts'
 import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
+import { measurePageLoads } from './page-load.ts'
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..')
 const modelsDir = join(repo, 'models')
 const quick = process.argv.includes('--quick')
-const ROUNDS = quick ? 1 : 2
+const loadOnly = process.argv.includes('--load-only')
+const roundsArg = process.argv.indexOf('--rounds')
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 2
 
 interface ModelPlan {
   id: string
@@ -47,15 +53,19 @@ const log = (...a: unknown[]) => console.log(...a)
 const fmt = (f: CausalFigures) =>
   `load cold ${round(f.coldLoadMs)} ms / warm ${round(f.warmLoadMs)} ms, TTFT ${round(f.bestTtftMs)} ms, ${round(f.tokensPerSec)} tok/s median, ${round(f.bestTokensPerSec)} best`
 
-async function ensureModels(): Promise<void> {
-  await ensureTestModels(modelsDir)
-  if (quick) return
+/** Makes the models if missing; returns the manifests of the causal ones (what the page-load bench pins). */
+async function ensureModels(): Promise<Record<string, ModelIntegrity>> {
+  const tiny = await ensureTestModels(modelsDir)
+  const pinned: Record<string, ModelIntegrity> = { [causal[0].id]: tiny[causal[0].id] }
+  if (quick) return pinned
   const dir = join(modelsDir, 'webtensor', 'gpt2-distil-size')
   if (!(await stat(join(dir, 'onnx', 'model.onnx')).catch(() => null))) {
     const t = performance.now()
     await makeTestModel('gpt2-distil-size', dir)
     log(`made ${dir} in ${round((performance.now() - t) / 1000)} s`)
   }
+  pinned['webtensor/gpt2-distil-size'] = await computeIntegrity(dir)
+  return pinned
 }
 
 function browserCausal(page: Page, id: string, device: 'wasm' | 'webgpu', numThreads: number, plan: Omit<ModelPlan, 'id'>): Promise<CausalFigures> {
@@ -108,10 +118,21 @@ const foldEmbed = (runs: EmbedFigures[]) => ({
   warm_load_ms: round(Math.min(...runs.map((r) => r.warmLoadMs))),
 })
 
-await ensureModels()
+const manifests = await ensureModels()
 const root = await mkdtemp(join(tmpdir(), 'wt-bench-'))
 await buildTestPage(join(root, 'page'))
 const server = await serveTestPage(join(root, 'page'), modelsDir, TEST_HOST)
+if (loadOnly) {
+  try {
+    const loadAverage = loadavg()[0]
+    const page_load = await measurePageLoads(server.url, root, modelsDir, manifests, ROUNDS, log)
+    console.log(JSON.stringify({ bench: 'inference-page-load', cores: cpus().length, load_average_1m: { start: round(loadAverage, 2), end: round(loadavg()[0], 2) }, rounds: ROUNDS, page_load }))
+  } finally {
+    await server.close()
+    await rm(root, { recursive: true, force: true })
+  }
+  process.exit(0)
+}
 const browser = await launchChromium({ webgpu: true, extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${server.url}`] })
 const loadAtStart = loadavg()[0]
 try {
@@ -164,6 +185,7 @@ try {
   }
   node[EMBED.id] = foldEmbed(nodeEmbed)
   wasm[EMBED.id] = Object.fromEntries(Object.entries(wasmEmbed).map(([k, runs]) => [k, foldEmbed(runs)]))
+  const page_load = await measurePageLoads(server.url, root, modelsDir, manifests, ROUNDS, log)
   const summary = {
     bench: 'inference',
     cores: cpus().length,
@@ -175,6 +197,7 @@ try {
     webgpu_swiftshader: { [tiny.id]: { ...foldCausal([webgpu], nodeTiny.slice(0, webgpu.tokenIds.length)) } },
     ratio_wasm_over_node: ratios[causal.at(-1)!.id],
     ratio_wasm_over_node_by_model: ratios,
+    page_load,
   }
   console.log(JSON.stringify(summary))
 } finally {

@@ -42,9 +42,14 @@ export { sha256Hex, verifyFileBytes, sameIntegrity } from './integrity.ts'
 export { chooseDevice } from './device.ts'
 export { loadModelInWorker } from './worker-client.ts'
 
-/** Deletes the browser's cached model files (Cache API); a no-op in Node. */
+/**
+ * Deletes the browser's cached model files (OPFS and the Cache API), partial downloads included;
+ * a no-op in Node.
+ */
 export async function clearModelCache(): Promise<void> {
-  if (typeof caches !== 'undefined') await caches.delete('webtensor-models-v1')
+  if (isNode) return
+  const { clearModelCache: clear } = await import('./web/model-fetch.ts')
+  await clear()
 }
 
 const isNode = typeof process !== 'undefined' && process.release?.name === 'node'

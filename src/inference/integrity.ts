@@ -23,9 +23,19 @@ export async function verifyFileBytes(integrity: ModelIntegrity, file: string, b
   if (bytes.byteLength !== expected.size) {
     throw new ModelIntegrityError(file, `size ${bytes.byteLength} bytes, manifest says ${expected.size}`)
   }
-  const actual = await sha256Hex(bytes)
-  if (actual !== expected.sha256.toLowerCase()) {
-    throw new ModelIntegrityError(file, `sha256 ${actual}, manifest says ${expected.sha256}`)
+  verifyFileDigest(integrity, file, bytes.byteLength, await sha256Hex(bytes))
+}
+
+/**
+ * The same check from a size and a digest already computed (a download hashed while it streamed):
+ * throws `ModelIntegrityError` naming `file` unless both match the manifest entry.
+ */
+export function verifyFileDigest(integrity: ModelIntegrity, file: string, size: number, sha256: string): void {
+  const expected = integrity.files[file]
+  if (expected === undefined) throw new ModelIntegrityError(file, 'not listed in the integrity manifest')
+  if (size !== expected.size) throw new ModelIntegrityError(file, `size ${size} bytes, manifest says ${expected.size}`)
+  if (sha256.toLowerCase() !== expected.sha256.toLowerCase()) {
+    throw new ModelIntegrityError(file, `sha256 ${sha256}, manifest says ${expected.sha256}`)
   }
 }
 

@@ -12,7 +12,7 @@ export class ProgressTracker {
     for (const [file, { size }] of Object.entries(integrity?.files ?? {})) this.files.set(file, { loaded: 0, total: size })
   }
 
-  file(file: string, loaded: number, total: number, status: 'download' | 'load'): void {
+  file(file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed'): void {
     const prev = this.files.get(file)
     this.files.set(file, { loaded, total: Math.max(total, loaded) })
     const progress = this.overall()
@@ -20,7 +20,7 @@ export class ProgressTracker {
     const edge = prev === undefined || prev.loaded === 0 || loaded >= total
     if (!edge && progress - this.lastEmitted < 0.005) return
     this.lastEmitted = progress
-    this.emit({ file, loaded, total: Math.max(total, loaded), progress, status })
+    this.emit({ file, loaded, total: Math.max(total, loaded), progress, status, ...(cached ? { cached } : {}) })
   }
 
   ready(): void {

@@ -291,7 +291,7 @@ test('with cache on, a second load in the same profile reads no model file from 
   const mark = server.requests.length
   const second = await load()
   assert.deepEqual(second, first)
-  assert.deepEqual(server.requests.slice(mark).filter((p) => p.startsWith('/models/')), [], 'second load came from the Cache API')
+  assert.deepEqual(server.requests.slice(mark).filter((p) => p.startsWith('/models/')), [], 'second load came from the cache (OPFS)')
   await page.close()
 })
 

@@ -7,6 +7,7 @@ import { loadModelWeb } from './web/load.ts'
 import { settle, type RunnerWorkerApi } from './worker-protocol.ts'
 
 let runner: ModelRunner | null = null
+let loadAbort: AbortController | null = null
 
 function current(): ModelRunner {
   if (!runner) throw new InferenceRequestError('no model loaded in this worker')
@@ -16,10 +17,16 @@ function current(): ModelRunner {
 const api: RunnerWorkerApi = {
   load: (options, onProgress) =>
     settle(async () => {
-      if (runner) throw new InferenceRequestError('this worker already holds a model')
-      runner = await loadModelWeb({ ...options, onProgress: onProgress ? (p) => void onProgress(p) : undefined })
+      if (runner || loadAbort) throw new InferenceRequestError('this worker already holds a model')
+      loadAbort = new AbortController()
+      try {
+        runner = await loadModelWeb({ ...options, signal: loadAbort.signal, onProgress: onProgress ? (p) => void onProgress(p) : undefined })
+      } finally {
+        loadAbort = null
+      }
       return { modelId: runner.modelId, device: runner.device, deviceReason: runner.deviceReason, hasEmbed: runner.embed !== undefined }
     }),
+  abortLoad: () => loadAbort?.abort(),
   generate: (r) => settle(() => current().generate(r)),
   score: (r) => settle(() => current().score(r)),
   embed: (texts) =>

@@ -11,22 +11,64 @@ const K = Uint32Array.from([
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
 
-/** Lower-case hex SHA-256 of `data`. */
-export function sha256HexJs(data: Uint8Array): string {
-  const h = Uint32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
-  const w = new Uint32Array(64)
-  const fullBlocks = data.length >> 6
-  const rest = data.length - (fullBlocks << 6)
-  // The last partial block, the 0x80 marker and the 64-bit length: one or two blocks.
-  const tail = new Uint8Array(((rest + 9 + 63) >> 6) << 6)
-  tail.set(data.subarray(fullBlocks << 6))
-  tail[rest] = 0x80
-  const bits = data.length * 8
-  const tv = new DataView(tail.buffer)
-  tv.setUint32(tail.length - 8, Math.floor(bits / 0x100000000))
-  tv.setUint32(tail.length - 4, bits >>> 0)
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength)
-  const block = (view: DataView, off: number) => {
+/**
+ * Incremental SHA-256: `update` with chunks as they arrive (a download, a file read in parts), then
+ * `hex()` once. WebCrypto's digest is one-shot, so this is what hashes a stream without holding it.
+ */
+export class Sha256 {
+  private readonly h = Uint32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
+  private readonly w = new Uint32Array(64)
+  /** Bytes of an unfinished block carried to the next update. */
+  private readonly pending = new Uint8Array(64)
+  private readonly pendingView = new DataView(this.pending.buffer)
+  private pendingLength = 0
+  private length = 0
+  private done = false
+
+  /** Number of bytes hashed so far. */
+  get bytes(): number {
+    return this.length
+  }
+
+  update(data: Uint8Array): this {
+    if (this.done) throw new Error('Sha256: update after hex()')
+    this.length += data.length
+    let at = 0
+    if (this.pendingLength > 0) {
+      const take = Math.min(64 - this.pendingLength, data.length)
+      this.pending.set(data.subarray(0, take), this.pendingLength)
+      this.pendingLength += take
+      at = take
+      if (this.pendingLength < 64) return this
+      this.block(this.pendingView, 0)
+      this.pendingLength = 0
+    }
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength)
+    for (; at + 64 <= data.length; at += 64) this.block(dv, at)
+    this.pending.set(data.subarray(at))
+    this.pendingLength = data.length - at
+    return this
+  }
+
+  /** Lower-case hex digest; the hasher is finished afterwards. */
+  hex(): string {
+    if (this.done) throw new Error('Sha256: hex() called twice')
+    this.done = true
+    const rest = this.pendingLength
+    // The last partial block, the 0x80 marker and the 64-bit length: one or two blocks.
+    const tail = new Uint8Array(((rest + 9 + 63) >> 6) << 6)
+    tail.set(this.pending.subarray(0, rest))
+    tail[rest] = 0x80
+    const bits = this.length * 8
+    const tv = new DataView(tail.buffer)
+    tv.setUint32(tail.length - 8, Math.floor(bits / 0x100000000))
+    tv.setUint32(tail.length - 4, bits >>> 0)
+    for (let off = 0; off < tail.length; off += 64) this.block(tv, off)
+    return Array.from(this.h, (x) => x.toString(16).padStart(8, '0')).join('')
+  }
+
+  private block(view: DataView, off: number): void {
+    const { h, w } = this
     for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4)
     for (let i = 16; i < 64; i++) {
       const a = w[i - 15]
@@ -59,7 +101,9 @@ export function sha256HexJs(data: Uint8Array): string {
     h[6] += G
     h[7] += H
   }
-  for (let b = 0; b < fullBlocks; b++) block(dv, b * 64)
-  for (let off = 0; off < tail.length; off += 64) block(tv, off)
-  return Array.from(h, (x) => x.toString(16).padStart(8, '0')).join('')
+}
+
+/** Lower-case hex SHA-256 of `data`. */
+export function sha256HexJs(data: Uint8Array): string {
+  return new Sha256().update(data).hex()
 }

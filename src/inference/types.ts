@@ -12,6 +12,12 @@ export interface LoadProgress {
   progress: number
   /** `download`: bytes arriving from a remote host; `load`: reading from cache/local and building the session; `ready`: done. */
   status: 'download' | 'load' | 'ready'
+  /**
+   * On a file's last event when it came from the browser's cache: `trusted` when its stored record
+   * (size, sha256, and the stored file's size and lastModified at verification) vouched for it, so
+   * it was not hashed again; `rehashed` when it was hashed against the manifest.
+   */
+  cached?: 'trusted' | 'rehashed'
 }
 
 export interface ModelSourceOptions {
@@ -21,7 +27,10 @@ export interface ModelSourceOptions {
   remoteHost?: string
   /** Whether the remote host may be asked at all (default: true only when `remoteHost` is given). */
   allowRemote?: boolean
-  /** Keep verified files (Cache API in the browser, a folder in Node) so the next load needs no download (default true). */
+  /**
+   * Keep verified files so the next load needs no download (default true): in the browser the
+   * Origin Private File System (Cache API where OPFS is missing), in Node a folder.
+   */
   cache?: boolean
 }
 
@@ -50,6 +59,11 @@ export interface LoadOptions extends ModelSourceOptions {
    * `plain` (no asyncify instrumentation); `auto` (default) picks by device.
    */
   wasmFlavor?: 'auto' | 'asyncify' | 'plain'
+  /**
+   * Browser: stops the load (downloads included; a partial download is kept for a later load to
+   * resume, never used as a whole file). The load rejects with `ModelLoadError`, code `cancelled`.
+   */
+  signal?: AbortSignal
   /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
   numThreads?: number
 }

@@ -1,5 +1,6 @@
 /** The page side of the worker runner. */
 import * as Comlink from 'comlink'
+import { ModelLoadError } from './errors.ts'
 import type { LoadOptions, ModelRunner } from './types.ts'
 import { unwrap, type RunnerWorkerApi } from './worker-protocol.ts'
 
@@ -12,17 +13,22 @@ export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunn
   // This exact `new Worker(new URL(...), { type: 'module' })` form lets Vite bundle the worker.
   const worker = new Worker(new URL('./runner.worker.ts', import.meta.url), { type: 'module', name: `webtensor-${options.modelId}` })
   const remote = Comlink.wrap<RunnerWorkerApi>(worker)
-  const { onProgress, ...rest } = options
+  const { onProgress, signal, ...rest } = options
   const close = () => {
     remote[Comlink.releaseProxy]()
     worker.terminate()
   }
   let info
+  const abort = () => void remote.abortLoad()
   try {
+    if (signal?.aborted) throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
+    signal?.addEventListener('abort', abort)
     info = unwrap(await remote.load(rest, onProgress ? Comlink.proxy(onProgress) : undefined))
   } catch (e) {
     close()
     throw e
+  } finally {
+    signal?.removeEventListener('abort', abort)
   }
   let disposed = false
   const runner: ModelRunner = {

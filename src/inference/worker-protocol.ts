@@ -24,7 +24,9 @@ export interface WorkerModelInfo {
 
 /** The API the worker exposes through comlink. */
 export interface RunnerWorkerApi {
-  load(options: Omit<LoadOptions, 'onProgress'>, onProgress?: (p: LoadProgress) => void): Promise<Outcome<WorkerModelInfo>>
+  load(options: Omit<LoadOptions, 'onProgress' | 'signal'>, onProgress?: (p: LoadProgress) => void): Promise<Outcome<WorkerModelInfo>>
+  /** Aborts the load in progress (the page's `LoadOptions.signal`, which cannot cross to the worker). */
+  abortLoad(): void
   generate(r: GenerateRequest): Promise<Outcome<GenerateResult>>
   score(r: ScoreRequest): Promise<Outcome<ScoreResult>>
   embed(texts: string[]): Promise<Outcome<number[][]>>

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core'
 import { existsSync } from 'node:fs'
 
 /** Debian's Chromium; Playwright never downloads a browser here. */
@@ -13,11 +13,28 @@ export const TEST_HOST = process.env.WEBTENSOR_TEST_HOST ?? '127.0.0.1'
  * profile.
  */
 export async function launchChromium(options: LaunchOptions & { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
+  const { webgpu = true, extraArgs = [], ...rest } = options
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: chromiumArgs(webgpu, extraArgs), ...rest })
+}
+
+/**
+ * The same Chromium with an on-disk profile in `userDataDir` (what a returning visitor has: its
+ * storage, OPFS included, lives on disk and survives reloads and restarts). Close the context to quit.
+ */
+export async function launchChromiumProfile(userDataDir: string, options: { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<BrowserContext> {
+  const { webgpu = true, extraArgs = [] } = options
+  return chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath(), headless: true, args: chromiumArgs(webgpu, extraArgs) })
+}
+
+function chromiumPath(): string {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
   }
-  const { webgpu = true, extraArgs = [], ...rest } = options
-  const args = [
+  return CHROMIUM_PATH
+}
+
+function chromiumArgs(webgpu: boolean, extraArgs: string[]): string[] {
+  return [
     '--no-sandbox',
     '--disable-quic',
     '--no-first-run',
@@ -29,7 +46,6 @@ export async function launchChromium(options: LaunchOptions & { webgpu?: boolean
     ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
     ...extraArgs,
   ]
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args, ...rest })
 }
 
 /**

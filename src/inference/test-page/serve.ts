@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseRange } from '../../server/byte-range.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -45,6 +46,12 @@ export interface TestServer {
   url: string
   /** Paths requested so far (tests count model downloads). */
   requests: string[]
+  /** Each request's path and `Range` header (tests check resumed downloads). */
+  log: { path: string; range?: string; status: number }[]
+  /** Whether single `Range: bytes=` requests get 206 (default true); false answers 200 with the whole file. */
+  ranges: boolean
+  /** When set, model files are sent in chunks of `bytes` with `delayMs` between them (a slow link, so a test can cancel mid-file). */
+  throttle: { bytes: number; delayMs: number } | null
   close(): Promise<void>
 }
 
@@ -59,9 +66,12 @@ export async function serveTestPage(pageDir: string, modelsDir: string, host: st
     ['/', resolve(pageDir)],
   ]
   const requests: string[] = []
+  const state: Pick<TestServer, 'log' | 'ranges' | 'throttle'> = { log: [], ranges: true, throttle: null }
   const server: Server = createServer(async (req, res) => {
     const requested = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
     requests.push(requested)
+    const entry: TestServer['log'][number] = { path: requested, status: 0, ...(req.headers.range ? { range: req.headers.range } : {}) }
+    state.log.push(entry)
     const hf = /^\/hf\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(requested)
     const path = hf ? `/models/${hf[1]}/${hf[2]}` : requested
     const headers = {
@@ -71,6 +81,7 @@ export async function serveTestPage(pageDir: string, modelsDir: string, host: st
       'Cache-Control': 'no-store',
     }
     const mount = mounts.find(([prefix]) => path.startsWith(prefix))
+    res.on('finish', () => (entry.status = res.statusCode))
     if (!mount) return void res.writeHead(404, headers).end()
     let file = normalize(join(mount[1], path.slice(mount[0].length)))
     if (!file.startsWith(mount[1] + sep) && file !== mount[1]) return void res.writeHead(403, headers).end()
@@ -80,14 +91,44 @@ export async function serveTestPage(pageDir: string, modelsDir: string, host: st
       info = await stat(file).catch(() => null)
     }
     if (!info?.isFile()) return void res.writeHead(404, headers).end()
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size })
-    createReadStream(file).pipe(res)
+    const type = TYPES[extname(file)] ?? 'application/octet-stream'
+    const range = state.ranges && mount[0] === '/models/' ? parseRange(req.headers.range, info.size) : null
+    entry.status = range === 'unsatisfiable' ? 416 : range ? 206 : 200
+    if (range === 'unsatisfiable') return void res.writeHead(416, { ...headers, 'Content-Range': `bytes */${info.size}` }).end()
+    const { start, end } = range ?? { start: 0, end: info.size - 1 }
+    res.writeHead(range ? 206 : 200, {
+      ...headers,
+      'Content-Type': type,
+      'Content-Length': end - start + 1,
+      'Accept-Ranges': 'bytes',
+      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${info.size}` } : {}),
+    })
+    if (info.size === 0) return void res.end()
+    const throttle = mount[0] === '/models/' ? state.throttle : null
+    if (!throttle) return void createReadStream(file, { start, end }).pipe(res)
+    const stream = createReadStream(file, { start, end, highWaterMark: throttle.bytes })
+    try {
+      for await (const chunk of stream) {
+        if (res.destroyed) break
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r))
+        await new Promise((r) => setTimeout(r, throttle.delayMs))
+      }
+      res.end()
+    } catch {
+      res.destroy()
+    } finally {
+      stream.destroy()
+    }
   })
   await new Promise<void>((r) => server.listen(0, host, r))
   const { port } = server.address() as AddressInfo
-  return {
+  return Object.assign(state, {
     url: `http://${host}:${port}`,
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  }
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
+  })
 }

@@ -56,7 +56,9 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     allowRemote: options.allowRemote,
     cache: options.cache,
     integrity: options.integrity,
-    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load') => progress.file(file, loaded, total, status),
+    signal: options.signal,
+    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed') =>
+      progress.file(file, loaded, total, status, cached),
     failure: undefined as Error | undefined,
   }
   const release = registerContext(ctx)
@@ -68,6 +70,10 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     const pretrained = { device, dtype: options.dtype ?? 'fp32' }
     const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
     const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    if (options.signal?.aborted) {
+      await model.dispose()
+      throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
+    }
     progress.ready()
     return createRunner({
       modelId: options.modelId,
@@ -79,6 +85,7 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     })
   } catch (e) {
     if (ctx.failure) throw ctx.failure
+    if (options.signal?.aborted) throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled', cause: e })
     if (e instanceof WebtensorError) throw e
     throw new ModelLoadError(`loading ${options.modelId} on ${device} failed: ${(e as Error).message}`, { cause: e })
   } finally {
