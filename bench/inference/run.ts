@@ -9,7 +9,7 @@
  * browser-WASM ÷ Node compares the best configuration of each side.
  *
  * Models live in <repo>/models (git-ignored); the distilgpt2-sized one (~330 MB) is made on the
- * first run. `--quick` skips it and runs one round.
+ * first run. `--quick` skips it and runs one round. `--dtype fp16,q4` runs bench/inference/dtypes.ts.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -20,6 +20,12 @@ import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
 import { ensureTestModels, loadModel, makeTestModel } from '../../src/inference/index.ts'
 import { measureCausal, measureEmbed, type CausalFigures, type EmbedFigures } from '../../src/inference/test-page/measure.ts'
 import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
+
+// `--dtype fp16,q4,…`: tokens/s per weight format instead, Node vs Chromium WASM (dtypes.ts).
+if (process.argv.includes('--dtype')) {
+  await import('./dtypes.ts')
+  process.exit(0)
+}
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..')
 const modelsDir = join(repo, 'models')

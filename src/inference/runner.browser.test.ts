@@ -199,49 +199,61 @@ function manifestOf(dtype: ModelDtype): ModelIntegrity {
   return { files: Object.fromEntries(Object.entries(manifest.files).filter(([f]) => !others.includes(f))) }
 }
 
+/** The default subnet's choiceTolerance (subnets/default.json), for the replay of sampled answers. */
+const CHOICE_TOLERANCE = 2e-3
+
 /**
  * Node and a Chromium WASM worker on `dtype`: the worker must give Node's greedy tokens, replay
  * Node's answers to the same tokens, read only its dtype's ONNX file, and stay within the dtype's
- * log-probability tolerance of Node. Prints the largest gap measured.
+ * log-probability tolerance of Node; and a validator in the page, replaying the seeded sampler at
+ * the default choiceTolerance, must accept Node's sampled answers. Prints the largest gap measured.
  */
 async function checkDtypeAcrossBackends(dtype: ModelDtype): Promise<void> {
   const pinned = manifestOf(dtype)
   const runner = await loadModel({ modelId: ID, localModelPath: join(root, 'models'), dtype, integrity: pinned })
   const nodeRuns: GenerateResult[] = []
+  const nodeSampled: GenerateResult[] = []
   for (const prompt of PROMPTS) nodeRuns.push(await runner.generate({ prompt, maxNewTokens: MAX_NEW, topK: 0 }))
+  for (const [i, prompt] of PROMPTS.entries()) nodeSampled.push(await runner.generate({ prompt, maxNewTokens: MAX_NEW, topK: 0, greedy: false, temperature: 1, seed: 7 + i }))
   await runner.dispose()
   const page = await openPage()
   try {
     const before = server.requests.length
     const inPage = await page.evaluate(
-      async ({ id, dtype, prompts, maxNew, manifest, nodeTokens }) => {
+      async ({ id, dtype, prompts, maxNew, manifest, nodeTokens, sampledTokens, tolerance }) => {
         const m = await window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', dtype, localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: false })
         try {
           const out = []
           for (const [i, prompt] of prompts.entries()) {
             const g = await m.generate({ prompt, maxNewTokens: maxNew, topK: 0 })
-            out.push({ tokenIds: g.tokenIds, logprobs: g.logprobs, check: await m.score({ prompt, tokenIds: nodeTokens[i] }) })
+            const check = await m.score({ prompt, tokenIds: nodeTokens[i] })
+            const replay = await m.score({ prompt, tokenIds: sampledTokens[i], sampling: { greedy: false, temperature: 1, seed: 7 + i, tolerance } })
+            out.push({ tokenIds: g.tokenIds, logprobs: g.logprobs, check, replay })
           }
           return out
         } finally {
           await m.dispose()
         }
       },
-      { id: ID, dtype, prompts: PROMPTS, maxNew: MAX_NEW, manifest: pinned, nodeTokens: nodeRuns.map((g) => g.tokenIds) },
+      { id: ID, dtype, prompts: PROMPTS, maxNew: MAX_NEW, manifest: pinned, nodeTokens: nodeRuns.map((g) => g.tokenIds), sampledTokens: nodeSampled.map((g) => g.tokenIds), tolerance: CHOICE_TOLERANCE },
     )
     const fetched = server.requests.slice(before).filter((p) => p.startsWith('/models/') && p.endsWith('.onnx'))
     assert.deepEqual(fetched, [`/models/${ID}/${ONNX_FILE_OF_DTYPE[dtype]}`], `${dtype} reads its own ONNX file only`)
     let gap = 0
+    let sampledGap = 0
     for (const [i, prompt] of PROMPTS.entries()) {
       assert.deepEqual(inPage[i]!.tokenIds, nodeRuns[i]!.tokenIds, `${dtype} greedy tokens for ${prompt}`)
       nodeRuns[i]!.logprobs.forEach((lp, j) => {
         gap = Math.max(gap, Math.abs(inPage[i]!.logprobs[j]! - lp), Math.abs(inPage[i]!.check.logprobs[j]! - lp))
       })
       assert.deepEqual(inPage[i]!.check.argmax, nodeRuns[i]!.tokenIds, `the page's ${dtype} replay of Node's answer picks the same tokens (${prompt})`)
+      // A validator in the page checking Node's sampled answer as the subnet's task does.
+      nodeSampled[i]!.tokenIds.forEach((t, j) => assert.ok(inPage[i]!.replay.candidates![j]!.includes(t), `${dtype} sampled token ${j} of ${prompt} accepted at choiceTolerance ${CHOICE_TOLERANCE}`))
+      nodeSampled[i]!.logprobs.forEach((lp, j) => (sampledGap = Math.max(sampledGap, Math.abs(inPage[i]!.replay.logprobs[j]! - lp))))
     }
     const tolerance = MIN_LOGPROB_TOLERANCE[dtype]
-    console.log(`${dtype} Node vs Chromium WASM: largest log-probability gap ${gap.toExponential(2)} over ${PROMPTS.length} × ${MAX_NEW} tokens (tolerance ${tolerance})`)
-    assert.ok(gap <= tolerance, `gap ${gap} within ${tolerance}`)
+    console.log(`${dtype} Node vs Chromium WASM: largest log-probability gap ${gap.toExponential(2)} over ${PROMPTS.length} × ${MAX_NEW} greedy tokens, ${sampledGap.toExponential(2)} over as many sampled ones (tolerance ${tolerance})`)
+    assert.ok(gap <= tolerance && sampledGap <= tolerance, `gaps ${gap}, ${sampledGap} within ${tolerance}`)
   } finally {
     await page.close()
   }
