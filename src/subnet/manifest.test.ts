@@ -5,7 +5,7 @@ import { parseManifest, ManifestError } from './manifest.ts'
 import { hotkeyFromSecret } from '../identity/identity.ts'
 import { ONNX_FILE_OF_DTYPE } from '../inference/model-files.ts'
 import { MODEL_DTYPES } from '../inference/types.ts'
-import { MIN_LOGPROB_TOLERANCE } from '../inference/dtype-tolerance.ts'
+import { MIN_CHOICE_TOLERANCE, MIN_LOGPROB_TOLERANCE } from '../inference/dtype-tolerance.ts'
 
 const raw = JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8'))
 
@@ -55,20 +55,23 @@ test('model.dtype: fp32 by default, one of the transformers.js dtypes, and its O
   assert.throws(() => parseManifest(with_('q8')), /model\.integrity pins no onnx\/model_quantized\.onnx, the file dtype q8 runs/)
 })
 
-test('task.logprobTolerance must cover the measured cross-backend gap of model.dtype', () => {
+test('task.logprobTolerance and task.choiceTolerance must cover the measured cross-backend gaps of model.dtype', () => {
   const base = raw as { task: object; model: { integrity: { files: Record<string, unknown> } } }
   const pin = { size: 1, sha256: '0'.repeat(64) }
-  const subnet = (dtype: string, logprobTolerance: number) => ({
+  const subnet = (dtype: string, logprobTolerance: number, choiceTolerance = MIN_CHOICE_TOLERANCE[dtype as 'q8']) => ({
     ...raw,
-    task: { ...base.task, logprobTolerance },
+    task: { ...base.task, logprobTolerance, choiceTolerance },
     model: { ...base.model, dtype, integrity: { files: { ...base.model.integrity.files, [ONNX_FILE_OF_DTYPE[dtype as 'q8']]: pin } } },
   })
   for (const dtype of MODEL_DTYPES) {
     const floor = MIN_LOGPROB_TOLERANCE[dtype]
     assert.equal(parseManifest(subnet(dtype, floor)).model.dtype, dtype)
     assert.throws(() => parseManifest(subnet(dtype, floor / 2)), new RegExp(`task\\.logprobTolerance must be at least ${floor} for model\\.dtype ${dtype}`))
+    const choice = MIN_CHOICE_TOLERANCE[dtype]
+    assert.throws(() => parseManifest(subnet(dtype, floor, choice / 2)), new RegExp(`task\\.choiceTolerance must be at least ${choice} for model\\.dtype ${dtype}`))
   }
-  assert.equal(MIN_LOGPROB_TOLERANCE.q8, 0.15)
+  // The default subnet (fp32) sits at fp32's floors.
+  assert.equal(parseManifest(raw).task.name, 'text-generation')
 })
 
 test('a hub model defaults to the Hugging Face hub; a mirror can be named', () => {
