@@ -12,7 +12,8 @@
  * on-disk Chromium profile against Node's warm load, as ratios (`page_load` in the JSON).
  *
  * Models live in <repo>/models (git-ignored); the distilgpt2-sized one (~330 MB) is made on the
- * first run. `--quick` skips it and runs one round; `--load-only` measures only the page loads; `--rounds N` overrides the rounds.
+ * first run. `--quick` skips it and runs one round; `--load-only` measures only the page loads; `--rounds N` overrides the rounds;
+ * `--dtype fp16,q4` runs bench/inference/dtypes.ts (tokens/s per weight format) instead.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -24,6 +25,12 @@ import { computeIntegrity, ensureTestModels, loadModel, makeTestModel, type Mode
 import { measureCausal, measureEmbed, type CausalFigures, type EmbedFigures } from '../../src/inference/test-page/measure.ts'
 import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
 import { measurePageLoads } from './page-load.ts'
+
+// `--dtype fp16,q4,…`: tokens/s per weight format instead, Node vs Chromium WASM (dtypes.ts).
+if (process.argv.includes('--dtype')) {
+  await import('./dtypes.ts')
+  process.exit(0)
+}
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..')
 const modelsDir = join(repo, 'models')

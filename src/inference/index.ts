@@ -30,6 +30,7 @@ export type { NodeLoadOptions } from './node/load.ts'
 export type { TestModelKind } from './node/test-models.ts'
 export { MODEL_DTYPES } from './types.ts'
 export { ONNX_FILE_OF_DTYPE } from './model-files.ts'
+export { MIN_CHOICE_TOLERANCE, MIN_LOGPROB_TOLERANCE } from './dtype-tolerance.ts'
 export {
   DeviceUnavailableError,
   InferenceCancelledError,

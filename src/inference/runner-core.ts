@@ -138,7 +138,9 @@ class RunnerCore {
     }
     // update() disposes GPU-resident tensors it replaces, so WebGPU memory stays flat.
     cache.update(present)
-    const logits = outputs.logits
+    // Models exported with float16 outputs (fp16 and q4f16 files without the converter's
+    // keep_io_types) hand out float16 logits: widen them, never read their bits as float32.
+    const logits = outputs.logits.type === 'float32' ? outputs.logits : outputs.logits.to('float32')
     const vocab = logits.dims[2]
     const data = logits.data as Float32Array
     return { logits: data, vocab }

@@ -3,17 +3,19 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chooseDevice, ensureTestModels, InferenceCancelledError, loadModel, type ModelRunner } from './index.ts'
+import { chooseDevice, ensureTestModels, InferenceCancelledError, loadModel, ONNX_FILE_OF_DTYPE, type ModelIntegrity, type ModelRunner } from './index.ts'
+import { MIN_LOGPROB_TOLERANCE } from './dtype-tolerance.ts'
 
 /** |generate logprob − score logprob| allowed on one backend (KV-cached steps vs one full pass). */
 const SAME_BACKEND_TOLERANCE = 1e-4
 
 let root: string
 let runner: ModelRunner
+let manifest: ModelIntegrity
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'wt-runner-'))
-  await ensureTestModels(root)
+  manifest = (await ensureTestModels(root))['webtensor/tiny-gpt2']!
   runner = await loadModel({ modelId: 'webtensor/tiny-gpt2', localModelPath: root })
 })
 after(async () => {
@@ -92,6 +94,29 @@ test('cancel stops a running generate with InferenceCancelledError, and the runn
   await assert.rejects(running, InferenceCancelledError)
   const ok = await runner.generate({ prompt: 'Short', maxNewTokens: 2 })
   assert.ok(ok.tokenIds.length >= 1)
+})
+
+test('fp16, q4 and q4f16 load in Node: deterministic greedy tokens that score confirms, a tampered file refused naming it', async () => {
+  const prompt = 'Validators check miners by scoring'
+  for (const dtype of ['fp16', 'q4', 'q4f16'] as const) {
+    const file = ONNX_FILE_OF_DTYPE[dtype]
+    const others = Object.values(ONNX_FILE_OF_DTYPE).filter((f) => f !== file)
+    const pinned: ModelIntegrity = { files: Object.fromEntries(Object.entries(manifest.files).filter(([f]) => !others.includes(f))) }
+    const m = await loadModel({ modelId: 'webtensor/tiny-gpt2', localModelPath: root, dtype, integrity: pinned })
+    try {
+      const g = await m.generate({ prompt, maxNewTokens: 16 })
+      assert.deepEqual((await m.generate({ prompt, maxNewTokens: 16 })).tokenIds, g.tokenIds, `${dtype}: deterministic`)
+      const s = await m.score({ prompt, tokenIds: g.tokenIds })
+      assert.deepEqual(s.argmax, g.tokenIds, `${dtype}: score's argmax = greedy tokens`)
+      // float16 sums differ between a KV-cached step and one full pass: the dtype's tolerance, not 1e-4.
+      const gap = Math.max(...s.logprobs.map((lp, i) => Math.abs(lp - g.logprobs[i]!)))
+      assert.ok(gap <= MIN_LOGPROB_TOLERANCE[dtype], `${dtype}: score vs generate ${gap}`)
+    } finally {
+      await m.dispose()
+    }
+    const wrong: ModelIntegrity = { files: { ...pinned.files, [file]: { ...pinned.files[file]!, sha256: '0'.repeat(64) } } }
+    await assert.rejects(loadModel({ modelId: 'webtensor/tiny-gpt2', localModelPath: root, dtype, integrity: wrong }), { name: 'ModelIntegrityError', file })
+  }
 })
 
 test('bad requests are refused with typed errors', async () => {

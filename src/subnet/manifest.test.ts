@@ -3,6 +3,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { parseManifest, ManifestError } from './manifest.ts'
 import { hotkeyFromSecret } from '../identity/identity.ts'
+import { ONNX_FILE_OF_DTYPE } from '../inference/model-files.ts'
+import { MODEL_DTYPES } from '../inference/types.ts'
+import { MIN_CHOICE_TOLERANCE, MIN_LOGPROB_TOLERANCE } from '../inference/dtype-tolerance.ts'
 
 const raw = JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8'))
 
@@ -39,8 +42,9 @@ test('the default model made on this machine is byte-identical to the manifest p
   const m = parseManifest(raw)
   assert.ok(m.model.integrity !== null, 'the default manifest pins its model')
   const made = await makeTestModel('tiny-gpt2', join(mkdtempSync(join(tmpdir(), 'wt-model-')), 'tiny-gpt2'))
-  // The default subnet runs fp32: it pins those files; the folder also holds the q8 weights.
-  assert.deepEqual(Object.keys(made.files).sort(), [...Object.keys(m.model.integrity!.files), 'onnx/model_quantized.onnx'].sort())
+  // The default subnet runs fp32: it pins those files; the folder also holds the other dtypes' weights.
+  const others = Object.values(ONNX_FILE_OF_DTYPE).filter((f) => f !== 'onnx/model.onnx')
+  assert.deepEqual(Object.keys(made.files).sort(), [...Object.keys(m.model.integrity!.files), ...others].sort())
   for (const [file, pin] of Object.entries(m.model.integrity!.files)) assert.deepEqual(made.files[file], pin, file)
 })
 
@@ -49,6 +53,25 @@ test('model.dtype: fp32 by default, one of the transformers.js dtypes, and its O
   const with_ = (dtype: unknown) => ({ ...raw, model: { ...(raw as { model: object }).model, dtype } })
   assert.throws(() => parseManifest(with_('int3')), /model\.dtype must be one of fp32, fp16, q8, q4, q4f16, got "int3"/)
   assert.throws(() => parseManifest(with_('q8')), /model\.integrity pins no onnx\/model_quantized\.onnx, the file dtype q8 runs/)
+})
+
+test('task.logprobTolerance and task.choiceTolerance must cover the measured cross-backend gaps of model.dtype', () => {
+  const base = raw as { task: object; model: { integrity: { files: Record<string, unknown> } } }
+  const pin = { size: 1, sha256: '0'.repeat(64) }
+  const subnet = (dtype: string, logprobTolerance: number, choiceTolerance = MIN_CHOICE_TOLERANCE[dtype as 'q8']) => ({
+    ...raw,
+    task: { ...base.task, logprobTolerance, choiceTolerance },
+    model: { ...base.model, dtype, integrity: { files: { ...base.model.integrity.files, [ONNX_FILE_OF_DTYPE[dtype as 'q8']]: pin } } },
+  })
+  for (const dtype of MODEL_DTYPES) {
+    const floor = MIN_LOGPROB_TOLERANCE[dtype]
+    assert.equal(parseManifest(subnet(dtype, floor)).model.dtype, dtype)
+    assert.throws(() => parseManifest(subnet(dtype, floor / 2)), new RegExp(`task\\.logprobTolerance must be at least ${floor} for model\\.dtype ${dtype}`))
+    const choice = MIN_CHOICE_TOLERANCE[dtype]
+    assert.throws(() => parseManifest(subnet(dtype, floor, choice / 2)), new RegExp(`task\\.choiceTolerance must be at least ${choice} for model\\.dtype ${dtype}`))
+  }
+  // The default subnet (fp32) sits at fp32's floors.
+  assert.equal(parseManifest(raw).task.name, 'text-generation')
 })
 
 test('a hub model defaults to the Hugging Face hub; a mirror can be named', () => {

@@ -2,6 +2,7 @@ import { WebtensorError } from '../errors.ts'
 import type { TaskConfig } from './tasks/index.ts'
 import { MODEL_DTYPES, type ModelDtype } from '../inference/types.ts'
 import { ONNX_FILE_OF_DTYPE } from '../inference/model-files.ts'
+import { MIN_CHOICE_TOLERANCE, MIN_LOGPROB_TOLERANCE } from '../inference/dtype-tolerance.ts'
 import { IceServerError, parseIceServers, type IceServer } from '../p2p/ice-servers.ts'
 
 /** Pinned model files: path inside the model folder → size and sha256 (hex). */
@@ -211,6 +212,17 @@ export function parseManifest(json: unknown): SubnetManifest {
   const onnx = ONNX_FILE_OF_DTYPE[out.model.dtype]
   if (out.model.integrity !== null && out.model.integrity.files[onnx] === undefined) {
     throw new ManifestError('model.integrity', `pins no ${onnx}, the file dtype ${out.model.dtype} runs`)
+  }
+  // Validators score miners on other backends: below the gaps measured between honest backends for
+  // this dtype, honest answers would fail (docs/protocol.md, Tolerances).
+  if (out.task.name === 'text-generation') {
+    const dtype = out.model.dtype
+    if (out.task.logprobTolerance < MIN_LOGPROB_TOLERANCE[dtype]) {
+      throw new ManifestError('task.logprobTolerance', `must be at least ${MIN_LOGPROB_TOLERANCE[dtype]} for model.dtype ${dtype} (the log-probability gap between honest backends), got ${out.task.logprobTolerance}`)
+    }
+    if (out.task.choiceTolerance < MIN_CHOICE_TOLERANCE[dtype]) {
+      throw new ManifestError('task.choiceTolerance', `must be at least ${MIN_CHOICE_TOLERANCE[dtype]} for model.dtype ${dtype} (honest backends' sampled picks differ below it), got ${out.task.choiceTolerance}`)
+    }
   }
   if (out.validation.latencyTargetMs >= out.validation.responseTimeoutMs) throw new ManifestError('validation.latencyTargetMs', 'must be below validation.responseTimeoutMs')
   const threshold = out.hyperparams.stake_threshold

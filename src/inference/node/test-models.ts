@@ -33,8 +33,12 @@ export async function buildTestModelFiles(kind: TestModelKind, seed: number): Pr
     'config.json': jsonBytes(gpt2Config(shape)),
     'generation_config.json': jsonBytes({ bos_token_id: GPT2_EOS_ID, eos_token_id: GPT2_EOS_ID }),
     'onnx/model.onnx': buildGpt2Onnx(shape, seed),
-    // The same weights in ONNX Runtime's dynamic int8 format, what `dtype: 'q8'` loads.
+    // The same weights in the other formats transformers.js loads by `dtype`, as ONNX Runtime's
+    // tools write them: dynamic uint8 (q8), float16 (fp16), 4-bit MatMulNBits (q4, q4f16).
     'onnx/model_quantized.onnx': buildGpt2Onnx(shape, seed, 'q8'),
+    'onnx/model_fp16.onnx': buildGpt2Onnx(shape, seed, 'fp16'),
+    'onnx/model_q4.onnx': buildGpt2Onnx(shape, seed, 'q4'),
+    'onnx/model_q4f16.onnx': buildGpt2Onnx(shape, seed, 'q4f16'),
   }
 }
 

@@ -4,12 +4,16 @@
  * `past_key_values.{i}.key|value` → `logits`, `present.{i}.key|value`). Weights are seeded and
  * random: the text is meaningless, the computation deterministic and checkable.
  */
-import { GraphBuilder } from './onnx-graph.ts'
-import { quantizedGather, quantizedMatMul, quantizeUint8 } from './quantize.ts'
+import { ELEM, GraphBuilder } from './onnx-graph.ts'
+import { quantized4MatMul, quantizedGather, quantizedMatMul, quantizeUint8 } from './quantize.ts'
 import { jitter, uniformWeights } from './weights.ts'
 
-/** The ONNX weight formats the test models come in: fp32, and ONNX Runtime-style dynamic 8-bit (`q8`, `onnx/model_quantized.onnx`). */
-export type TestModelDtype = 'fp32' | 'q8'
+/**
+ * The ONNX weight formats the test models come in, each as ONNX Runtime's tools write it: fp32;
+ * fp16 (float16 converter, `keep_io_types`); q8 (dynamic uint8, `onnx/model_quantized.onnx`); q4
+ * and q4f16 (4-bit `MatMulNBits` blocks on the fp32 or fp16 graph).
+ */
+export type TestModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16'
 
 export interface Gpt2Shape {
   vocabSize: number
@@ -28,16 +32,34 @@ export const TINY_GPT2: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 51
 export const DISTILGPT2_SIZE: Gpt2Shape = { vocabSize: GPT2_VOCAB_SIZE, nPositions: 1024, nEmbd: 768, nLayer: 6, nHead: 12 }
 
 /**
- * Builds `onnx/model.onnx` (fp32) or `onnx/model_quantized.onnx` (q8: every MatMul, the LM head
- * and the token embedding in uint8; layer norms, biases and position embeddings stay fp32) for a
- * GPT-2 of the given shape from `seed`. The q8 graph quantizes the fp32 graph's weights.
+ * Builds the ONNX file of `dtype` for a GPT-2 of the given shape from `seed`; every dtype holds
+ * the fp32 graph's weights, converted:
+ * - fp32 `onnx/model.onnx`;
+ * - q8 `onnx/model_quantized.onnx`: every MatMul, the LM head and the token embedding in uint8;
+ *   layer norms, biases and position embeddings stay fp32;
+ * - fp16 `onnx/model_fp16.onnx`: every weight and constant float16, computed in float16, with the
+ *   inputs and outputs kept float32 by Cast nodes (the converter's `keep_io_types`, as
+ *   transformers.js' own fp16 files are: the KV cache it feeds back is float32);
+ * - q4 `onnx/model_q4.onnx`: every MatMul and the LM head as 4-bit MatMulNBits; the rest fp32
+ *   (the embedding table too: the quantizer leaves Gather alone);
+ * - q4f16 `onnx/model_q4f16.onnx`: the fp16 graph with the q4 treatment (float16 scales).
  */
 export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDtype = 'fp32'): Uint8Array {
   const q8 = dtype === 'q8'
+  const q4 = dtype === 'q4' || dtype === 'q4f16'
+  const half = dtype === 'fp16' || dtype === 'q4f16'
   const { vocabSize: V, nPositions: P, nEmbd: E, nLayer: L, nHead: H } = shape
   const D = E / H
   if (!Number.isInteger(D)) throw new Error(`n_embd ${E} is not divisible by n_head ${H}`)
-  const g = new GraphBuilder()
+  const g = new GraphBuilder(half ? 'float16' : 'float32')
+  // keep_io_types: float32 in, Cast to float16; float16 results Cast back to float32 outputs.
+  const fromInput = (name: string) => (half ? g.op('Cast', [name], { to: ELEM.float16 }) : name)
+  const toOutput = (opType: string, inputs: string[], attrs: Record<string, number>, name: string) => {
+    if (!half) return g.op(opType, inputs, attrs, name)
+    const inner = g.op(opType, inputs, attrs)
+    g.op('Cast', [inner], { to: ELEM.float32 }, name)
+    return inner
+  }
   // Scales chosen so the residual stream stays O(1) and the logits have a spread of a few nats:
   // greedy choices are then far from ties, which keeps backends in agreement.
   const projStd = 1 / Math.sqrt(E)
@@ -51,7 +73,9 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
   const linear = (x: string, name: string, inDim: number, outDim: number, std: number) => {
     const product = q8
       ? quantizedMatMul(g, x, `${name}.weight`, [inDim, outDim], uniformWeights(seed, `${name}.weight`, inDim * outDim, std))
-      : g.op('MatMul', [x, w(`${name}.weight`, [inDim, outDim], std)])
+      : q4
+        ? quantized4MatMul(g, x, `${name}.weight`, [inDim, outDim], uniformWeights(seed, `${name}.weight`, inDim * outDim, std))
+        : g.op('MatMul', [x, w(`${name}.weight`, [inDim, outDim], std)])
     return g.op('Add', [product, w(`${name}.bias`, [outDim], 0.02)])
   }
 
@@ -61,8 +85,8 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
   const past: [string, string][] = []
   for (let i = 0; i < L; i++) {
     past.push([
-      g.input(`past_key_values.${i}.key`, 'float32', ['batch_size', H, 'past_sequence_length', D]),
-      g.input(`past_key_values.${i}.value`, 'float32', ['batch_size', H, 'past_sequence_length', D]),
+      fromInput(g.input(`past_key_values.${i}.key`, 'float32', ['batch_size', H, 'past_sequence_length', D])),
+      fromInput(g.input(`past_key_values.${i}.value`, 'float32', ['batch_size', H, 'past_sequence_length', D])),
     ])
   }
 
@@ -99,8 +123,8 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
     const q = toHeads(linear(h1, `${p}.attn.q`, E, E, projStd))
     const k = toHeads(linear(h1, `${p}.attn.k`, E, E, projStd))
     const v = toHeads(linear(h1, `${p}.attn.v`, E, E, projStd))
-    const presentK = g.op('Concat', [past[i][0], k], { axis: 2 }, `present.${i}.key`)
-    const presentV = g.op('Concat', [past[i][1], v], { axis: 2 }, `present.${i}.value`)
+    const presentK = toOutput('Concat', [past[i][0], k], { axis: 2 }, `present.${i}.key`)
+    const presentV = toOutput('Concat', [past[i][1], v], { axis: 2 }, `present.${i}.value`)
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, g.op('Transpose', [presentK], { perm: [0, 1, 3, 2] })]), scale]), bias])
     const probs = g.op('Softmax', [scores], { axis: -1 })
     const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, presentV])], { perm: [0, 2, 1, 3] }), mergedShape])
@@ -111,11 +135,17 @@ export function buildGpt2Onnx(shape: Gpt2Shape, seed: number, dtype: TestModelDt
   }
   const hf = ln(x, 'ln_f')
   // Tied LM head: Gemm with transB reads wte as [V,E] directly, so the file holds it once. The q8
-  // head is a MatMulInteger on wte transposed ([E,V], the embedding table quantized the same way).
+  // head is a MatMulInteger on wte transposed ([E,V], the embedding table quantized the same way);
+  // the q4 head a MatMulNBits of the same [E,V] (its blocks run along E, wte's rows).
   const flat = g.op('Reshape', [hf, g.int64([-1, E])])
-  const logits2d = 'name' in wte ? g.op('Gemm', [flat, wte.name], { transB: 1 }) : quantizedMatMul(g, flat, 'lm_head.weight', [E, V], transpose(wte.data, V, E))
+  const logits2d =
+    'name' in wte
+      ? q4
+        ? quantized4MatMul(g, flat, 'lm_head.weight', [E, V], transpose(uniformWeights(seed, 'wte', V * E, wteStd), V, E))
+        : g.op('Gemm', [flat, wte.name], { transB: 1 })
+      : quantizedMatMul(g, flat, 'lm_head.weight', [E, V], transpose(wte.data, V, E))
   const outShape = g.op('Concat', [g.op('Shape', [inputIds]), g.int64([V])], { axis: 0 })
-  g.op('Reshape', [logits2d, outShape], {}, 'logits')
+  toOutput('Reshape', [logits2d, outShape], {}, 'logits')
 
   g.output('logits', 'float32', ['batch_size', 'sequence_length', V])
   for (let i = 0; i < L; i++) {

@@ -1,17 +1,25 @@
 /**
  * A tiny builder for ONNX graphs, enough for the transformer test models. It writes
  * `onnx.ModelProto` through the `onnx-proto` bindings; float initializers go in `raw_data`
- * (little-endian) so the bytes depend only on the weights.
+ * (little-endian) so the bytes depend only on the weights. A builder for a float16 graph stores
+ * its float initializers as float16, the way ONNX Runtime's float16 converter does.
  */
 import onnxProto from 'onnx-proto'
+import { float16Bits, toFloat16Range } from './float16.ts'
 
 const { onnx } = onnxProto
 
 export type Dim = number | string
 export type AttrValue = number | number[] | { float: number } | { floats: number[] }
-export type ElemType = 'float32' | 'int64' | 'bool' | 'uint8'
+export type ElemType = 'float32' | 'float16' | 'int64' | 'bool' | 'uint8'
+/** The float type a graph computes in (its float initializers' type). */
+export type FloatType = 'float32' | 'float16'
 
-const ELEM: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9, uint8: 2 }
+/** ONNX TensorProto.DataType numbers (also what `Cast`'s `to` takes). */
+export const ELEM: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9, uint8: 2, float16: 10 }
+
+/** ONNX Runtime's contrib operator domain (MatMulNBits and friends). */
+export const MS_DOMAIN = 'com.microsoft'
 
 function valueInfo(name: string, type: ElemType, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
   return {
@@ -33,6 +41,14 @@ function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributePro
   return { name, type: T.FLOATS, floats: value.floats }
 }
 
+/** float16 little-endian bytes of `data`, clamped into the converter's range first (see toFloat16Range) unless `clamp` is false. */
+function float16Bytes(data: Float32Array, clamp: boolean): Uint8Array {
+  const out = new Uint8Array(data.length * 2)
+  const view = new DataView(out.buffer)
+  data.forEach((v, i) => view.setUint16(i * 2, float16Bits(clamp ? toFloat16Range(v) : v), true))
+  return out
+}
+
 function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
   const out = new Uint8Array(data.byteLength)
   const view = new DataView(out.buffer)
@@ -47,7 +63,17 @@ export class GraphBuilder {
   private readonly initializers: onnxProto.onnx.ITensorProto[] = []
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = []
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = []
+  private readonly domains = new Set<string>()
   private counter = 0
+
+  /** `floatType` float16: every float initializer (weights, scalars, scales) is stored as float16. */
+  constructor(readonly floatType: FloatType = 'float32') {}
+
+  private floatTensor(name: string, dims: number[], data: Float32Array, clamp = true): onnxProto.onnx.ITensorProto {
+    return this.floatType === 'float16'
+      ? { name, dims, dataType: ELEM.float16, rawData: float16Bytes(data, clamp) }
+      : { name, dims, dataType: ELEM.float32, rawData: littleEndianBytes(data) }
+  }
 
   input(name: string, type: ElemType, dims: Dim[]): string {
     this.inputs.push(valueInfo(name, type, dims))
@@ -58,11 +84,11 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, dims))
   }
 
-  /** Adds a float32 initializer of the given shape. */
+  /** Adds a float initializer (of the graph's float type) of the given shape. */
   weight(name: string, dims: number[], data: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1)
     if (data.length !== size) throw new Error(`weight ${name}: ${data.length} values for shape [${dims}]`)
-    this.initializers.push({ name, dims, dataType: ELEM.float32, rawData: littleEndianBytes(data) })
+    this.initializers.push(this.floatTensor(name, dims, data))
     return name
   }
 
@@ -74,9 +100,15 @@ export class GraphBuilder {
     return name
   }
 
-  /** Adds a named float32 scalar (a quantization scale). */
+  /** Adds float quantization scales (of the graph's float type), stored exactly as given: no range clamp. */
+  scales(name: string, dims: number[], data: Float32Array): string {
+    this.initializers.push(this.floatTensor(name, dims, data, false))
+    return name
+  }
+
+  /** Adds a named float scalar (a quantization scale). */
   namedScalar(name: string, value: number): string {
-    this.initializers.push({ name, dims: [], dataType: ELEM.float32, rawData: littleEndianBytes(Float32Array.of(value)) })
+    this.initializers.push(this.floatTensor(name, [], Float32Array.of(value)))
     return name
   }
 
@@ -88,15 +120,15 @@ export class GraphBuilder {
     return name
   }
 
-  /** Adds a float32 scalar constant. */
+  /** Adds a float scalar constant (of the graph's float type). */
   scalar(value: number): string {
     const name = `const_f32_${this.counter++}`
-    this.initializers.push({ name, dims: [], dataType: ELEM.float32, rawData: littleEndianBytes(Float32Array.of(value)) })
+    this.initializers.push(this.floatTensor(name, [], Float32Array.of(value)))
     return name
   }
 
-  /** Appends one node; `out` names its output (else a fresh name). */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string): string {
+  /** Appends one node; `out` names its output (else a fresh name); `domain` for contrib operators. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, out?: string, domain?: string): string {
     const output = out ?? `${opType.toLowerCase()}_${this.counter++}`
     this.nodes.push({
       opType,
@@ -104,7 +136,9 @@ export class GraphBuilder {
       output: [output],
       name: `${opType}_${this.counter++}`,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      ...(domain === undefined ? {} : { domain }),
     })
+    if (domain !== undefined) this.domains.add(domain)
     return output
   }
 
@@ -113,13 +147,13 @@ export class GraphBuilder {
     this.nodes.push({ opType, input: inputs, output: outputs, name: `${opType}_${this.counter++}`, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) })
   }
 
-  /** Serialises the graph as an ONNX model (IR 8, default opset 17). */
+  /** Serialises the graph as an ONNX model (IR 8, default opset 17; version 1 of any contrib domain used). */
   encode(graphName: string): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'webtensor',
       producerVersion: '1',
-      opsetImport: [{ domain: '', version: 17 }],
+      opsetImport: [{ domain: '', version: 17 }, ...[...this.domains].sort().map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: graphName,
         node: this.nodes,

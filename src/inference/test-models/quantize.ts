@@ -10,8 +10,12 @@
  * instruction that saturates pairs of products at 16 bits (ONNX Runtime's docs warn of it), so
  * onnxruntime-node on AVX2 and onnxruntime-web (exact) disagreed by 0.07 nats; uint8 × uint8 is
  * exact on both.
+ *
+ * Also 4-bit block quantization (`q4`, `q4f16`) as ONNX Runtime's `MatMul4BitsQuantizer` writes it:
+ * weight-only, `MatMulNBits`, dequantized inside the kernel (activations stay float).
  */
-import type { GraphBuilder } from './onnx-graph.ts'
+import { roundToFloat16, toFloat16Range } from './float16.ts'
+import { MS_DOMAIN, type GraphBuilder } from './onnx-graph.ts'
 
 /** Asymmetric per-tensor uint8: `q = clamp(round_half_even(w / scale) + zero, 0, 255)`, with 0 exactly representable. */
 export function quantizeUint8(w: Float32Array): { q: Uint8Array; scale: number; zero: number } {
@@ -66,4 +70,68 @@ export function quantizedGather(g: GraphBuilder, table: { name: string; q: Uint8
   const scale = g.namedScalar(`${table.name}_scale`, table.scale)
   const zero = g.uint8(`${table.name}_zero_point`, [], Uint8Array.of(table.zero))
   return g.op('DequantizeLinear', [g.op('Gather', [t, indices]), scale, zero])
+}
+
+/** The block size ONNX Runtime's 4-bit weight quantizer uses by default (and transformers.js' q4 files). */
+export const Q4_BLOCK_SIZE = 32
+
+/** C's roundf: halves away from zero. */
+function roundHalfAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x))
+}
+
+/**
+ * Symmetric 4-bit block quantization of W [K, N] (row major) as ONNX Runtime's
+ * `MatMul4BitsQuantizer` (`is_symmetric=True`, the transformers.js q4 setting) writes it through
+ * `MlasQuantizeBlockwise`: per column n and block of 32 rows, m = the block's min or max, whichever
+ * is larger in magnitude (the min on a tie); scale = m / −8 stored in `scaleType`;
+ * q = clamp(roundf(v · (1/scale) + 8), 0, 15), so m itself maps to 0 and the zero point is the
+ * implicit 8. Packed column by column, two values a byte, the lower row in the low nibble:
+ * `packed` is MatMulNBits' B [N, K/32, 16], `scales` its [N · K/32]. Pure.
+ */
+export function quantizeBlockwise4(w: Float32Array, K: number, N: number, scaleType: 'float32' | 'float16'): { packed: Uint8Array; scales: Float32Array; kBlocks: number } {
+  if (K % Q4_BLOCK_SIZE !== 0) throw new Error(`K ${K} is not a multiple of ${Q4_BLOCK_SIZE}`)
+  if (w.length !== K * N) throw new Error(`${w.length} weights for [${K}, ${N}]`)
+  const kBlocks = K / Q4_BLOCK_SIZE
+  const blob = Q4_BLOCK_SIZE / 2
+  const packed = new Uint8Array(N * kBlocks * blob)
+  const scales = new Float32Array(N * kBlocks)
+  const toScale = scaleType === 'float16' ? roundToFloat16 : Math.fround
+  for (let n = 0; n < N; n++) {
+    for (let b = 0; b < kBlocks; b++) {
+      let lo = Infinity
+      let hi = -Infinity
+      for (let i = b * Q4_BLOCK_SIZE; i < (b + 1) * Q4_BLOCK_SIZE; i++) {
+        const v = w[i * N + n]!
+        if (v < lo) lo = v
+        if (v > hi) hi = v
+      }
+      const m = Math.abs(hi) > Math.abs(lo) ? hi : lo
+      const scale = toScale(Math.fround(m / -8))
+      scales[n * kBlocks + b] = scale
+      const reciprocal = scale === 0 ? 0 : Math.fround(1 / scale)
+      for (let j = 0; j < Q4_BLOCK_SIZE; j += 2) {
+        const quant = (i: number) => Math.max(0, Math.min(15, roundHalfAway(Math.fround(Math.fround(w[i * N + n]! * reciprocal) + 8))))
+        const i = b * Q4_BLOCK_SIZE + j
+        packed[(n * kBlocks + b) * blob + j / 2] = quant(i) | (quant(i + 1) << 4)
+      }
+    }
+  }
+  return { packed, scales, kBlocks }
+}
+
+/**
+ * `x @ W` with W [inDim, outDim] as a 4-bit `MatMulNBits` (com.microsoft): B `<name>_Q4`, scales
+ * `<name>_scales`, no zero points (symmetric), attributes K, N, bits 4, block_size 32 — the node
+ * ONNX Runtime's quantizer puts in place of a MatMul. In a float16 graph (q4f16) the weights are
+ * the float16 model's (rounded to float16 first) and the scales float16.
+ */
+export function quantized4MatMul(g: GraphBuilder, x: string, name: string, dims: [number, number], w: Float32Array): string {
+  const [K, N] = dims
+  const half = g.floatType === 'float16'
+  const source = half ? w.map((v) => roundToFloat16(toFloat16Range(v))) : w
+  const { packed, scales, kBlocks } = quantizeBlockwise4(source, K, N, g.floatType)
+  const b = g.uint8(`${name}_Q4`, [N, kBlocks, Q4_BLOCK_SIZE / 2], packed)
+  const s = g.scales(`${name}_scales`, [N * kBlocks], scales)
+  return g.op('MatMulNBits', [x, b, s], { K, N, bits: 4, block_size: Q4_BLOCK_SIZE }, undefined, MS_DOMAIN)
 }

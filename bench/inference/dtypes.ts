@@ -1,0 +1,100 @@
+/**
+ * Tokens/s per weight format (`npm run bench:inference -- --dtype fp16,q4,q4f16 [--model ID]
+ * [--rounds N]`): the tiny GPT-2 (or `--model`) in each dtype, Node (onnxruntime-node, default
+ * threads) against a Chromium WASM worker (1 thread), rounds interleaved so the shared machine's
+ * load hits both alike; each side reports the median over rounds of each round's median
+ * generate. Then one short WebGPU (SwiftShader) load per dtype: whether it runs, and whether its
+ * greedy tokens are Node's — its speed means nothing. The last line is one JSON object.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
+import { ensureTestModels, loadModel, MODEL_DTYPES, type ModelDtype } from '../../src/inference/index.ts'
+import { measureCausal, type CausalFigures } from '../../src/inference/test-page/measure.ts'
+import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
+
+const repo = resolve(fileURLToPath(import.meta.url), '../../..')
+const modelsDir = join(repo, 'models')
+const args = process.argv.slice(2)
+const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined)
+const dtypes = (value('--dtype') ?? 'fp32,fp16,q8,q4,q4f16').split(',') as ModelDtype[]
+const bad = dtypes.find((d) => !MODEL_DTYPES.includes(d))
+if (bad !== undefined) throw new Error(`--dtype: ${bad} is not one of ${MODEL_DTYPES.join(', ')}`)
+const modelId = value('--model') ?? 'webtensor/tiny-gpt2'
+const ROUNDS = Number(value('--rounds') ?? 3)
+const plan = { promptWords: 16, newTokens: 64, repeats: 3 }
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+await ensureTestModels(modelsDir)
+const root = await mkdtemp(join(tmpdir(), 'wt-bench-dtype-'))
+await buildTestPage(join(root, 'page'))
+const server = await serveTestPage(join(root, 'page'), modelsDir, TEST_HOST)
+const browser = await launchChromium({ webgpu: true, extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${server.url}`] })
+const loadAtStart = loadavg()[0]!
+try {
+  const page = await browser.newPage()
+  await page.addInitScript({ content: 'globalThis.__name = (f) => f' }) // tsx keepNames helper
+  await page.goto(`${server.url}/`)
+  await page.waitForFunction(() => window.webtensorReady === true)
+  const inPage = (dtype: ModelDtype, device: 'wasm' | 'webgpu', o: typeof plan) =>
+    page.evaluate(
+      ({ modelId, dtype, device, o }) => {
+        const inf = window.webtensorInference
+        return window.webtensorMeasure.measureCausal(async (cold) => {
+          if (cold) await Promise.all([inf.clearModelCache(), caches.delete('transformers-cache')])
+          return inf.loadModelInWorker({ modelId, device, dtype, numThreads: 1, localModelPath: '/models/', wasmPaths: '/ort/', cache: true })
+        }, o)
+      },
+      { modelId, dtype, device, o },
+    )
+
+  const node: Record<string, CausalFigures[]> = {}
+  const wasm: Record<string, CausalFigures[]> = {}
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const dtype of dtypes) {
+      const n = await measureCausal(() => loadModel({ modelId, localModelPath: modelsDir, dtype }), plan)
+      const w = await inPage(dtype, 'wasm', plan)
+      ;(node[dtype] ??= []).push(n)
+      ;(wasm[dtype] ??= []).push(w)
+      console.log(`round ${r} ${dtype}: node ${round(n.tokensPerSec)} tok/s, wasm ${round(w.tokensPerSec)} tok/s`)
+    }
+  }
+  const webgpu: Record<string, unknown> = {}
+  for (const dtype of dtypes) {
+    try {
+      const f = await inPage(dtype, 'webgpu', { ...plan, newTokens: 4, repeats: 1 })
+      webgpu[dtype] = { runs: true, same_tokens_as_node: JSON.stringify(f.tokenIds) === JSON.stringify(node[dtype]![0]!.tokenIds.slice(0, f.tokenIds.length)) }
+    } catch (e) {
+      webgpu[dtype] = { runs: false, error: (e as Error).message.slice(0, 160) }
+    }
+    console.log(`webgpu (SwiftShader) ${dtype}: ${JSON.stringify(webgpu[dtype])}`)
+  }
+  const byDtype = Object.fromEntries(
+    dtypes.map((d) => {
+      const nodeTps = median(node[d]!.map((f) => f.tokensPerSec))
+      const wasmTps = median(wasm[d]!.map((f) => f.tokensPerSec))
+      const sameTokens = wasm[d]!.every((f) => JSON.stringify(f.tokenIds) === JSON.stringify(node[d]![0]!.tokenIds))
+      return [d, { node_tokens_per_s: round(nodeTps), wasm_tokens_per_s: round(wasmTps), ratio_wasm_over_node: round(wasmTps / nodeTps, 2), wasm_same_tokens_as_node: sameTokens, webgpu_swiftshader: webgpu[d] }]
+    }),
+  )
+  for (const [d, f] of Object.entries(byDtype)) console.log(`${d.padEnd(6)} node ${f.node_tokens_per_s} tok/s, Chromium WASM ${f.wasm_tokens_per_s} tok/s (×${f.ratio_wasm_over_node})`)
+  console.log(
+    JSON.stringify({
+      bench: 'inference-dtypes',
+      model: modelId,
+      cores: cpus().length,
+      load_average_1m: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
+      rounds: ROUNDS,
+      plan,
+      by_dtype: byDtype,
+    }),
+  )
+} finally {
+  await browser.close()
+  await server.close()
+  await rm(root, { recursive: true, force: true })
+}
