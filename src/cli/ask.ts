@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { parseCommandArgs, usageError } from './args.ts'
 import { connect, type Network } from '../client/index.ts'
 import type { YumaIo } from './yuma.ts'
 
@@ -24,38 +24,21 @@ Exit codes: 0 at least one answer, 1 no miner answered, 2 bad usage or no subnet
  * @example await askCommand(['The capital of France is', '--server', 'http://127.0.0.1:8080'], io)
  */
 export async function askCommand(argv: string[], io: YumaIo): Promise<number> {
-  let values: { server: string; miners: string; 'max-tokens': string; timeout: string; json: boolean; help: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        server: { type: 'string', default: 'http://127.0.0.1:8080' },
-        miners: { type: 'string', default: '3' },
-        'max-tokens': { type: 'string', default: '64' },
-        timeout: { type: 'string', default: '30' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    }) as { values: typeof values; positionals: string[] })
-  } catch (err) {
-    io.stderr.write(`webtensor ask: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    io.stdout.write(USAGE)
-    return 0
-  }
+  const args = parseCommandArgs('ask', USAGE, argv, {
+    server: { type: 'string', default: 'http://127.0.0.1:8080' },
+    miners: { type: 'string', default: '3' },
+    'max-tokens': { type: 'string', default: '64' },
+    timeout: { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, io)
+  if (args.exit !== undefined) return args.exit
+  const { values, positionals } = args
   const count = Number(values.miners)
   const maxNewTokens = Number(values['max-tokens'])
   const timeoutS = Number(values.timeout)
   const bad = positionals.length !== 1 ? 'give one prompt (quote it)' : !Number.isInteger(count) || count < 1 || count > 64 ? '--miners must be 1..64' : !Number.isInteger(maxNewTokens) || maxNewTokens < 1 ? '--max-tokens must be a positive integer' : !(timeoutS > 0) ? '--timeout must be positive' : null
-  if (bad !== null) {
-    io.stderr.write(`webtensor ask: ${bad}\n\n${USAGE}`)
-    return 2
-  }
+  if (bad !== null) return usageError('ask', USAGE, bad, io)
   let network: Network
   try {
     network = await connect({ server: values.server })

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util'
 import { compareEpoch, openEpochReader, expectedMock, expectedYuma, raonetCoinbase, type EpochDifference, type EpochField, type EpochFunction, type EpochInputs, type ExpectedEpoch } from '../chain/subtensor/index.ts'
+import { parseCommandArgs, usageError } from './args.ts'
 import type { YumaIo } from './yuma.ts'
 
 const USAGE = `Usage: webtensor verify --chain ws://HOST:PORT --netuid N [--block B] [--epoch-fn yuma|mock] [--json]
@@ -97,33 +97,14 @@ export async function verifyChain(o: VerifyChainOptions): Promise<VerifyChainRes
  * @example await verifyChainCommand(["--chain", "ws://127.0.0.1:9944", "--netuid", "2"], io)
  */
 export async function verifyChainCommand(argv: string[], io: YumaIo): Promise<number> {
-  let values: { chain?: string; netuid?: string; block?: string; 'epoch-fn'?: string; json?: boolean; help?: boolean }
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(USAGE)
-    return 0
-  }
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      options: {
-        chain: { type: 'string' }, netuid: { type: 'string' }, block: { type: 'string' }, 'epoch-fn': { type: 'string' },
-        json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    }))
-  } catch (err) {
-    io.stderr.write(`webtensor verify: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    io.stdout.write(USAGE)
-    return 0
-  }
-  const bad = (why: string): number => {
-    io.stderr.write(`webtensor verify: ${why}\n\n${USAGE}`)
-    return 2
-  }
+  const args = parseCommandArgs('verify', USAGE, argv, {
+    chain: { type: 'string' }, netuid: { type: 'string' }, block: { type: 'string' }, 'epoch-fn': { type: 'string' },
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+  }, io)
+  if (args.exit !== undefined) return args.exit
+  const { values } = args
+  const bad = (why: string): number => usageError('verify', USAGE, why, io)
+  if (args.positionals.length > 0) return bad(`unexpected argument ${args.positionals[0]!}`)
   if (values.chain === undefined || !/^wss?:\/\//.test(values.chain)) return bad('--chain takes a ws:// or wss:// URL')
   const netuid = Number(values.netuid)
   if (values.netuid === undefined || !Number.isInteger(netuid) || netuid < 0 || netuid > 0xffff) return bad('--netuid takes a subnet number 0..65535')

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import { LogError, LogReplay, parseLogLines, type LocalEpochInput, type LogEntry } from '../chain/index.ts'
 import { runEpoch, type EpochInput, type EpochOutput } from '../scoring/index.ts'
+import { parseCommandArgs, usageError } from './args.ts'
 import type { YumaIo } from './yuma.ts'
 
 const USAGE = `Usage: webtensor verify LOG|URL [--owner SS58] [--json]
@@ -50,27 +50,10 @@ export async function verifyCommand(argv: string[], io: YumaIo): Promise<number>
     const { verifyChainCommand } = await import('./verify-chain.ts')
     return verifyChainCommand(argv, io)
   }
-  let values: { owner?: string; json?: boolean; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: argv,
-      options: { owner: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      allowPositionals: true,
-      strict: true,
-    }))
-  } catch (err) {
-    io.stderr.write(`webtensor verify: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    io.stdout.write(USAGE)
-    return 0
-  }
-  if (positionals.length !== 1) {
-    io.stderr.write(`webtensor verify: give one log file or URL\n\n${USAGE}`)
-    return 2
-  }
+  const args = parseCommandArgs('verify', USAGE, argv, { owner: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, io)
+  if (args.exit !== undefined) return args.exit
+  const { values, positionals } = args
+  if (positionals.length !== 1) return usageError('verify', USAGE, 'give one log file or URL', io)
   const source = positionals[0]!
   let entries: LogEntry[]
   try {

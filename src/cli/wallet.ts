@@ -4,7 +4,7 @@
  * `webtensor wallet register`: the wallet's coldkey signs `burned_register` of its hotkey on a
  * subtensor subnet (what `btcli subnets register` does).
  */
-import { parseArgs } from 'node:util'
+import { parseCommandArgs, usageError } from './args.ts'
 import { ChainError } from '../chain/index.ts'
 import { SubtensorError } from '../chain/subtensor/errors.ts'
 import { KeyfileError } from '../identity/keyfile.ts'
@@ -55,28 +55,11 @@ const FORMAT: Record<string, string> = { none: 'not encrypted', nacl: 'NaCl encr
  * @example await walletCommand(['show', '--wallet.name', 'miner'], { stdout: process.stdout, stderr: process.stderr, env: process.env })
  */
 export async function walletCommand(argv: string[], io: WalletIo): Promise<number> {
-  let values: { 'wallet.name'?: string; 'wallet.hotkey'?: string; 'wallet.path'?: string; 'coldkey-password-file'?: string; chain?: string; netuid?: string; 'hotkey-ss58'?: string; json: boolean; help: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args: argv,
-      options: { ...WALLET_FLAG_SPECS, chain: { type: 'string' }, netuid: { type: 'string' }, 'hotkey-ss58': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      allowPositionals: true,
-      strict: true,
-    }) as { values: typeof values; positionals: string[] })
-  } catch (err) {
-    io.stderr.write(`webtensor wallet: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    io.stdout.write(USAGE)
-    return 0
-  }
+  const args = parseCommandArgs('wallet', USAGE, argv, { ...WALLET_FLAG_SPECS, chain: { type: 'string' }, netuid: { type: 'string' }, 'hotkey-ss58': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, io)
+  if (args.exit !== undefined) return args.exit
+  const { values, positionals } = args
   const sub = positionals.length === 1 ? positionals[0] : undefined
-  if (sub !== 'show' && sub !== 'register') {
-    io.stderr.write(`webtensor wallet: the subcommands are "show" and "register"\n\n${USAGE}`)
-    return 2
-  }
+  if (sub !== 'show' && sub !== 'register') return usageError('wallet', USAGE, 'the subcommands are "show" and "register"', io)
   if (sub === 'show' && (values.chain !== undefined || values.netuid !== undefined || values['hotkey-ss58'] !== undefined)) {
     io.stderr.write('webtensor wallet: --chain, --netuid and --hotkey-ss58 apply to "register" only\n')
     return 2
