@@ -1,4 +1,5 @@
 import { u8aToHex } from '@polkadot/util'
+import { listeners } from './listeners.ts'
 import { WebtensorError } from '../errors.ts'
 import type { Envelope, Mesh } from '../p2p/index.ts'
 import { commitHash, randomSalt } from './commit-hash.ts'
@@ -71,8 +72,8 @@ export function createGossipChainClient(options: GossipChainOptions): ChainClien
   /** The session of the newest chain state seen; `retired` holds the ones it replaced. */
   let current: string | null = null
   const retired = new Set<string>()
-  const metagraphHandlers = new Set<(m: Metagraph) => void>()
-  const epochHandlers = new Set<(e: EpochResult) => void>()
+  const metagraphHandlers = listeners<Metagraph>((err) => log(`a metagraph handler failed: ${String(err)}`))
+  const epochHandlers = listeners<EpochResult>((err) => log(`an epoch handler failed: ${String(err)}`))
 
   /** Whether a message of `chain` counts: false for superseded sessions; a new one becomes current. */
   const follow = (chain: ChainSessionRef, what: string): boolean => {
@@ -100,7 +101,7 @@ export function createGossipChainClient(options: GossipChainOptions): ChainClien
     if (metagraph !== null && sessionKey(metagraph.chain) === current && msg.payload.block < metagraph.block) return
     metagraph = { netuid, ...msg.payload }
     uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]))
-    for (const h of metagraphHandlers) h(metagraph)
+    metagraphHandlers.emit(metagraph)
     revealDue(metagraph.block)
   })
   mesh.subscribe('epoch', (msg: Envelope<'epoch'>) => {
@@ -108,7 +109,7 @@ export function createGossipChainClient(options: GossipChainOptions): ChainClien
     if (!follow(msg.payload.chain, `epoch ${msg.payload.epoch}`)) return
     if (epoch !== null && msg.payload.epoch <= epoch.epoch) return
     epoch = { netuid, ...msg.payload }
-    for (const h of epochHandlers) h(epoch)
+    epochHandlers.emit(epoch)
   })
 
   /** Publishes the reveals whose epoch `block` is in; drops commits whose window has passed. */
@@ -155,14 +156,8 @@ export function createGossipChainClient(options: GossipChainOptions): ChainClien
       const { genesis, session, head } = metagraph.chain
       return { genesis, session, head, blockHash: metagraph.blockHash, difficulty: BigInt(metagraph.difficulty) }
     },
-    onMetagraph(handler) {
-      metagraphHandlers.add(handler)
-      return () => metagraphHandlers.delete(handler)
-    },
-    onEpoch(handler) {
-      epochHandlers.add(handler)
-      return () => epochHandlers.delete(handler)
-    },
+    onMetagraph: (handler) => metagraphHandlers.on(handler),
+    onEpoch: (handler) => epochHandlers.on(handler),
     async setWeights(uidList, weights) {
       if (commitReveal !== undefined) return commit(uidList, weights, commitReveal)
       await mesh.publish('weights', { epoch: metagraph?.epoch ?? 0, uids: uidList, weights, versionKey: versionKey.toString() })

@@ -5,6 +5,7 @@
  * before use (it is network input); a page that wants to trust no server follows the chain itself.
  */
 import { WebtensorError } from '../errors.ts'
+import { listeners } from './listeners.ts'
 import type { ChainClient, ChainInfo, EpochResult, Metagraph, NeuronInfo } from './types.ts'
 
 export class HttpChainError extends WebtensorError {
@@ -84,8 +85,8 @@ export function parseChainState(value: unknown): { ok: true; state: ChainStateSn
 export function createHttpChainClient(options: HttpChainOptions): HttpChainClient {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
   const log = options.log ?? (() => {})
-  const metagraphHandlers = new Set<(m: Metagraph) => void>()
-  const epochHandlers = new Set<(e: EpochResult) => void>()
+  const metagraphHandlers = listeners<Metagraph>((err) => log(`a metagraph handler failed: ${String(err)}`))
+  const epochHandlers = listeners<EpochResult>((err) => log(`an epoch handler failed: ${String(err)}`))
   let metagraph: Metagraph | null = null
   let epoch: EpochResult | null = null
   let closed = false
@@ -114,11 +115,11 @@ export function createHttpChainClient(options: HttpChainOptions): HttpChainClien
     const { metagraph: m, epoch: e } = parsed.state
     if (m !== null && (metagraph === null || m.block !== metagraph.block || m.chain.genesis !== metagraph.chain.genesis)) {
       metagraph = m
-      for (const h of metagraphHandlers) h(m)
+      metagraphHandlers.emit(m)
     }
     if (e !== null && (epoch === null || e.block !== epoch.block)) {
       epoch = e
-      for (const h of epochHandlers) h(e)
+      epochHandlers.emit(e)
     }
   }
   const refresh = (): Promise<void> => {
@@ -132,14 +133,8 @@ export function createHttpChainClient(options: HttpChainOptions): HttpChainClien
   return {
     metagraph: () => metagraph,
     latestEpoch: () => epoch,
-    onMetagraph(handler) {
-      metagraphHandlers.add(handler)
-      return () => metagraphHandlers.delete(handler)
-    },
-    onEpoch(handler) {
-      epochHandlers.add(handler)
-      return () => epochHandlers.delete(handler)
-    },
+    onMetagraph: (handler) => metagraphHandlers.on(handler),
+    onEpoch: (handler) => epochHandlers.on(handler),
     setWeights: () => Promise.reject(new HttpChainError('this chain view is read-only: weights on subtensor are sent by `webtensor validator --chain`', { code: 'read_only' })),
     uidOf: (hotkey) => metagraph?.neurons.find((n) => n.hotkey === hotkey)?.uid,
     chainInfo(): ChainInfo | null {
