@@ -194,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
         if (secret !== undefined) {
           try {
             const val = await startValidator({ ...common, manifest, secret, bootstrap: [localAddress(stack.bootstrap)], subtensor })
-            started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+            started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, val.chainPeers, { stop: () => val.runner.dispose() })
             say(`validator ${val.hotkey.address} running on subnet ${subtensor.netuid} of ${subtensor.url}`)
           } catch (err) {
             for (const s of started.reverse()) await s.stop().catch(() => {})
@@ -249,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof SubtensorError) return fail(err.message) // the chain cannot be reached or lacks the subnet
         throw err
       }
-      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, val.chainPeers, { stop: () => val.runner.dispose() })
       say(`validator ${val.hotkey.address} running on subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`}`)
       break
     }
@@ -276,7 +276,7 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof SubtensorError) return fail(err.message)
         throw err
       }
-      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, { stop: () => m.runner.dispose() })
+      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, m.chainPeers, { stop: () => m.runner.dispose() })
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`})`)
       break
     }
