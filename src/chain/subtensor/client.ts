@@ -376,7 +376,12 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
         reading = null
       }
     })()
-    return reading
+    // A read asked for while a failed one ran (the reconnect's catch-up) runs after it.
+    const mine = reading
+    void mine.then(() => {
+      if (readAgain && reading === null && !closed && state === 'connected') void readHead()
+    })
+    return mine
   }
 
   async function readOnce(): Promise<void> {
