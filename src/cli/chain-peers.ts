@@ -26,11 +26,17 @@ export function publishPeerOnChain(opts: { client: SubtensorClient; mesh: Mesh; 
   let busy = false
   let last = ''
   let retryAt = 0
+  let saidNone = false
   const tryPublish = async (): Promise<void> => {
     if (stopped || busy || client.uidOf(hotkey) === undefined || Date.now() < retryAt) return
     const addrs = publishableAddrs(mesh.multiaddrs, opts.bootstrap)
     const key = addrs.join(' ')
-    if (addrs.length === 0 || key === last) return
+    if (addrs.length === 0) {
+      if (!saidNone) log(`chain peers: no direct address a validator may dial (of ${mesh.multiaddrs.length}: relayed or private under a public relay); nothing published, validators find this miner through the relay`)
+      saidNone = true
+      return
+    }
+    if (key === last) return
     busy = true
     try {
       const r = await client.publishPeer(mesh.peerId, addrs)
