@@ -27,7 +27,19 @@ let validator: Hotkey
 let miner: Hotkey
 let client: SubtensorClient
 let hostile: Hotkey[]
-let blocks: ReturnType<typeof setInterval> | undefined
+let producing = false
+/**
+ * Builds a block, waits 400 ms, and again, until stopped: one build at a time (on a loaded machine
+ * a build takes seconds, and builds piled up beside the one a transaction triggers can hide its
+ * inclusion: set_weights then times out unseen).
+ */
+const produceBlocks = async (): Promise<void> => {
+  producing = true
+  while (producing) {
+    await chain.newBlocks(1).catch(() => {})
+    await new Promise((r) => setTimeout(r, 400))
+  }
+}
 const running: RunningCli[] = []
 const dir = mkdtempSync(join(tmpdir(), 'wt-start-chain-'))
 
@@ -57,7 +69,7 @@ before(async () => {
 }, { timeout: 180_000 })
 
 after(async () => {
-  clearInterval(blocks)
+  producing = false
   for (const r of running) await r.stop().catch(() => {})
   await client?.close()
   await chain?.close()
@@ -97,7 +109,7 @@ test('start --chain: a chain miner on another relay publishes its address on cha
   assert.match(start.output(), new RegExp(`ignored the commitment of ${hostile[1]!.address} \\(other_peer_id`))
 
   // Blocks keep coming, as on a live chain; the validator sets weights every half tempo.
-  blocks = setInterval(() => void chain.newBlocks(1).catch(() => {}), 400)
+  void produceBlocks()
   const weightsOf = async (uid: number): Promise<[number, number][]> =>
     ((await chain.api.query.subtensorModule!.weights!(netuid, uid)) as unknown as { toJSON(): [number, number][] }).toJSON()
   const deadline = Date.now() + 180_000
@@ -108,7 +120,7 @@ test('start --chain: a chain miner on another relay publishes its address on cha
     await new Promise((r) => setTimeout(r, 1000))
   }
   assert.ok(row.some(([u, w]) => u === mUid && w > 0), `the validator's weights on chain name the miner: ${JSON.stringify(row)}\n${start.output().slice(-2000)}`)
-  clearInterval(blocks)
+  producing = false
   mark('weights on chain')
 
   // The page's config says where the chain is read; the state parses as a page parses it.
