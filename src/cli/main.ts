@@ -163,6 +163,19 @@ export async function main(argv: string[]): Promise<number> {
   const { chainDir, readManifest, resolveBootstrap, startNodeMiner, startRelayStack, startValidator } = await import('./stack.ts')
   const { OwnerFeed, runOwnerProcess, superviseOwner } = await import('./owner-process.ts')
   const started: Stoppable[] = []
+  // A subtensor client past its reconnect attempts is dead: stop everything and exit 1 (a
+  // supervisor restarts the node) rather than run on without a chain.
+  let exitCode = 0
+  let stopNow: (() => void) | undefined
+  const watchChain = (client: unknown): void => {
+    const c = client as { onConnection?: (h: (e: { state: string; error?: string }) => void) => () => void }
+    c.onConnection?.((e) => {
+      if (e.state !== 'failed') return
+      process.stderr.write(`webtensor: the subtensor node is gone: ${e.error ?? 'no answer'}; stopping\n`)
+      exitCode = 1
+      stopNow?.()
+    })
+  }
   const manifest = readManifest(values.manifest)
   const common = { host: values.host, modelsDir: values.models, log }
 
@@ -180,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
           if (err instanceof SubtensorError) return fail(err.message)
           throw err
         }
+        watchChain(follower)
         const view = subtensorChainView(follower, subtensor.url, log)
         started.push({ stop: () => follower.close() }, { stop: async () => view.stop() })
         let stack
@@ -194,7 +208,8 @@ export async function main(argv: string[]): Promise<number> {
         if (secret !== undefined) {
           try {
             const val = await startValidator({ ...common, manifest, secret, bootstrap: [localAddress(stack.bootstrap)], subtensor })
-            started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+            started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, val.chainPeers, { stop: () => val.runner.dispose() })
+            watchChain(val.chain)
             say(`validator ${val.hotkey.address} running on subnet ${subtensor.netuid} of ${subtensor.url}`)
           } catch (err) {
             for (const s of started.reverse()) await s.stop().catch(() => {})
@@ -249,7 +264,8 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof SubtensorError) return fail(err.message) // the chain cannot be reached or lacks the subnet
         throw err
       }
-      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, { stop: () => val.runner.dispose() })
+      started.push({ stop: async () => val.chain.close?.() }, val.mesh, val.validator, val.chainPeers, { stop: () => val.runner.dispose() })
+      if (subtensor !== undefined) watchChain(val.chain)
       say(`validator ${val.hotkey.address} running on subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`}`)
       break
     }
@@ -276,7 +292,8 @@ export async function main(argv: string[]): Promise<number> {
         if (err instanceof SubtensorError) return fail(err.message)
         throw err
       }
-      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, { stop: () => m.runner.dispose() })
+      started.push({ stop: async () => m.chain.close?.() }, m.mesh, m.miner, m.chainPeers, { stop: () => m.runner.dispose() })
+      if (subtensor !== undefined) watchChain(m.chain)
       say(`miner ${m.hotkey.address} running on ${m.runner.device} (subnet ${subtensor === undefined ? manifest.netuid : `${subtensor.netuid} of ${subtensor.url}`})`)
       break
     }
@@ -286,6 +303,8 @@ export async function main(argv: string[]): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve()
+    stopNow = stop
+    if (exitCode !== 0) stop() // the chain was lost while starting
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     // A forked `owner` whose parent is gone (even killed with SIGKILL) stops too.
@@ -297,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // An open IPC channel (a forked `owner`) would keep this process alive.
   if (process.connected) process.disconnect()
-  return 0
+  return exitCode
 }
 
 /** The relay address a process on this host dials: loopback when the relay listens there. */

@@ -13,6 +13,7 @@ import { peerIdOf, withPeerId } from '../p2p/addrs.ts'
 import { runEpoch, type EpochOutput } from '../scoring/index.ts'
 import { createAppServer, pageContentSecurityPolicy, type AppServer } from '../server/index.ts'
 import { ensureAppBuilt } from './build-app.ts'
+import { dialChainPeers, publishPeerOnChain } from './chain-peers.ts'
 import type { OwnerFeed } from './owner-feed.ts'
 import { CliUsageError, type NetOptions } from './net-options.ts'
 import { DIST_DIR, onnxruntimeWebDist } from './paths.ts'
@@ -47,7 +48,7 @@ export function subtensorChainView(client: SubtensorClient, url: string, log: Lo
   let activityCutoff: number | null = null
   const refreshExtras = async (): Promise<void> => {
     try {
-      axons = await client.peers()
+      axons = new Map([...(await client.peers()).peers].map(([hotkey, p]) => [hotkey, p.addrs[0]!]))
     } catch (err) {
       if (!(err instanceof SubtensorError && err.code === 'missing_storage')) log(`chain view: published addresses unreadable: ${String(err)}`)
     }
@@ -236,8 +237,11 @@ export async function loadNodeRunner(manifest: SubnetManifest, modelsDir: string
 /** Direct links a Node validator keeps (inbound up to twice this): one per miner it queries. */
 export const VALIDATOR_LINKS = 128
 
-/** A Node validator on its own mesh peer. */
-export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log; subtensor?: SubtensorTarget }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> } }> {
+/**
+ * A Node validator on its own mesh peer. On subtensor it also dials the miners that published
+ * their address on chain (`chainPeers`; stop it before the mesh).
+ */
+export async function startValidator(opts: { manifest: SubnetManifest; secret: string; bootstrap: string[]; host: string; modelsDir: string; log: Log; subtensor?: SubtensorTarget }): Promise<{ validator: ValidatorNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> }; chainPeers: Stoppable }> {
   const { manifest, log } = opts
   const hotkey = await hotkeyFromSecret(opts.secret)
   const subtensor = opts.subtensor === undefined ? undefined : await connectChain(opts.subtensor, hotkey, log)
@@ -246,7 +250,8 @@ export async function startValidator(opts: { manifest: SubnetManifest; secret: s
   const { mesh, chain } = await joinSubnet({ manifest, signer: hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], targetConnections: VALIDATOR_LINKS, ...(subtensor === undefined ? {} : { chain: subtensor }) })
   const validator = createValidatorNode({ manifest, mesh, chain, runner, signer: hotkey, log })
   await validator.start()
-  return { validator, mesh, runner, hotkey, chain: subtensor ?? chain }
+  const dialer = subtensor === undefined ? undefined : dialChainPeers({ client: subtensor, mesh, hotkey: hotkey.address, log })
+  return { validator, mesh, runner, hotkey, chain: subtensor ?? chain, chainPeers: { stop: async () => dialer?.stop() } }
 }
 
 /** A subtensor node and subnet to follow instead of the embedded chain (`--chain ws://… --netuid N`). */
@@ -262,7 +267,8 @@ async function connectChain(target: SubtensorTarget, hotkey: Hotkey, log: Log): 
 }
 
 /**
- * A headless Node miner (onnxruntime-node) with a hotkey kept in `stateDir`. `onUpdate` follows
+ * A headless Node miner (onnxruntime-node) with a hotkey kept in `stateDir`. On subtensor it
+ * publishes its peer id and direct addresses in the Commitments pallet once it holds a uid. `onUpdate` follows
  * its stats from before it starts, so the registration's first progress reports are not missed.
  */
 export async function startNodeMiner(opts: {
@@ -276,7 +282,7 @@ export async function startNodeMiner(opts: {
   onUpdate?: (stats: MinerStats) => void
   /** Follow this subtensor subnet; the hotkey must be registered there already (burned_register). */
   subtensor?: SubtensorTarget
-}): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> } }> {
+}): Promise<{ miner: MinerNode; mesh: Mesh; runner: ModelRunner; hotkey: Hotkey; chain: ChainClient & { close?: () => Promise<void> }; chainPeers: Stoppable }> {
   const { manifest, log } = opts
   const hotkey = opts.secret !== undefined ? await hotkeyFromSecret(opts.secret) : await loadOrCreateHotkey(fileSecretStore(opts.stateDir), 'miner.hotkey')
   const subtensor = opts.subtensor === undefined ? undefined : await connectChain(opts.subtensor, hotkey, log)
@@ -286,7 +292,9 @@ export async function startNodeMiner(opts: {
   const miner = createMinerNode({ manifest, mesh, chain, runner, signer: hotkey, agent: 'webtensor-node', log, ...(subtensor === undefined ? {} : { registration: 'external' as const }) })
   if (opts.onUpdate !== undefined) miner.onUpdate(opts.onUpdate)
   await miner.start()
-  return { miner, mesh, runner, hotkey, chain: subtensor ?? chain }
+  // On subtensor: say on chain where validators reach this miner (once it holds a uid).
+  const publisher = subtensor === undefined ? undefined : publishPeerOnChain({ client: subtensor, mesh, hotkey: hotkey.address, bootstrap: opts.bootstrap, log })
+  return { miner, mesh, runner, hotkey, chain: subtensor ?? chain, chainPeers: { stop: async () => publisher?.() } }
 }
 
 /**

@@ -16,8 +16,9 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Connection, Libp2p, Libp2pEvents, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Signer } from '../identity/identity.ts'
-import { allowedDialAddrs, isPrivateAddr, transportOf, type Runtime } from './addrs.ts'
+import { allowedDialAddrs, dialableAddrs, isPrivateAddr, peerIdOf, transportOf, type Runtime } from './addrs.ts'
 import { DialMaintainer, directPeers } from './dialer.ts'
 import { DIRECTORY_PROTOCOL, DISCOVERY_TOPIC, MAX_DIRECTORY_ENTRIES, MAX_RECORD_BYTES, parseDirectory, RecordGuard, sealRecord } from './discovery.ts'
 import { encodeEnvelope, GOSSIP_KINDS, MAX_WIRE_BYTES, type Envelope, type MessageKind, type Payloads } from './envelope.ts'
@@ -104,6 +105,15 @@ export interface Mesh {
    * miner links to the validators that must reach it: a Node peer cannot dial a browser).
    */
   connect(peerId: string): Promise<void>
+  /**
+   * Opens a direct link to the peer at `addr` (a multiaddr ending with `/p2p/<peer id>`, e.g. one
+   * a miner published on chain) unless one is open. Chosen by others, so checked first: P2PError
+   * `bad_address` for what is not such a multiaddr, what this runtime cannot dial directly (a relayed
+   * address) or what the dial policy forbids (a private address unless the relay is private, plain
+   * `ws://` in browsers: `allowedDialAddrs`); `dial_failed` when no link opens (also when the peer
+   * there is another one: the handshake proves the id).
+   */
+  connectAddr(addr: string): Promise<void>
   /** The underlying libp2p node, for diagnostics and benchmarks. */
   readonly libp2p: Libp2p
 }
@@ -392,6 +402,27 @@ class LibpMesh implements Mesh {
       await this.libp2p.dial(peerIdFromString(peerId), { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) })
     } catch (err) {
       throw new P2PError(`could not link to ${peerId}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
+    }
+  }
+
+  async connectAddr(addr: string): Promise<void> {
+    if (!this.started) throw new P2PError('mesh is not started', { code: 'not_started' })
+    const peerId = peerIdOf(addr)
+    let ma: ReturnType<typeof multiaddr>
+    try {
+      if (peerId === undefined) throw new Error('no /p2p/<peer id> at its end')
+      peerIdFromString(peerId)
+      ma = multiaddr(addr)
+    } catch (err) {
+      throw new P2PError(`${addr.slice(0, 200)} is not a peer's multiaddr: ${(err as Error).message}`, { code: 'bad_address', cause: err })
+    }
+    if (dialableAddrs(this.runtime, [addr]).length === 0) throw new P2PError(`${addr} cannot be dialled directly from ${this.runtime === 'node' ? 'Node' : 'a browser'}`, { code: 'bad_address' })
+    if (allowedDialAddrs(this.runtime, [addr], allowsPrivateAddresses(this.options)).length === 0) throw new P2PError(`${addr} is a private or insecure address, refused (the relay is public)`, { code: 'bad_address' })
+    if (peerId === this.peerId || directPeers(this.libp2p).has(peerId)) return
+    try {
+      await this.libp2p.dial(ma, { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) })
+    } catch (err) {
+      throw new P2PError(`could not link to ${addr}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
     }
   }
 

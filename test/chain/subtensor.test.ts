@@ -135,15 +135,42 @@ test('with commit-reveal on: set_weights is CommitRevealEnabled, our hash reveal
   assert.deepEqual(after.find(([u]) => u === uids[2])?.[1], 30000)
 })
 
-test('a miner publishes its multiaddr in the Commitments pallet and a validator reads it back', { skip, timeout: 60_000 }, async () => {
+test('a miner publishes its peer id and multiaddrs in the Commitments pallet; a validator reads them back, and refuses hostile commitments', { skip, timeout: 90_000 }, async () => {
   const miner = await connectSubtensor({ url: chain.url, netuid, signer: miners[0]!, retries: 0 })
   try {
-    const addr = '/dns4/miner.example.org/tcp/443/wss/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
-    await miner.publishPeer(addr)
-    const peers = await client.peers()
-    assert.equal(peers.get(miners[0]!.address), addr)
-    const tooLong = await miner.publishPeer(`/${'x'.repeat(200)}`).then(() => null, (e: unknown) => e)
+    const peerId = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+    const addrs = ['/dns4/miner.example.org/tcp/443/wss', '/ip4/203.0.113.7/tcp/4001/ws']
+    const first = await miner.publishPeer(peerId, addrs)
+    assert.equal(first.changed, true)
+    assert.ok(first.bytes <= 128)
+    const stored = (await chain.api.query.commitments!.commitmentOf!(netuid, miners[0]!.address)).toJSON() as { block: number; info: { fields: Record<string, string>[] } }
+    assert.equal(stored.block, first.blockNumber)
+    assert.equal(Object.keys(stored.info.fields[0]!)[0]!.toLowerCase(), `raw${first.bytes}`)
+    const listing = await client.peers()
+    assert.deepEqual(listing.peers.get(miners[0]!.address), { peerId, addrs: addrs.map((a) => `${a}/p2p/${peerId}`), block: first.blockNumber })
+    // The same bytes again: nothing sent (the pallet allows one commitment per 100 blocks).
+    const again = await miner.publishPeer(peerId, addrs)
+    assert.deepEqual([again.changed, again.blockNumber], [false, first.blockNumber])
+    // Another address inside the rate limit: the pallet's refusal, typed.
+    const tooSoon = await miner.publishPeer(peerId, ['/ip4/203.0.113.8/tcp/4001/ws']).then(() => null, (e: unknown) => e)
+    assert.ok(tooSoon instanceof ChainError, String(tooSoon))
+    console.log('a second commitment inside the rate limit:', tooSoon.code)
+    const tooLong = await miner.publishPeer(peerId, [`/dns4/${'x'.repeat(200)}.org/tcp/1`]).then(() => null, (e: unknown) => e)
     assert.ok(tooLong instanceof SubtensorError && tooLong.code === 'bad_options', String(tooLong))
+
+    // Hostile commitments written straight with set_commitment by registered hotkeys.
+    const garbage = new TextEncoder().encode('/not/a/webtensor/commitment')
+    await chain.submit(chain.api.tx.commitments!.setCommitment!(netuid, { fields: [{ [`Raw${garbage.length}`]: `0x${Buffer.from(garbage).toString('hex')}` }] }), miners[1]!, 'garbage commitment')
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    const other = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+    const idField = multiaddr(`/p2p/${peerId}`).bytes
+    const foreign = multiaddr(`/ip4/203.0.113.9/tcp/1/p2p/${other}`).bytes
+    const hostile = new Uint8Array([0x77, 0x74, 0x01, idField.length, ...idField, foreign.length, ...foreign])
+    await chain.submit(chain.api.tx.commitments!.setCommitment!(netuid, { fields: [{ [`Raw${hostile.length}`]: `0x${Buffer.from(hostile).toString('hex')}` }] }), miners[2]!, 'foreign commitment')
+    await client.refresh()
+    const after = await client.peers()
+    assert.deepEqual([...after.peers.keys()], [miners[0]!.address])
+    assert.deepEqual(after.refused.map((r) => [r.hotkey, r.error]).sort(), [[miners[1]!.address, 'not_webtensor'], [miners[2]!.address, 'other_peer_id']].sort())
   } finally {
     await miner.close()
   }

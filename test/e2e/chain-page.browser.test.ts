@@ -9,11 +9,11 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { connectSubtensor, type SubtensorClient } from '../../src/chain/subtensor/index.ts'
-import { hotkeyFromSecret, type Hotkey } from '../../src/identity/index.ts'
+import type { SubtensorClient } from '../../src/chain/subtensor/index.ts'
+import type { Hotkey } from '../../src/identity/index.ts'
 import { launchChromium } from '../support/browser.ts'
 import { runCli, type RunningCli } from '../support/cli.ts'
-import { raonetAvailable, startChopsticks, TAO, type Chopsticks } from '../support/chopsticks.ts'
+import { raonetAvailable, setupValidatorSubnet, startChopsticks, type Chopsticks } from '../support/chopsticks.ts'
 
 const skip = raonetAvailable() ? false : 'needs ../shared/fixtures/subtensor/raonet.json next to the repo'
 const TEMPO = 10
@@ -29,14 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'wt-chain-page-'))
 before(async () => {
   if (skip !== false) return
   chain = await startChopsticks()
-  const owner = await hotkeyFromSecret('//ChainPageOwner')
-  validator = await hotkeyFromSecret('//ChainPageValidator')
-  await chain.fund([owner.address, validator.address], 100_000n * TAO)
-  netuid = await chain.createSubnet(owner, { tempo: TEMPO, weightsRateLimit: 2, commitReveal: false, targetRegistrationsPerInterval: 100, maxRegistrationsPerBlock: 100 })
-  client = await connectSubtensor({ url: chain.url, netuid, signer: validator, retries: 0 })
-  await client.burnedRegister()
-  await client.addStake(1_000n * TAO)
-  await chain.newBlocks(TEMPO + 2) // an epoch: the staked validator gets its permit
+  ;({ netuid, validator, client } = await setupValidatorSubnet(chain, 'ChainPage', [], TEMPO))
 }, { timeout: 180_000 })
 
 after(async () => {

@@ -11,6 +11,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api'
 import type { SubmittableExtrinsic } from '@polkadot/api/types'
 import { hotkeyFromSecret, type Hotkey } from '../../src/identity/index.ts'
 import { accountNonce, submitAndWait } from '../../src/chain/subtensor/submit.ts'
+import type { SubtensorClient } from '../../src/chain/subtensor/types.ts'
 
 /** The repo and `shared/` sit side by side, here and in CI; `RAONET_SPEC` names another place (a git worktree elsewhere). */
 export const RAONET_SPEC = process.env.RAONET_SPEC ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/subtensor/raonet.json')
@@ -148,4 +149,39 @@ export async function startChopsticks(): Promise<Chopsticks> {
       await destroyWorker()
     },
   }
+}
+
+/** A fresh subnet with a staked validator holding a permit, and more hotkeys registered on it. */
+export interface ChainSubnet {
+  netuid: number
+  tempo: number
+  owner: Hotkey
+  validator: Hotkey
+  /** The validator's client (its hotkey signs), following the subnet. */
+  client: SubtensorClient
+  /** The hotkeys registered besides the validator (each its own coldkey), in order. */
+  registered: Hotkey[]
+}
+
+/**
+ * The setup chain tests share: funds `//{prefix}Owner`, `//{prefix}Validator` and each
+ * `//{prefix}{name}` of `register`, makes a subnet (tempo 10, weights every 2 blocks, no
+ * commit-reveal), registers the validator and those hotkeys by burned_register, stakes 1000 TAO
+ * on the validator and builds blocks past an epoch, so that the runtime gives it its permit.
+ */
+export async function setupValidatorSubnet(chain: Chopsticks, prefix: string, register: string[] = [], tempo = 10): Promise<ChainSubnet> {
+  const owner = await hotkeyFromSecret(`//${prefix}Owner`)
+  const validator = await hotkeyFromSecret(`//${prefix}Validator`)
+  const registered = await Promise.all(register.map((name) => hotkeyFromSecret(`//${prefix}${name}`)))
+  await chain.fund([owner.address, validator.address, ...registered.map((h) => h.address)], 100_000n * TAO)
+  const netuid = await chain.createSubnet(owner, { tempo, weightsRateLimit: 2, commitReveal: false, targetRegistrationsPerInterval: 100, maxRegistrationsPerBlock: 100 })
+  const { connectSubtensor } = await import('../../src/chain/subtensor/index.ts')
+  const client = await connectSubtensor({ url: chain.url, netuid, signer: validator, retries: 0 })
+  await client.burnedRegister()
+  for (const h of registered) await client.burnedRegister({ hotkey: h.address, coldkey: h })
+  await client.addStake(1_000n * TAO)
+  // Past an epoch: the runtime gives the staked validator its permit.
+  await chain.newBlocks(tempo + 2)
+  await client.refresh()
+  return { netuid, tempo, owner, validator, client, registered }
 }

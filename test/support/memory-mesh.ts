@@ -73,6 +73,11 @@ export class MemoryMesh implements Mesh {
   async connect(peerId: string): Promise<void> {
     if (!this.hub.meshes.has(peerId)) throw new P2PError(`no peer ${peerId}`, { code: 'dial_failed' })
   }
+  async connectAddr(addr: string): Promise<void> {
+    const id = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
+    if (id === undefined) throw new P2PError(`${addr} names no peer`, { code: 'bad_address' })
+    await this.connect(id)
+  }
   async request(peerId: string, name: string, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
     const handler = this.hub.meshes.get(peerId)?.requestHandlers.get(name)
     if (handler === undefined) throw new P2PError(`no ${name} handler at ${peerId}`, { code: 'request_failed' })

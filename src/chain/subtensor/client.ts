@@ -12,9 +12,10 @@ import { commitHash, randomSalt } from '../commit-hash.ts'
 import { epochIndex } from '../local-chain.ts'
 import type { ChainInfo, EpochResult, Metagraph, NeuronInfo } from '../types.ts'
 import { SubtensorError } from './errors.ts'
+import { decodePeerCommitment, encodePeerCommitment, MAX_COMMITMENT_BYTES } from './peer-commitment.ts'
 import { epochBlocksBetween, revealState, revealWindow } from './rules.ts'
 import { accountNonce, submitAndWait, type Included } from './submit.ts'
-import type { PendingReveal, SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions } from './types.ts'
+import type { ConnectionEvent, ConnectionState, PeerListing, PendingReveal, SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions } from './types.ts'
 
 const PALLET = 'subtensorModule'
 /** The calls webtensor makes; connecting fails with `missing_call` when the runtime lacks one. */
@@ -32,28 +33,52 @@ const items = (c: Codec): Codec[] => [...(c as unknown as Iterable<Codec>)]
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * One attempt to open `provider`'s socket: resolves once it is open, rejects on an error, a close
+ * or after `timeoutMs` (then the half-open socket is closed and its close awaited).
+ */
+async function openOnce(provider: WsProvider, timeoutMs: number): Promise<void> {
+  const offs: (() => void)[] = []
+  let closedSeen = false
+  offs.push(provider.on('disconnected', () => void (closedSeen = true)))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      offs.push(() => clearTimeout(timer))
+      offs.push(provider.on('connected', () => resolve()))
+      offs.push(provider.on('error', (err: unknown) => reject(err instanceof Error ? err : new Error(describe(err)))))
+      offs.push(provider.on('disconnected', () => reject(new Error('the socket closed'))))
+      provider.connect().catch(reject)
+    })
+  } catch (err) {
+    if (!closedSeen) {
+      // A socket still connecting: close it and wait for its close, so the next connect() may start.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000)
+        const off = provider.on('disconnected', () => {
+          clearTimeout(t)
+          off()
+          resolve()
+        })
+        provider.disconnect().catch(() => resolve())
+      })
+    }
+    throw err
+  } finally {
+    for (const off of offs) off()
+  }
+}
+
 /** Opens a WebSocket to `url`, `retries` more times after a failure; throws `unreachable`. */
 async function connectProvider(url: string, retries: number, retryDelayMs: number, timeoutMs: number, log: (l: string) => void): Promise<WsProvider> {
   let last: unknown
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(retryDelayMs * attempt)
-    // autoConnect off: a failed attempt must not keep redialling in the background.
+    // autoConnect off: a failed attempt must not keep redialling in the background; the client
+    // reconnects by itself, with back-off, once it runs (see `startClient`).
     const provider = new WsProvider(url, false, {}, timeoutMs)
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
-        const offOk = provider.on('connected', () => {
-          clearTimeout(timer)
-          offErr()
-          resolve()
-        })
-        const offErr = provider.on('error', (err: unknown) => {
-          clearTimeout(timer)
-          offOk()
-          reject(err instanceof Error ? err : new Error(describe(err)))
-        })
-        provider.connect().catch(reject)
-      })
+      await openOnce(provider, timeoutMs)
       return provider
     } catch (err) {
       last = err
@@ -70,6 +95,24 @@ function describe(err: unknown): string {
   if (e !== null && typeof e === 'object' && typeof e.message === 'string') return e.message
   if (e !== null && typeof e === 'object' && typeof e.type === 'string') return `WebSocket ${e.type}`
   return String(err)
+}
+
+/** The most `CommitmentOf` entries of a subnet read at once (a subnet has at most a few hundred uids). */
+const MAX_COMMITMENT_ENTRIES = 4096
+
+/**
+ * The first field of an `Option<Registration { deposit, block, info: { fields: Vec<Data> } }>`
+ * when it is `Data::RawN` (bytes), else null.
+ */
+function commitmentField(value: Codec): { bytes: Uint8Array; block: number } | null {
+  const json = value.toJSON() as { block?: unknown; info?: { fields?: unknown } } | null
+  const fields = json?.info?.fields
+  if (!Array.isArray(fields) || fields.length === 0) return null
+  const first = fields[0] as Record<string, unknown> | null
+  if (first === null || typeof first !== 'object') return null
+  const raw = Object.entries(first).find(([k]) => /^raw\d{1,3}$/i.test(k))?.[1]
+  if (typeof raw !== 'string' || !/^0x([0-9a-f]{2})*$/i.test(raw) || raw.length > 2 + 2 * MAX_COMMITMENT_BYTES) return null
+  return { bytes: hexToU8a(raw), block: typeof json?.block === 'number' ? json.block : 0 }
 }
 
 /**
@@ -89,14 +132,14 @@ export async function connect(options: SubtensorOptions): Promise<SubtensorClien
     throw new SubtensorError(`${url} answered but is not a usable Substrate node: ${describe(err)}`, { code: 'unreachable', cause: err })
   }
   try {
-    return await startClient(api, options, signer, coldkey, log)
+    return await startClient(api, provider, options, signer, coldkey, log)
   } catch (err) {
     await api.disconnect().catch(() => {})
     throw err
   }
 }
 
-async function startClient(api: ApiPromise, options: SubtensorOptions, signer: Signer | undefined, coldkey: Signer | undefined, log: (l: string) => void): Promise<SubtensorClient> {
+async function startClient(api: ApiPromise, provider: WsProvider, options: SubtensorOptions, signer: Signer | undefined, coldkey: Signer | undefined, log: (l: string) => void): Promise<SubtensorClient> {
   const { netuid } = options
   const txModule = (api.tx as unknown as Record<string, Record<string, unknown> | undefined>)[PALLET]
   const queryModule = (api.query as unknown as Record<string, QueryModule | undefined>)[PALLET]
@@ -122,14 +165,97 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
   let queue: Promise<unknown> = Promise.resolve()
   const send = (who: Signer | undefined, role: string, what: string, build: () => Parameters<typeof submitAndWait>[1]): Promise<Included> => {
     if (who === undefined) return Promise.reject(new SubtensorError(`${what} needs a ${role} to sign it`, { code: 'no_signer' }))
-    const run = async (): Promise<Included> => {
-      const nonce = await accountNonce(api, who.address)
-      return submitAndWait(api, build(), who, { nonce, what, ...(options.txTimeoutMs === undefined ? {} : { timeoutMs: options.txTimeoutMs }) })
-    }
+    const run = (): Promise<Included> =>
+      guarded(what, async (signal) => {
+        const nonce = await accountNonce(api, who.address)
+        return submitAndWait(api, build(), who, { nonce, what, signal, ...(options.txTimeoutMs === undefined ? {} : { timeoutMs: options.txTimeoutMs }) })
+      })
     const p = queue.then(run, run)
     queue = p.catch(() => {})
     return p
   }
+
+  // The connection: dropped sockets are reopened with capped exponential back-off; what was in
+  // flight when one dropped fails at once with `disconnected`; past the attempts, `connection_lost`.
+  const reconnect = { attempts: options.reconnect?.attempts ?? 12, initialDelayMs: options.reconnect?.initialDelayMs ?? 500, maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000 }
+  let state: ConnectionState = 'connected'
+  let failure: SubtensorError | null = null
+  /** Bumped at every drop: a call that started before one cannot trust its answer. */
+  let generation = 0
+  const inflight = new Set<AbortController>()
+  const connectionHandlers = new Set<(e: ConnectionEvent) => void>()
+  let wake: (() => void) | null = null
+  const emit = (e: ConnectionEvent): void => {
+    for (const f of connectionHandlers) f(e)
+  }
+  const lost = (what: string, cause?: unknown): SubtensorError =>
+    new SubtensorError(`${what}: the connection to ${options.url} dropped${state === 'reconnecting' ? ' (reconnecting)' : ''}; a transaction may or may not have landed, read the chain before retrying`, { code: 'disconnected', ...(cause === undefined ? {} : { cause }) })
+
+  /**
+   * Runs `f` while connected; rejects at once when not connected, and with `disconnected` when the
+   * socket drops before it settles (the provider's own error, or our abort of a transaction).
+   */
+  async function guarded<T>(what: string, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (closed) throw new SubtensorError(`${what}: the client is closed`, { code: 'closed' })
+    if (failure !== null) throw failure
+    if (state !== 'connected') throw lost(what)
+    const gen = generation
+    const ctl = new AbortController()
+    inflight.add(ctl)
+    try {
+      return await f(ctl.signal)
+    } catch (err) {
+      if (generation !== gen && !(err instanceof SubtensorError && err.code === 'disconnected')) throw lost(what, err)
+      throw err
+    } finally {
+      inflight.delete(ctl)
+    }
+  }
+
+  async function reconnectLoop(): Promise<void> {
+    for (let attempt = 1; attempt <= reconnect.attempts; attempt++) {
+      const delay = Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** (attempt - 1))
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay)
+        wake = () => {
+          clearTimeout(t)
+          resolve()
+        }
+      })
+      wake = null
+      if (closed) return
+      try {
+        await openOnce(provider, options.timeoutMs ?? 10_000)
+      } catch (err) {
+        log(`subtensor: reconnecting to ${options.url} failed (attempt ${attempt} of ${reconnect.attempts}, next in ${Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** attempt)} ms): ${describe(err)}`)
+        emit({ state: 'reconnecting', attempt, error: describe(err) })
+        continue
+      }
+      if (closed) return
+      state = 'connected'
+      log(`subtensor: reconnected to ${options.url} (attempt ${attempt}); catching up from block ${lastBlock}`)
+      emit({ state: 'connected', attempt })
+      // The provider resubscribes to new heads by itself; read the head now for what was missed.
+      void readHead()
+      return
+    }
+    state = 'failed'
+    failure = new SubtensorError(`lost ${options.url}: no answer after ${reconnect.attempts} reconnect attempt(s)`, { code: 'connection_lost' })
+    log(`subtensor: ${failure.message}; the client stops`)
+    emit({ state: 'failed', attempt: reconnect.attempts, error: failure.message })
+    await api.disconnect().catch(() => {})
+  }
+
+  provider.on('disconnected', () => {
+    if (closed || state !== 'connected') return
+    state = 'reconnecting'
+    generation++
+    const err = lost('a call in flight')
+    for (const c of inflight) c.abort(err)
+    log(`subtensor: the connection to ${options.url} dropped at block ${lastBlock}; reconnecting (up to ${reconnect.attempts} attempts, ${reconnect.initialDelayMs} ms doubling to ${reconnect.maxDelayMs} ms)`)
+    emit({ state: 'reconnecting', attempt: 0 })
+    void reconnectLoop()
+  })
 
   let closed = false
   let metagraph: Metagraph | null = null
@@ -232,6 +358,7 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
    * reveals. Calls while a read runs coalesce into one more read after it; all resolve then.
    */
   function readHead(): Promise<void> {
+    if (state !== 'connected') return Promise.resolve()
     if (reading !== null) {
       readAgain = true
       return reading
@@ -243,12 +370,18 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
           await readOnce()
         } while (readAgain && !closed)
       } catch (err) {
-        if (!closed) log(`subtensor: reading the chain failed: ${describe(err)}`)
+        // A drop mid-read is reported by the reconnect; the read after it catches up.
+        if (!closed && state === 'connected') log(`subtensor: reading the chain failed: ${describe(err)}`)
       } finally {
         reading = null
       }
     })()
-    return reading
+    // A read asked for while a failed one ran (the reconnect's catch-up) runs after it.
+    const mine = reading
+    void mine.then(() => {
+      if (readAgain && reading === null && !closed && state === 'connected') void readHead()
+    })
+    return mine
   }
 
   async function readOnce(): Promise<void> {
@@ -315,10 +448,15 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
       if (metagraph === null) return null
       return { genesis, session, blockHash: metagraph.blockHash, difficulty: BigInt(metagraph.difficulty), head: metagraph.block }
     },
-    hyperparams: () => readHyperparams(),
+    hyperparams: () => guarded('reading the hyperparameters', () => readHyperparams()),
+    connected: () => state === 'connected',
+    onConnection(handler) {
+      connectionHandlers.add(handler)
+      return () => connectionHandlers.delete(handler)
+    },
     pendingReveals: () => pending.map((p) => ({ ...p, uids: [...p.uids], weights: [...p.weights], salt: [...p.salt] })),
     async setWeights(uidList, weights) {
-      const hp = await readHyperparams()
+      const hp = await guarded('reading the hyperparameters', () => readHyperparams())
       if (!hp.commitReveal) {
         await client.setWeightsNow(uidList, weights)
         return
@@ -339,7 +477,7 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
       const hotkey = opts.hotkey ?? signer?.address
       if (hotkey === undefined) throw new SubtensorError('burned_register needs a hotkey', { code: 'no_signer' })
       const at = await send(opts.coldkey ?? coldkey, 'coldkey', 'burned_register', () => tx('burnedRegister', netuid, hotkey))
-      const uid = await q('uids')(netuid, hotkey)
+      const uid = await guarded('reading the uid', () => q('uids')(netuid, hotkey))
       const u = (uid as unknown as { isSome: boolean; unwrap(): Codec }).isSome ? num((uid as unknown as { unwrap(): Codec }).unwrap()) : NaN
       return { ...at, uid: u }
     },
@@ -348,38 +486,56 @@ async function startClient(api: ApiPromise, options: SubtensorOptions, signer: S
       if (hotkey === undefined) return Promise.reject(new SubtensorError('add_stake needs a hotkey', { code: 'no_signer' }))
       return send(opts.coldkey ?? coldkey, 'coldkey', 'add_stake', () => tx('addStake', hotkey, netuid, amount))
     },
-    publishPeer(multiaddr) {
-      const bytes = new TextEncoder().encode(multiaddr)
-      if (bytes.length === 0 || bytes.length > 128) return Promise.reject(new SubtensorError(`a published address has 1..128 bytes, not ${bytes.length}`, { code: 'bad_options' }))
+    async publishPeer(peerId, addrs) {
+      let bytes: Uint8Array
+      try {
+        bytes = encodePeerCommitment(peerId, addrs)
+      } catch (err) {
+        throw new SubtensorError(`cannot publish ${peerId}: ${(err as Error).message}`, { code: 'bad_options', cause: err })
+      }
       const commitments = (api.tx as unknown as Record<string, Record<string, (...a: unknown[]) => Parameters<typeof submitAndWait>[1]> | undefined>).commitments
-      if (commitments?.setCommitment === undefined) return Promise.reject(new SubtensorError('the runtime has no Commitments pallet to publish an address in', { code: 'missing_call' }))
-      return send(signer, 'hotkey', 'set_commitment', () => commitments.setCommitment!(netuid, { fields: [{ [`Raw${bytes.length}`]: u8aToHex(bytes) }] }))
+      const commitmentOf = (api.query as unknown as Record<string, QueryModule | undefined>).commitments?.commitmentOf
+      if (commitments?.setCommitment === undefined || commitmentOf === undefined) throw new SubtensorError('the runtime has no Commitments pallet to publish an address in', { code: 'missing_call' })
+      if (signer === undefined) throw new SubtensorError('set_commitment needs a hotkey to sign it', { code: 'no_signer' })
+      // The pallet rate-limits commitments (raonet: one per 100 blocks): skip what is there already.
+      const stored = await guarded('reading the commitment', () => commitmentOf(netuid, signer.address))
+      const mine = commitmentField(stored)
+      if (mine !== null && u8aToHex(mine.bytes) === u8aToHex(bytes)) return { changed: false, blockNumber: mine.block, bytes: bytes.length }
+      const at = await send(signer, 'hotkey', 'set_commitment', () => commitments.setCommitment!(netuid, { fields: [{ [`Raw${bytes.length}`]: u8aToHex(bytes) }] }))
+      return { changed: true, blockNumber: at.blockNumber, blockHash: at.blockHash, bytes: bytes.length }
     },
     async peers() {
       const commitmentOf = (api.query as unknown as Record<string, QueryModule | undefined>).commitments?.commitmentOf
       if (commitmentOf === undefined) throw new SubtensorError('the runtime has no Commitments pallet to read addresses from', { code: 'missing_storage' })
-      const out = new Map<string, string>()
-      for (const [key, value] of await commitmentOf.entries(netuid)) {
+      const entries = await guarded('reading the commitments', () => commitmentOf.entries(netuid))
+      const out: PeerListing = { peers: new Map(), refused: [] }
+      for (const [key, value] of entries.slice(0, MAX_COMMITMENT_ENTRIES)) {
         const hotkey = key.args[1]!.toString()
-        // Option<Registration { deposit, block, info: { fields: Vec<Data> } }>; Data::RawN holds bytes.
-        const json = value.toJSON() as { info?: { fields?: Record<string, string>[] } } | null
-        const field = json?.info?.fields?.[0]
-        const raw = field === undefined ? undefined : Object.entries(field).find(([k]) => /^raw\d+$/i.test(k))?.[1]
-        if (typeof raw !== 'string' || !raw.startsWith('0x')) continue
-        const text = new TextDecoder('utf-8', { fatal: false }).decode(hexToU8a(raw))
-        // Hostile input: keep only what looks like a multiaddr with a peer id.
-        if (/^\/[\x21-\x7e]{1,127}$/.test(text) && text.includes('/p2p/')) out.set(hotkey, text)
+        // Only hotkeys that hold a uid now: a deregistered key's commitment may linger.
+        if (!uids.has(hotkey)) continue
+        const field = commitmentField(value)
+        if (field === null) {
+          out.refused.push({ hotkey, error: 'not_webtensor', detail: 'no Raw field' })
+          continue
+        }
+        const r = decodePeerCommitment(field.bytes)
+        if (r.ok) out.peers.set(hotkey, { ...r.peer, block: field.block })
+        else out.refused.push({ hotkey, error: r.error, detail: r.detail })
       }
       return out
     },
     async refresh() {
-      // A read in flight may have started before the newest head: ask for one more after it.
-      if (reading !== null) readAgain = true
-      await readHead()
+      await guarded('refresh', async () => {
+        // A read in flight may have started before the newest head: ask for one more after it.
+        if (reading !== null) readAgain = true
+        await readHead()
+      })
     },
     async close() {
       if (closed) return
       closed = true
+      wake?.()
+      for (const c of inflight) c.abort(new SubtensorError('the client was closed', { code: 'closed' }))
       unsubHeads()
       await api.disconnect().catch(() => {})
     },

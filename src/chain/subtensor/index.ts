@@ -10,7 +10,9 @@ export { epochBlocksBetween, isEpochBlock, revealState, revealWindow } from './r
 export { blockEmissionForIssuance, compareEpoch, expectedMock, expectedYuma, normalizedStake, raonetCoinbase } from './epoch-check.ts'
 export type { EpochDifference, EpochField, EpochFunction, EpochInputs, ExpectedEpoch, RaonetCoinbase, StoredEpoch, SubnetPool } from './epoch-check.ts'
 export type { EpochReader } from './epoch-inputs.ts'
-export type { PendingReveal, SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions, TxIncluded } from './types.ts'
+export { decodePeerCommitment, encodePeerCommitment, MAX_COMMITMENT_ADDRS, MAX_COMMITMENT_BYTES, PeerCommitmentEncodeError } from './peer-commitment.ts'
+export type { DecodedPeerCommitment, PeerCommitment, PeerCommitmentError } from './peer-commitment.ts'
+export type { ConnectionEvent, ConnectionState, PeerListing, PublishedPeer, PendingReveal, SubtensorClient, SubtensorEpochResult, SubtensorHyperparams, SubtensorOptions, TxIncluded } from './types.ts'
 
 /**
  * Connects to a subtensor node and follows one subnet; rejects with a `SubtensorError`

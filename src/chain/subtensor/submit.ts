@@ -55,9 +55,9 @@ export function chainErrorOf(api: ApiPromise, err: DispatchError, what: string):
  * Signs `tx` with `signer` at `nonce` (read it from `system.account`), submits it and resolves
  * once a block includes it. A dispatch error (also inside `sudo`) rejects with a `ChainError`
  * named as the runtime names it; a transaction the node refuses rejects with a `SubtensorError`
- * `tx_invalid`.
+ * `tx_invalid`; an abort of `signal` rejects with its reason at once.
  */
-export async function submitAndWait(api: ApiPromise, tx: SubmittableExtrinsic<'promise'>, signer: Signer, opts: { nonce: number; what: string; timeoutMs?: number }): Promise<Included & { events: EventRecord[] }> {
+export async function submitAndWait(api: ApiPromise, tx: SubmittableExtrinsic<'promise'>, signer: Signer, opts: { nonce: number; what: string; timeoutMs?: number; signal?: AbortSignal }): Promise<Included & { events: EventRecord[] }> {
   const { nonce, what, timeoutMs = 60_000 } = opts
   return new Promise((resolve, reject) => {
     let unsub: (() => void) | undefined
@@ -66,12 +66,20 @@ export async function submitAndWait(api: ApiPromise, tx: SubmittableExtrinsic<'p
       if (settled) return
       settled = true
       clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
       unsub?.()
       f()
     }
     const timer = setTimeout(() => done(() => reject(new SubtensorError(`${what}: not included in a block within ${timeoutMs} ms`, { code: 'tx_timeout' }))), timeoutMs)
     // The socket holds a process open while it waits, not this timer.
     timer.unref?.()
+    // The caller gives up (the socket dropped, the client closed): reject with its reason, now.
+    const onAbort = (): void => done(() => reject(opts.signal!.reason instanceof Error ? opts.signal!.reason : new SubtensorError(`${what}: aborted`, { code: 'closed' })))
+    if (opts.signal?.aborted) {
+      onAbort()
+      return
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
     tx.signAndSend(signer.address, { signer: apiSignerFor(api, signer), nonce, era: 0 }, (result) => {
       const { status, dispatchError, events } = result
       if (status.isInvalid || status.isDropped || status.isUsurped) {

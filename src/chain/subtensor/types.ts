@@ -14,6 +14,12 @@ export interface SubtensorOptions {
   retryDelayMs?: number
   /** How long one connection attempt may take (default 10 s). */
   timeoutMs?: number
+  /**
+   * When the socket drops while following: reconnect up to `attempts` times (default 12), waiting
+   * `initialDelayMs` (default 500) doubling up to `maxDelayMs` (default 30 s) before each; past
+   * them the client stops with `SubtensorError` `connection_lost` (see `onConnection`).
+   */
+  reconnect?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number }
   /** How long a transaction may wait for its block (default 60 s). */
   txTimeoutMs?: number
   /** The version key sent with weights (u64); default the subnet's `WeightsVersionKey`. */
@@ -64,6 +70,31 @@ export interface PendingReveal {
   state: 'committed' | 'revealing'
 }
 
+/** `connected`; `reconnecting` after a drop; `failed` once the reconnect attempts are spent (the client is then dead). */
+export type ConnectionState = 'connected' | 'reconnecting' | 'failed'
+
+/** A change of the connection: `attempt` 0 is the drop itself; `error` says why an attempt failed. */
+export interface ConnectionEvent {
+  state: ConnectionState
+  attempt: number
+  error?: string
+}
+
+/** A hotkey's published way in (see peer-commitment.ts), as read from `CommitmentOf`. */
+export interface PublishedPeer {
+  peerId: string
+  /** Multiaddrs ending with `/p2p/<peerId>`; not yet filtered by any dial policy. */
+  addrs: string[]
+  /** The block the commitment was stored in. */
+  block: number
+}
+
+/** Every registered hotkey's published peer, and why the others were refused. */
+export interface PeerListing {
+  peers: Map<string, PublishedPeer>
+  refused: { hotkey: string; error: string; detail: string }[]
+}
+
 /** Where a transaction landed. */
 export interface TxIncluded {
   blockHash: string
@@ -97,13 +128,20 @@ export interface SubtensorClient extends ChainClient {
   /** `add_stake(hotkey, netuid, amount)` signed by the coldkey (rao). */
   addStake(amount: bigint, opts?: { hotkey?: string; coldkey?: Signer }): Promise<TxIncluded>
   /**
-   * Publishes how to reach this hotkey's node (its libp2p multiaddr with `/p2p/<peer id>`, at most
-   * 128 bytes) as a `Raw` field of the Commitments pallet's `set_commitment`, signed by the hotkey
-   * (which must hold a uid on the subnet). `missing_call` on runtimes without the pallet.
+   * Publishes how to reach this hotkey's node (its libp2p peer id and up to 4 multiaddrs, packed
+   * into one 128-byte `Raw` field: src/chain/subtensor/peer-commitment.ts) with the Commitments
+   * pallet's `set_commitment`, signed by the hotkey (which must hold a uid on the subnet). Sends
+   * nothing when the chain holds these very bytes (`changed: false`; the pallet rate-limits
+   * commitments). `missing_call` on runtimes without the pallet, `bad_options` for what cannot be
+   * encoded; a refusal of the pallet is a `ChainError` (e.g. its rate limit).
    */
-  publishPeer(multiaddr: string): Promise<TxIncluded>
-  /** Every hotkey's published address on this subnet (`CommitmentOf`), hotkey → multiaddr. */
-  peers(): Promise<Map<string, string>>
+  publishPeer(peerId: string, addrs: string[]): Promise<{ changed: boolean; blockNumber: number; blockHash?: string; bytes: number }>
+  /** The published peers of the subnet's registered hotkeys (`CommitmentOf`), decoded as hostile input. */
+  peers(): Promise<PeerListing>
+  /** Whether the socket to the node is open now. */
+  connected(): boolean
+  /** Follows drops, reconnect attempts and the final failure; returns an unsubscribe function. */
+  onConnection(handler: (e: ConnectionEvent) => void): () => void
   hyperparams(): Promise<SubtensorHyperparams>
   /** Reads the newest head now (heads also arrive by subscription). */
   refresh(): Promise<void>
