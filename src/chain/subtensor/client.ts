@@ -10,6 +10,7 @@ import { hexToU8a, u8aToHex } from '@polkadot/util'
 import type { Signer } from '../../identity/identity.ts'
 import { commitHash, randomSalt } from '../commit-hash.ts'
 import { epochIndex } from '../local-chain.ts'
+import { listeners } from '../listeners.ts'
 import type { ChainInfo, EpochResult, Metagraph, NeuronInfo } from '../types.ts'
 import { SubtensorError } from './errors.ts'
 import { decodePeerCommitment, encodePeerCommitment, MAX_COMMITMENT_BYTES } from './peer-commitment.ts'
@@ -183,11 +184,9 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
   /** Bumped at every drop: a call that started before one cannot trust its answer. */
   let generation = 0
   const inflight = new Set<AbortController>()
-  const connectionHandlers = new Set<(e: ConnectionEvent) => void>()
+  const connectionHandlers = listeners<ConnectionEvent>((err) => log(`subtensor: a connection handler failed: ${describe(err)}`))
   let wake: (() => void) | null = null
-  const emit = (e: ConnectionEvent): void => {
-    for (const f of connectionHandlers) f(e)
-  }
+  const emit = (e: ConnectionEvent): void => connectionHandlers.emit(e)
   const lost = (what: string, cause?: unknown): SubtensorError =>
     new SubtensorError(`${what}: the connection to ${options.url} dropped${state === 'reconnecting' ? ' (reconnecting)' : ''}; a transaction may or may not have landed, read the chain before retrying`, { code: 'disconnected', ...(cause === undefined ? {} : { cause }) })
 
@@ -263,8 +262,8 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
   let uids = new Map<string, number>()
   let params: SubtensorHyperparams = await readHyperparams()
   let lastBlock = -1
-  const metagraphHandlers = new Set<(m: Metagraph) => void>()
-  const epochHandlers = new Set<(e: EpochResult) => void>()
+  const metagraphHandlers = listeners<Metagraph>((err) => log(`subtensor: a metagraph handler failed: ${describe(err)}`))
+  const epochHandlers = listeners<SubtensorEpochResult>((err) => log(`subtensor: an epoch handler failed: ${describe(err)}`))
   const pending: PendingReveal[] = []
 
   async function readHyperparams(at?: string): Promise<SubtensorHyperparams> {
@@ -394,13 +393,13 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
       for (const b of epochBlocksBetween(netuid, params.tempo, lastBlock, block)) {
         const h = b === block ? blockHash : (await api.rpc.chain.getBlockHash(b)).toHex()
         latest = await readEpoch(h, b, params.tempo)
-        for (const f of epochHandlers) f(latest)
+        epochHandlers.emit(latest)
       }
     }
     lastBlock = block
     metagraph = await readMetagraph(blockHash, block)
     uids = new Map(metagraph.neurons.map((n) => [n.hotkey, n.uid]))
-    for (const f of metagraphHandlers) f(metagraph)
+    metagraphHandlers.emit(metagraph)
     // Not awaited: a reveal waits for its own block, which a later head brings.
     void revealDue(block)
   }
@@ -435,14 +434,8 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
     api: () => api,
     metagraph: () => metagraph,
     latestEpoch: () => latest,
-    onMetagraph(handler) {
-      metagraphHandlers.add(handler)
-      return () => metagraphHandlers.delete(handler)
-    },
-    onEpoch(handler) {
-      epochHandlers.add(handler as (e: EpochResult) => void)
-      return () => epochHandlers.delete(handler as (e: EpochResult) => void)
-    },
+    onMetagraph: (handler) => metagraphHandlers.on(handler),
+    onEpoch: (handler) => epochHandlers.on(handler),
     uidOf: (hotkey) => uids.get(hotkey),
     chainInfo(): ChainInfo | null {
       if (metagraph === null) return null
@@ -450,10 +443,7 @@ async function startClient(api: ApiPromise, provider: WsProvider, options: Subte
     },
     hyperparams: () => guarded('reading the hyperparameters', () => readHyperparams()),
     connected: () => state === 'connected',
-    onConnection(handler) {
-      connectionHandlers.add(handler)
-      return () => connectionHandlers.delete(handler)
-    },
+    onConnection: (handler) => connectionHandlers.on(handler),
     pendingReveals: () => pending.map((p) => ({ ...p, uids: [...p.uids], weights: [...p.weights], salt: [...p.salt] })),
     async setWeights(uidList, weights) {
       const hp = await guarded('reading the hyperparameters', () => readHyperparams())
