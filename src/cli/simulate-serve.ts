@@ -23,7 +23,7 @@ import { isMinerBehaviour, type Scenario } from '../simulate/scenario.ts'
 import { JOIN_TOKEN_ENV, MAX_REPORT_BYTES, ShardError, parseWorkerReport, scenarioCanonical, shardOfPeer, shardPeers, type CoordinatorPhase, type CoordinatorReply, type MinerAddress, type Shard, type ValidatorReport, type WorkerReport } from '../simulate/shard.ts'
 import { castManifest, castOf, holdsUid, startShard, type CastMember } from './simulate-cast.ts'
 import { exactModeGaps } from './simulate-exact.ts'
-import { faultNotes, relayHolder, relayRestartsAt, SERVE_FAULTS } from './simulate-faults.ts'
+import { createPartition, faultGaps, faultNotes, partitionAt, relayHolder, relayRestartsAt, SERVE_FAULTS } from './simulate-faults.ts'
 import { checkForgery, epochForger, forgedEpochOf } from './simulate-forge.ts'
 import { isSybil, startSybilFlood } from './simulate-sybil.ts'
 import { chainDir, startOwner, startRelayStack } from './stack.ts'
@@ -58,11 +58,13 @@ export interface ServeOptions {
 /** The scenario's fingerprint (hex sha256 of its canonical JSON): coordinator and workers must agree on it. */
 /**
  * Why the coordinator cannot run this scenario (empty when it can): what single-process exact mode
- * cannot, less `churn`, which the coordinator runs (it stops and restarts the churners on their
- * schedule, as the fault timeline's kills).
+ * cannot, less what the coordinator runs — `churn` (it stops and restarts the churners on their
+ * schedule, as the fault timeline's kills), `sybil-flood`, `owner-forges-epoch`, `restart-relay`
+ * and `partition` (simulate-sybil.ts, simulate-forge.ts, simulate-faults.ts) — and what
+ * `faultGaps` says of this sharding.
  */
-export function serveModeGaps(scenario: Scenario): string[] {
-  return exactModeGaps(scenario).filter((g) => !/^cast\[\d+\] (churn|sybil-flood|owner-forges-epoch)$/.test(g) && !new RegExp(`^faults\\[\\d+\\] (${[...SERVE_FAULTS].join('|')})$`).test(g))
+export function serveModeGaps(scenario: Scenario, shard: Shard = { index: 0, count: 1 }): string[] {
+  return [...exactModeGaps(scenario).filter((g) => !/^cast\[\d+\] (churn|sybil-flood|owner-forges-epoch)$/.test(g) && !new RegExp(`^faults\\[\\d+\\] (${[...SERVE_FAULTS].join('|')})$`).test(g)), ...faultGaps(scenario, shard)]
 }
 
 export const scenarioFingerprint = (scenario: Scenario): string => createHash('sha256').update(scenarioCanonical(scenario)).digest('hex')
@@ -144,7 +146,7 @@ function createJoinServer(token: string, accept: (json: unknown) => CoordinatorR
  * @example const result = await runServe(scenario, { modelsDir, shard: { index: 0, count: 2 } })
  */
 export async function runServe(scenario: Scenario, options: ServeOptions): Promise<SimulationResult> {
-  const gaps = serveModeGaps(scenario)
+  const gaps = serveModeGaps(scenario, options.shard)
   if (gaps.length > 0) throw new Error(`exact mode cannot run ${gaps.join(', ')} yet: run this scenario in math mode (--mode math)`)
   const host = options.host ?? '127.0.0.1'
   const log = options.log ?? ((): void => {})
@@ -169,6 +171,8 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     const forgeAt = forgedEpochOf(scenario)
     const owner = await startOwner({ manifest, bootstrap, host, log, store: fileLogStore(chainDir(stateDir)), ...(forgeAt === null ? {} : { forge: forger.forge }) })
     stoppers.push(() => owner.owner.stop(), () => owner.mesh.stop())
+    const partition = createPartition()
+    partition.attach(-1, owner.mesh)
 
     // The workers' side: their latest reports, and what this coordinator tells them.
     // Query flooders start apart and Sybil identities run here, outside the shards.
@@ -205,7 +209,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     }
 
     // This process's shard.
-    const local = await startShard({ scenario, cast, manifest, shard, bootstrap, host, modelsDir: options.modelsDir, log })
+    const local = await startShard({ scenario, cast, manifest, shard, bootstrap, host, modelsDir: options.modelsDir, log, partition })
     stoppers.push(() => local.stop())
     const localWanted = (): Set<number> => new Set(local.peers.filter((p) => wanted.has(p)))
     await local.setAlive(localWanted())
@@ -242,7 +246,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     phase = 'running'
     await local.startFlooders(floodTargets)
     const flooders = cast.filter((c) => c.behaviour === 'query-flooder').length
-    const sybils = await startSybilFlood({ scenario, cast, manifest, bootstrap, host, log })
+    const sybils = await startSybilFlood({ scenario, cast, manifest, bootstrap, host, log, partition })
     stoppers.push(() => sybils.stop())
     let uidOwners = new Map(owner.owner.chain.metagraph().neurons.map((n) => [n.uid, n.hotkey]))
     status(`simulate ${scenario.name} (exact): ${uidHolders.length} peers registered over ${shard.count} shard(s); running ${scenario.epochs} epochs of ${scenario.tempo} blocks × ${scenario.blockTimeMs} ms`)
@@ -292,6 +296,11 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       for (let k = relayRestartsAt(scenario, epoch); k > 0; k--) {
         const { downMs } = await relay.restart(500)
         status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: relay restarted on the same address and key (down ${Math.round(downMs)} ms)`)
+      }
+      const split = partitionAt(scenario, epoch)
+      if (split !== undefined) {
+        const closed = await partition.set(split)
+        status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: ${split === null ? 'partition healed' : `partitioned into ${split} groups (${closed} links closed)`}`)
       }
       if (epoch === forgeAt) forger.arm()
       sybils.epoch(epoch)
@@ -372,7 +381,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       forgeAt === null
         ? undefined
         : await checkForgery({ logPath: join(chainDir(stateDir), 'log.jsonl'), ownerHotkey: manifest.owner.hotkey, runEpoch: forgeAt, forged: ownerLog.find((e) => e.epoch === forger.forged()?.epoch), digests: survivors.map((c) => g.digests.get(c.peer) ?? new Map<number, string>()) })
-    if (forgery !== undefined) status(`simulate ${scenario.name} (exact): forged epoch ${forgery.chainEpoch} at log entry ${forgery.seq}: ${forgery.detected ? 'the log verifier stops there' : `NOT caught (${forgery.divergence === null ? 'the log verified' : `divergence at entry ${forgery.divergence.seq}`})`}; ${forgery.peersWithForged} of ${forgery.peersHeard} peers took it from gossip`)
+    if (forgery !== undefined) status(`simulate ${scenario.name} (exact): forged epoch ${forgery.chainEpoch} at log entry ${forgery.seq} of ${join(chainDir(stateDir), 'log.jsonl')}: ${forgery.detected ? 'the log verifier stops there' : `NOT caught (${forgery.divergence === null ? 'the log verified' : `divergence at entry ${forgery.divergence.seq}`})`}; ${forgery.peersWithForged} of ${forgery.peersHeard} peers took it from gossip`)
     // Tell the workers it is over (they stop their peers and exit), then stop here.
     phase = 'done'
     const doneAt = Date.now()
@@ -395,7 +404,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
         },
       ],
       notes: [
-        ...faultNotes(scenario, sybils.attempts()),
+        ...faultNotes(scenario, sybils.attempts(), book.series),
         `Exact mode over ${shard.count} shard(s): ${cast.length} real Node peers (onnxruntime-node, libp2p over WebSockets) on one relay, the coordinator's local chain running exact Yuma every ${scenario.tempo} blocks of ${scenario.blockTimeMs} ms; shard i runs cast peers i, i + ${shard.count}, … (the coordinator ran shard ${shard.index}).`,
         'Miner quality is the real validators\' verdicts on real answers (the cast\'s quality ranges and validator noise are math-mode settings).',
         ...(scenario.variants.length > 0 ? [`Variants (${scenario.variants.map((v) => v.name).join(', ')}) run in math mode only: exact mode ran the base hyperparameters.`] : []),

@@ -12,6 +12,7 @@ import { joinSubnet } from '../node/index.ts'
 import type { Scenario } from '../simulate/scenario.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import type { CastMember } from './simulate-cast.ts'
+import type { Partition } from './simulate-faults.ts'
 import type { Log } from './stack.ts'
 
 /** Cast members the shards do not run (the coordinator runs Sybils itself; query flooders start apart). */
@@ -30,7 +31,7 @@ export interface SybilFlood {
  * Each epoch a group lets up to `perEpoch` of its unregistered identities start a registration by
  * PoW; whether it lands is the chain's call.
  */
-export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly CastMember[]; manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log }): Promise<SybilFlood> {
+export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly CastMember[]; manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log; partition?: Partition }): Promise<SybilFlood> {
   const { scenario, manifest, log } = opts
   const sybils = opts.cast.filter(isSybil)
   const solver = createInlineSolver()
@@ -39,8 +40,9 @@ export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly
   const ids: { c: CastMember; registered: () => boolean; register: (signal: AbortSignal) => Promise<void>; busy: boolean }[] = []
   let attempts = 0
   for (const c of sybils) {
-    const { mesh, chain } = await joinSubnet({ manifest, signer: c.hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`] })
-    parts.push(() => mesh.stop())
+    const { mesh, chain } = await joinSubnet({ manifest, signer: c.hotkey, bootstrap: opts.bootstrap, listen: [`/ip4/${opts.host}/tcp/0/ws`], ...(opts.partition === undefined ? {} : { denyPeer: opts.partition.denyFor(c.peer) }) })
+    const detach = opts.partition?.attach(c.peer, mesh)
+    parts.push(() => mesh.stop(), async () => detach?.())
     const registered = (): boolean => chain.uidOf(c.hotkey.address) !== undefined
     const id = {
       c,
@@ -73,9 +75,10 @@ export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly
         for (const i of free.slice(0, g.perEpoch!)) {
           i.busy = true
           attempts++
-          // registerByPow solves again until it lands; an attempt gets one epoch, then gives up its turn.
+          // registerByPow solves again until it lands; an attempt gets half an epoch, then gives up
+          // its turn (so one epoch's registrations are not immune still when the next epoch's land).
           const turn = new AbortController()
-          const giveUp = setTimeout(() => turn.abort(), scenario.tempo * scenario.blockTimeMs)
+          const giveUp = setTimeout(() => turn.abort(), (scenario.tempo * scenario.blockTimeMs) / 2)
           const onStop = (): void => turn.abort()
           aborts.signal.addEventListener('abort', onStop, { once: true })
           i.register(turn.signal)
@@ -95,5 +98,4 @@ export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly
       for (const p of parts.splice(0).reverse()) await p().catch(() => {})
     },
   }
-
 }
