@@ -367,6 +367,12 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       options.onEpoch?.({ run: 'base', runIndex: 0, runs: 1, epoch: epoch + 1, epochs: scenario.epochs, uids: neurons.length })
     }
     await sleep(500) // the last epoch's gossip reaches the peers
+    // On a loaded machine it can take longer: wait (10 s at most) until every running peer has heard of it.
+    const lastEpoch = Math.max(...ownerDigests.keys())
+    await until(() => {
+      const g = gather()
+      return cast.every((c) => isFlooder(c.peer) || !g.alive.has(c.peer) || g.digests.get(c.peer)?.has(lastEpoch) === true)
+    }, 10_000, () => 'late', silent).catch(() => {})
     // A report from every worker sent after this moment: their digests of the last epoch.
     const finalAt = Date.now()
     await until(() => remoteShards.every((i) => (remote.get(i)?.at ?? 0) > finalAt + 50), 30_000, () => 'the workers sent no final report', silent)

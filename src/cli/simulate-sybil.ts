@@ -21,15 +21,16 @@ export const isSybil = (c: { behaviour: string }): boolean => c.behaviour === 's
 export interface SybilFlood {
   /** Registration attempts started so far (each a full PoW solve and submission). */
   attempts(): number
-  /** Lets the identities try this epoch's registrations (each group: at most `perEpoch` new attempts). */
+  /** Starts this epoch's registrations (each group: at most `perEpoch` new attempts, by identities holding no uid and not trying already). */
   epoch(epoch: number): void
   stop(): Promise<void>
 }
 
 /**
  * Starts the scenario's Sybil identities (idle until `epoch(e)` reaches their group's `fromEpoch`).
- * Each epoch a group lets up to `perEpoch` of its unregistered identities start a registration by
- * PoW; whether it lands is the chain's call.
+ * Each epoch a group lets up to `perEpoch` of its idle unregistered identities start registering by
+ * PoW, which goes on until it lands; when is the chain's call (its limits per block and interval,
+ * its difficulty). A pruned identity is idle again.
  */
 export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly CastMember[]; manifest: SubnetManifest; bootstrap: string[]; host: string; log: Log; partition?: Partition }): Promise<SybilFlood> {
   const { scenario, manifest, log } = opts
@@ -75,19 +76,13 @@ export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly
         for (const i of free.slice(0, g.perEpoch!)) {
           i.busy = true
           attempts++
-          // registerByPow solves again until it lands; an attempt gets half an epoch, then gives up
-          // its turn (so one epoch's registrations are not immune still when the next epoch's land).
-          const turn = new AbortController()
-          const giveUp = setTimeout(() => turn.abort(), (scenario.tempo * scenario.blockTimeMs) / 2)
-          const onStop = (): void => turn.abort()
-          aborts.signal.addEventListener('abort', onStop, { once: true })
-          i.register(turn.signal)
+          // registerByPow solves again until it lands (a stale seal, a full block or interval, a
+          // raised difficulty: it solves anew); the group starts at most `perEpoch` a epoch.
+          i.register(aborts.signal)
             .catch((err: unknown) => {
-              if (!turn.signal.aborted) log(`simulate: sybil ${i.c.peer} registration failed: ${String(err)}`)
+              if (!aborts.signal.aborted) log(`simulate: sybil ${i.c.peer} registration failed: ${String(err)}`)
             })
             .finally(() => {
-              clearTimeout(giveUp)
-              aborts.signal.removeEventListener('abort', onStop)
               i.busy = false
             })
         }
