@@ -39,6 +39,11 @@ export interface OwnerNodeOptions<O extends LocalEpochOutput> {
   randomBytes?: (n: number) => Uint8Array
   /** Drives blocks; default a timer every `manifest.chain.blockTimeMs`. Tests tick by hand. */
   clock?: 'timer' | 'manual'
+  /**
+   * A dishonest owner (the simulator's `owner-forges-epoch`): what to log, sign and publish instead
+   * of an epoch's real result (null: the real one). The chain itself carries on from the real one.
+   */
+  forge?: (record: LocalEpochRecord<O>) => O | null
 }
 
 export interface OwnerNode<O extends LocalEpochOutput> {
@@ -117,7 +122,8 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
 
   const recordEpoch = (record: LocalEpochRecord<O>): void => {
     const inputDigest = digestOf(record.input)
-    const digest = digestOf(record.output)
+    const shown = options.forge?.(record) ?? record.output
+    const digest = digestOf(shown)
     const entry = writer.append(record.block, { type: 'epoch', epoch: record.epoch, inputDigest, digest })
     epochs.push(record)
     if (epochs.length > keep) epochs.shift()
@@ -125,8 +131,8 @@ export function createOwnerNode<O extends LocalEpochOutput>(options: OwnerNodeOp
       netuid: manifest.netuid,
       epoch: record.epoch,
       block: record.block,
-      incentive: record.output.u16.incentive,
-      dividends: record.output.u16.dividends,
+      incentive: shown.u16.incentive,
+      dividends: shown.u16.dividends,
       digest,
       inputDigest,
       chain: { genesis, session },

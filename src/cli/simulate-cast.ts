@@ -17,6 +17,7 @@ import { MAX_DIGESTS_PER_PEER, shardPeers, type MinerAddress, type PeerReport, t
 import { createTask, freshNonce, TaskInputError, type SubnetTask, type TextGenerationAnswer, type TextGenerationInput } from '../subnet/tasks/index.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import { exactManifest, startQueryFlooder, startWeightSetter } from './simulate-exact.ts'
+import type { Partition } from './simulate-faults.ts'
 import { loadNodeRunner, type Log } from './stack.ts'
 
 /** One member of the cast: its index, behaviour, group and hotkey (from a secret the scenario fixes). */
@@ -85,6 +86,8 @@ export async function startShard(opts: {
   host: string
   modelsDir: string
   log: Log
+  /** The coordinator's network split (simulate-faults.ts): each peer's mesh is gated by it. */
+  partition?: Partition
 }): Promise<ShardRuntime> {
   const { scenario, cast, manifest, bootstrap, log } = opts
   const listen = [`/ip4/${opts.host}/tcp/0/ws`]
@@ -147,13 +150,14 @@ export async function startShard(opts: {
   const miners = new Map<number, MinerAddress>()
 
   const startPeer = async (c: CastMember): Promise<Running> => {
-    const { mesh, chain } = await joinSubnet({ manifest, signer: c.hotkey, bootstrap, listen })
+    const { mesh, chain } = await joinSubnet({ manifest, signer: c.hotkey, bootstrap, listen, ...(opts.partition === undefined ? {} : { denyPeer: opts.partition.denyFor(c.peer) }) })
     const seen = digests.get(c.peer)!
     chain.onEpoch((e) => {
       seen.set(e.epoch, e.digest)
       if (seen.size > MAX_DIGESTS_PER_PEER) seen.delete(seen.keys().next().value!)
     })
-    const parts: (() => Promise<unknown>)[] = [() => mesh.stop()]
+    const detach = opts.partition?.attach(c.peer, mesh)
+    const parts: (() => Promise<unknown>)[] = [() => mesh.stop(), async () => detach?.()]
     if (isMinerBehaviour(c.behaviour)) {
       const runner = await runnerFor(c.behaviour)
       const node = createMinerNode({ manifest, mesh, chain, runner, signer: c.hotkey, agent: `simulate/${c.behaviour}`, task: taskFor(c), log })

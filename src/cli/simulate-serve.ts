@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { EpochResult } from '../chain/index.ts'
 import { fileLogStore } from '../chain/log-file.ts'
 import { FigureBook, type HolderFigures } from '../simulate/figures.ts'
 import { churnOnline, type MathProgress } from '../simulate/math.ts'
@@ -22,6 +23,9 @@ import { isMinerBehaviour, type Scenario } from '../simulate/scenario.ts'
 import { JOIN_TOKEN_ENV, MAX_REPORT_BYTES, ShardError, parseWorkerReport, scenarioCanonical, shardOfPeer, shardPeers, type CoordinatorPhase, type CoordinatorReply, type MinerAddress, type Shard, type ValidatorReport, type WorkerReport } from '../simulate/shard.ts'
 import { castManifest, castOf, holdsUid, startShard, type CastMember } from './simulate-cast.ts'
 import { exactModeGaps } from './simulate-exact.ts'
+import { createPartition, faultGaps, faultNotes, partitionAt, relayHolder, relayRestartsAt, SERVE_FAULTS } from './simulate-faults.ts'
+import { checkForgery, epochForger, forgedEpochOf } from './simulate-forge.ts'
+import { isSybil, startSybilFlood } from './simulate-sybil.ts'
 import { chainDir, startOwner, startRelayStack } from './stack.ts'
 
 /** How often a worker reports (ms). */
@@ -54,11 +58,13 @@ export interface ServeOptions {
 /** The scenario's fingerprint (hex sha256 of its canonical JSON): coordinator and workers must agree on it. */
 /**
  * Why the coordinator cannot run this scenario (empty when it can): what single-process exact mode
- * cannot, less `churn`, which the coordinator runs (it stops and restarts the churners on their
- * schedule, as the fault timeline's kills).
+ * cannot, less what the coordinator runs — `churn` (it stops and restarts the churners on their
+ * schedule, as the fault timeline's kills), `sybil-flood`, `owner-forges-epoch`, `restart-relay`
+ * and `partition` (simulate-sybil.ts, simulate-forge.ts, simulate-faults.ts) — and what
+ * `faultGaps` says of this sharding.
  */
-export function serveModeGaps(scenario: Scenario): string[] {
-  return exactModeGaps(scenario).filter((g) => !/^cast\[\d+\] churn$/.test(g))
+export function serveModeGaps(scenario: Scenario, shard: Shard = { index: 0, count: 1 }): string[] {
+  return [...exactModeGaps(scenario).filter((g) => !/^cast\[\d+\] (churn|sybil-flood|owner-forges-epoch)$/.test(g) && !new RegExp(`^faults\\[\\d+\\] (${[...SERVE_FAULTS].join('|')})$`).test(g)), ...faultGaps(scenario, shard)]
 }
 
 export const scenarioFingerprint = (scenario: Scenario): string => createHash('sha256').update(scenarioCanonical(scenario)).digest('hex')
@@ -140,7 +146,7 @@ function createJoinServer(token: string, accept: (json: unknown) => CoordinatorR
  * @example const result = await runServe(scenario, { modelsDir, shard: { index: 0, count: 2 } })
  */
 export async function runServe(scenario: Scenario, options: ServeOptions): Promise<SimulationResult> {
-  const gaps = serveModeGaps(scenario)
+  const gaps = serveModeGaps(scenario, options.shard)
   if (gaps.length > 0) throw new Error(`exact mode cannot run ${gaps.join(', ')} yet: run this scenario in math mode (--mode math)`)
   const host = options.host ?? '127.0.0.1'
   const log = options.log ?? ((): void => {})
@@ -158,20 +164,26 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     const fingerprint = scenarioFingerprint(scenario)
     const stateDir = mkdtempSync(join(tmpdir(), 'wt-simulate-serve-'))
     const stack = await startRelayStack({ host, port: options.port ?? 0, relayPort: 0, stateDir, modelsDir: options.modelsDir, manifest, log })
-    stoppers.push(() => stack.relay.stop(), () => stack.server.stop())
+    const relay = relayHolder(stack.relay, { host, stateDir })
+    stoppers.push(() => relay.stop(), () => stack.server.stop())
     const bootstrap = stack.bootstrap
-    const owner = await startOwner({ manifest, bootstrap, host, log, store: fileLogStore(chainDir(stateDir)) })
+    const forger = epochForger()
+    const forgeAt = forgedEpochOf(scenario)
+    const owner = await startOwner({ manifest, bootstrap, host, log, store: fileLogStore(chainDir(stateDir)), ...(forgeAt === null ? {} : { forge: forger.forge }) })
     stoppers.push(() => owner.owner.stop(), () => owner.mesh.stop())
+    const partition = createPartition()
+    partition.attach(-1, owner.mesh)
 
     // The workers' side: their latest reports, and what this coordinator tells them.
-    const isFlooder = (p: number): boolean => cast[p]!.behaviour === 'query-flooder'
+    // Query flooders start apart and Sybil identities run here, outside the shards.
+    const isFlooder = (p: number): boolean => cast[p]!.behaviour === 'query-flooder' || isSybil(cast[p]!)
     const wanted = new Set(cast.filter((c) => !isFlooder(c.peer)).map((c) => c.peer))
     const remote = new Map<number, { report: WorkerReport; at: number; polledAt: number }>()
     const remoteShards = Array.from({ length: shard.count }, (_, i) => i).filter((i) => i !== shard.index)
     let phase: CoordinatorPhase = 'starting'
     let floodTargets: MinerAddress[] = []
     const validatorPeers = new Set(cast.filter((c) => c.behaviour === 'honest-validator').map((c) => c.peer))
-    const minerPeers = new Set(cast.filter((c) => isMinerBehaviour(c.behaviour)).map((c) => c.peer))
+    const minerPeers = new Set(cast.filter((c) => isMinerBehaviour(c.behaviour) && !isSybil(c)).map((c) => c.peer))
     const accept = (json: unknown): CoordinatorReply => {
       const report = parseWorkerReport(json, { fingerprint, shards: shard.count, ownShard: shard.index, castSize: cast.length, validatorPeers, minerPeers })
       const now = Date.now()
@@ -197,7 +209,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     }
 
     // This process's shard.
-    const local = await startShard({ scenario, cast, manifest, shard, bootstrap, host, modelsDir: options.modelsDir, log })
+    const local = await startShard({ scenario, cast, manifest, shard, bootstrap, host, modelsDir: options.modelsDir, log, partition })
     stoppers.push(() => local.stop())
     const localWanted = (): Set<number> => new Set(local.peers.filter((p) => wanted.has(p)))
     await local.setAlive(localWanted())
@@ -225,7 +237,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       () => `shards ${remoteShards.filter((i) => !remote.has(i)).join(', ')} of ${shard.count} did not join within ${joinTimeoutMs / 1000} s`,
       workerError,
     )
-    const uidHolders = cast.filter((c) => holdsUid(c.behaviour))
+    const uidHolders = cast.filter((c) => holdsUid(c.behaviour) && !isSybil(c))
     const registered = (): CastMember[] => uidHolders.filter((c) => owner.owner.chain.uidOf(c.hotkey.address) !== undefined)
     await until(() => registered().length === uidHolders.length, joinTimeoutMs, () => `only ${registered().length} of ${uidHolders.length} peers registered within ${joinTimeoutMs / 1000} s`, workerError)
     // Wait for the miners' addresses too (a worker reports them after its miners start).
@@ -233,7 +245,10 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     floodTargets = gather().miners
     phase = 'running'
     await local.startFlooders(floodTargets)
-    const flooders = cast.filter((c) => isFlooder(c.peer)).length
+    const flooders = cast.filter((c) => c.behaviour === 'query-flooder').length
+    const sybils = await startSybilFlood({ scenario, cast, manifest, bootstrap, host, log, partition })
+    stoppers.push(() => sybils.stop())
+    let uidOwners = new Map(owner.owner.chain.metagraph().neurons.map((n) => [n.uid, n.hotkey]))
     status(`simulate ${scenario.name} (exact): ${uidHolders.length} peers registered over ${shard.count} shard(s); running ${scenario.epochs} epochs of ${scenario.tempo} blocks × ${scenario.blockTimeMs} ms`)
 
     const behaviours = [...new Set(cast.filter((c) => holdsUid(c.behaviour)).map((c) => c.behaviour))]
@@ -245,6 +260,7 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
     const wantedAt = (epoch: number): Set<number> =>
       new Set(cast.filter((c) => !isFlooder(c.peer) && (down.get(c.peer) ?? -1) <= epoch && (c.behaviour !== 'churn' || churnOnline(scenario.cast[c.group]!, c.member, epoch))).map((c) => c.peer))
     const ownerDigests = new Map<number, string>()
+    const ownerLog: EpochResult[] = []
     let seen = owner.owner.epochs.length
     let lastRegistrations = owner.owner.stats().registrations
     let sentBefore = 0
@@ -277,6 +293,17 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
         for (const p of picked) down.set(p, f.forEpochs === null ? Infinity : epoch + f.forEpochs)
         status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: killed ${picked.length} peers (${picked.map((p) => `${p} on shard ${shardOfPeer(p, shard.count)}`).join(', ')})`)
       }
+      for (let k = relayRestartsAt(scenario, epoch); k > 0; k--) {
+        const { downMs } = await relay.restart(500)
+        status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: relay restarted on the same address and key (down ${Math.round(downMs)} ms)`)
+      }
+      const split = partitionAt(scenario, epoch)
+      if (split !== undefined) {
+        const closed = await partition.set(split)
+        status(`simulate ${scenario.name} (exact): epoch ${epoch + 1}: ${split === null ? 'partition healed' : `partitioned into ${split} groups (${closed} links closed)`}`)
+      }
+      if (epoch === forgeAt) forger.arm()
+      sybils.epoch(epoch)
       // Then who runs this epoch: the killed stay down until their time; churners follow their cycle.
       const next = wantedAt(epoch)
       const changed = cast.filter((c) => wanted.has(c.peer) !== next.has(c.peer)).map((c) => c.peer)
@@ -292,7 +319,10 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       seen = owner.owner.epochs.length
       const record = owner.owner.epochs[seen - 1]!
       const latest = owner.owner.latestEpoch()
-      if (latest !== null) ownerDigests.set(latest.epoch, latest.digest)
+      if (latest !== null) {
+        ownerDigests.set(latest.epoch, latest.digest)
+        ownerLog.push(latest)
+      }
       const out = record.output
       const neurons = owner.owner.chain.metagraph().neurons
       const holders: HolderFigures[] = []
@@ -318,12 +348,15 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
         latencyMs[b] = xs.length === 0 ? 0 : xs[Math.floor(xs.length / 2)]!
       }
       const registrations = owner.owner.stats().registrations
+      // A uid whose hotkey changed since the last epoch was pruned for a new registration.
+      const pruned = neurons.filter((n) => uidOwners.has(n.uid) && uidOwners.get(n.uid) !== n.hotkey).length
+      uidOwners = new Map(neurons.map((n) => [n.uid, n.hotkey]))
       book.add({
         epoch,
         block: record.block,
         holders,
         registrations: registrations - lastRegistrations,
-        pruned: 0,
+        pruned,
         peersOnline: 1 + [...g.alive].filter((p) => !isFlooder(p)).length + flooders,
         latencyMs,
         delivery: sent > sentBefore ? (verified - verifiedBefore) / (sent - sentBefore) : 0,
@@ -334,6 +367,12 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       options.onEpoch?.({ run: 'base', runIndex: 0, runs: 1, epoch: epoch + 1, epochs: scenario.epochs, uids: neurons.length })
     }
     await sleep(500) // the last epoch's gossip reaches the peers
+    // On a loaded machine it can take longer: wait (10 s at most) until every running peer has heard of it.
+    const lastEpoch = Math.max(...ownerDigests.keys())
+    await until(() => {
+      const g = gather()
+      return cast.every((c) => isFlooder(c.peer) || !g.alive.has(c.peer) || g.digests.get(c.peer)?.has(lastEpoch) === true)
+    }, 10_000, () => 'late', silent).catch(() => {})
     // A report from every worker sent after this moment: their digests of the last epoch.
     const finalAt = Date.now()
     await until(() => remoteShards.every((i) => (remote.get(i)?.at ?? 0) > finalAt + 50), 30_000, () => 'the workers sent no final report', silent)
@@ -344,6 +383,11 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
       const d = g.digests.get(c.peer) ?? new Map<number, string>()
       return d.get(last) === ownerDigests.get(last) && [...d].every(([e, x]) => !ownerDigests.has(e) || ownerDigests.get(e) === x)
     })
+    const forgery =
+      forgeAt === null
+        ? undefined
+        : await checkForgery({ logPath: join(chainDir(stateDir), 'log.jsonl'), ownerHotkey: manifest.owner.hotkey, runEpoch: forgeAt, forged: ownerLog.find((e) => e.epoch === forger.forged()?.epoch), digests: survivors.map((c) => g.digests.get(c.peer) ?? new Map<number, string>()) })
+    if (forgery !== undefined) status(`simulate ${scenario.name} (exact): forged epoch ${forgery.chainEpoch} at log entry ${forgery.seq} of ${join(chainDir(stateDir), 'log.jsonl')}: ${forgery.detected ? 'the log verifier stops there' : `NOT caught (${forgery.divergence === null ? 'the log verified' : `divergence at entry ${forgery.divergence.seq}`})`}; ${forgery.peersWithForged} of ${forgery.peersHeard} peers took it from gossip`)
     // Tell the workers it is over (they stop their peers and exit), then stop here.
     phase = 'done'
     const doneAt = Date.now()
@@ -362,9 +406,11 @@ export async function runServe(scenario: Scenario, options: ServeOptions): Promi
           windows: book.windows(),
           summary: book.summary(),
           digestsAgree,
+          ...(forgery === undefined ? {} : { forgery }),
         },
       ],
       notes: [
+        ...faultNotes(scenario, sybils.attempts(), book.series),
         `Exact mode over ${shard.count} shard(s): ${cast.length} real Node peers (onnxruntime-node, libp2p over WebSockets) on one relay, the coordinator's local chain running exact Yuma every ${scenario.tempo} blocks of ${scenario.blockTimeMs} ms; shard i runs cast peers i, i + ${shard.count}, … (the coordinator ran shard ${shard.index}).`,
         'Miner quality is the real validators\' verdicts on real answers (the cast\'s quality ranges and validator noise are math-mode settings).',
         ...(scenario.variants.length > 0 ? [`Variants (${scenario.variants.map((v) => v.name).join(', ')}) run in math mode only: exact mode ran the base hyperparameters.`] : []),

@@ -218,7 +218,7 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   if (spread.join !== undefined) {
     const { runJoin } = await import('./simulate-join.ts')
     const { serveModeGaps } = await import('./simulate-serve.ts')
-    const gaps = serveModeGaps(scenario)
+    const gaps = serveModeGaps(scenario, spread.join.shard)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     try {
       const { peers } = await runJoin(scenario, { ...spread.join, modelsDir: DEFAULT_MODELS_DIR, onStatus: (line) => io.stderr.write(`${line}\n`) })
@@ -231,11 +231,11 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   }
   const progress = progressWriter(io.stderr, scenario.name)
   let result
-  // Exact mode needs the coordinator for what only it runs (churn), even in one process.
+  // Exact mode needs the coordinator for what only it runs (churn, Sybils, a forging owner, relay restarts, partitions), even in one process.
   const serveOnly = scenario.mode === 'exact' && spread.serve === undefined && (await import('./simulate-exact.ts')).exactModeGaps(scenario).length > 0
   if (spread.serve !== undefined || serveOnly) {
     const { runServe, serveModeGaps } = await import('./simulate-serve.ts')
-    const gaps = serveModeGaps(scenario)
+    const gaps = serveModeGaps(scenario, spread.serve?.shard)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     const out = resolve(values.out ?? join('simulate-report', scenario.name))
     await mkdir(out, { recursive: true })

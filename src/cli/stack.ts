@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { sdkMetagraph, type ChainClient, type ChainStateSnapshot, type SdkNeuron } from '../chain/index.ts'
+import { sdkMetagraph, type ChainClient, type ChainStateSnapshot, type LocalEpochRecord, type SdkNeuron } from '../chain/index.ts'
 import { createOwnerNode, memoryLogStore, type LogStore, type OwnerNode } from '../chain/owner-node.ts'
 import { SubtensorError, type SubtensorClient } from '../chain/subtensor/index.ts'
 import { ensureTestModels, loadModel, type ModelRunner } from '../inference/index.ts'
@@ -196,6 +196,8 @@ export async function startOwner(opts: {
   store?: LogStore
   /** `manual`: blocks advance only through `owner.tick()` (tests). */
   clock?: 'timer' | 'manual'
+  /** A forging owner (simulator only): see `OwnerNodeOptions.forge`. */
+  forge?: (record: LocalEpochRecord<EpochOutput>) => EpochOutput | null
 }): Promise<{ owner: OwnerNode<EpochOutput>; mesh: Mesh; hotkey: Hotkey }> {
   const { manifest, log } = opts
   if (manifest.owner.devSecret === undefined) throw new Error('the manifest has no owner devSecret: only a local subnet can run its own owner')
@@ -212,6 +214,7 @@ export async function startOwner(opts: {
     store: opts.store ?? memoryLogStore(),
     log,
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.forge === undefined ? {} : { forge: opts.forge }),
   })
   await owner.start()
   return { owner, mesh, hotkey }

@@ -18,6 +18,8 @@ export async function joinSubnet(opts: {
   listen?: string[]
   iceServers?: IceServer[]
   targetConnections?: number
+  /** Peers not to link with (see `MeshOptions.denyPeer`). */
+  denyPeer?: (peerId: string) => boolean
   /** The chain to follow instead of the owner's gossip (e.g. a subtensor client); permits come from it too. */
   chain?: ChainClient
   log?: (line: string) => void
@@ -31,6 +33,7 @@ export async function joinSubnet(opts: {
     ...(opts.listen === undefined ? {} : { listen: opts.listen }),
     ...(opts.iceServers === undefined ? {} : { iceServers: opts.iceServers }),
     ...(opts.targetConnections === undefined ? {} : { targetConnections: opts.targetConnections }),
+    ...(opts.denyPeer === undefined ? {} : { denyPeer: opts.denyPeer }),
     authorize: subnetAuthorize(manifest.owner.hotkey, () => permits),
   })
   await mesh.start()

@@ -57,6 +57,11 @@ export interface MeshOptions {
   log?: (msg: string) => void
   /** Browser only: STUN/TURN servers for WebRTC links (checked here). Default none: host candidates only. */
   iceServers?: IceServer[]
+  /**
+   * Peers this node neither dials nor accepts, asked at each connection (a network partition in
+   * the simulator; the answer may change over time). Existing links are not closed by it.
+   */
+  denyPeer?: (peerId: string) => boolean
 }
 
 /** The bytes an envelope's hotkey signed and its sr25519 signature of them (64 bytes). */
@@ -198,7 +203,17 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
         : [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: allowPrivate ? { denyDialMultiaddr: () => false } : undefined,
+    // (undefined keeps libp2p's default gater, which refuses private addresses)
+    connectionGater: !allowPrivate && options.denyPeer === undefined ? undefined : {
+      ...(allowPrivate ? { denyDialMultiaddr: () => false } : {}),
+      ...(options.denyPeer === undefined
+        ? {}
+        : {
+            denyDialPeer: (id: { toString(): string }) => options.denyPeer!(id.toString()),
+            denyInboundEncryptedConnection: (id: { toString(): string }) => options.denyPeer!(id.toString()),
+            denyOutboundEncryptedConnection: (id: { toString(): string }) => options.denyPeer!(id.toString()),
+          }),
+    },
     connectionManager: {
       maxConnections: Math.max(32, target * 4),
       // Relayed and co-located peers all arrive from one IP; the default (5/s per IP) refused them.

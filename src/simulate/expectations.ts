@@ -54,6 +54,12 @@ function check(e: Expectation, index: number, run: RunResult): ExpectationResult
     if (run.digestsAgree === null) return { ...base, status: 'skipped', measured: null, threshold: null, detail: 'exact mode only: math mode runs one chain' }
     return { ...base, status: run.digestsAgree ? 'pass' : 'fail', measured: run.digestsAgree ? 1 : 0, threshold: 1, detail: run.digestsAgree ? 'every surviving peer agreed' : 'peers disagree on an epoch digest' }
   }
+  if (e.kind === 'forgery-detected') {
+    const f = run.forgery
+    if (f === undefined) return { ...base, status: 'skipped', measured: null, threshold: null, detail: 'exact mode only: math mode does not model a forging owner' }
+    const where = f.divergence === null ? 'the whole log verified' : `the verifier stops at entry ${f.divergence.seq} (${f.divergence.reason}): ${f.divergence.detail}`
+    return { ...base, status: f.detected ? 'pass' : 'fail', measured: f.detected ? 1 : 0, threshold: 1, detail: `forged epoch ${f.chainEpoch} (run epoch ${f.epoch + 1}) at log entry ${f.seq}; ${where}; ${f.peersWithForged} of ${f.peersHeard} peers took the forged result from gossip` }
+  }
   const w = windowOf(run, e.fromEpoch)
   const span = `epochs ${e.fromEpoch + 1}–${e.fromEpoch + w.epochs}`
   const label = (peer: number): string => {

@@ -57,4 +57,4 @@ export {
 } from './shard.ts'
 
 /** The scenarios shipped in `subnets/scenarios/` (`webtensor simulate NAME`). */
-export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact'] as const
+export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact', 'faults-exact'] as const

@@ -67,6 +67,24 @@ export interface RunResult {
   summary: Record<string, BehaviourSummary>
   /** Exact mode: each surviving peer's epoch digests (null in math mode). */
   digestsAgree: boolean | null
+  /** Exact mode with `owner-forges-epoch`: the forged epoch and what the log verifier made of it (absent otherwise). */
+  forgery?: ForgeryCheck
+}
+
+/** The owner's forged epoch (exact mode) and whether verifying the signed log catches it. */
+export interface ForgeryCheck {
+  /** The run's epoch (0-based) and the chain's epoch number the owner forged. */
+  epoch: number
+  chainEpoch: number
+  /** The log entry of the forged epoch (owner-signed, with the forged result digest). */
+  seq: number
+  /** True when the verifier's first divergence is exactly that entry. */
+  detected: boolean
+  /** The verifier's first divergence (null: the whole log verified). */
+  divergence: { seq: number; reason: string; detail: string } | null
+  /** Peers (surviving, of those that heard the epoch) that received the forged result over gossip: Node peers do not re-derive epochs. */
+  peersWithForged: number
+  peersHeard: number
 }
 
 export interface SimulationResult {

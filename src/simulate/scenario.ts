@@ -54,6 +54,8 @@ export interface CastGroup {
   noise?: number
   /** weight-copier: whose weights it copies (the peer of that behaviour with the most stake). */
   target?: ValidatorBehaviour
+  /** owner-forges-epoch: the epoch (0-based) whose result the owner forges (default: the middle of the run). */
+  atEpoch?: number
 }
 
 export type Fault =
@@ -85,9 +87,10 @@ export type Expectation = ExpectationCommon &
     | { kind: 'below-all'; behaviour: Behaviour; metric: Metric; than: Behaviour }
     | { kind: 'vtrust-below-all'; behaviour: Behaviour; than: Behaviour }
     | { kind: 'same-digests' }
+    | { kind: 'forgery-detected' }
   )
 
-export const EXPECTATION_KINDS = ['share', 'each-below', 'each-above', 'below-all', 'vtrust-below-all', 'same-digests'] as const
+export const EXPECTATION_KINDS = ['share', 'each-below', 'each-above', 'below-all', 'vtrust-below-all', 'same-digests', 'forgery-detected'] as const
 
 /** The same scenario with other Yuma hyperparameters (e.g. `{ "yuma3": true }`). */
 export interface Variant {
@@ -221,6 +224,7 @@ export const EXPECTATION_KEYS: Record<Expectation['kind'], readonly string[]> = 
   'below-all': [...EXPECTATION_BASE, 'behaviour', 'metric', 'than'],
   'vtrust-below-all': [...EXPECTATION_BASE, 'behaviour', 'than'],
   'same-digests': [...EXPECTATION_BASE],
+  'forgery-detected': [...EXPECTATION_BASE],
 }
 
 /** Keys each behaviour's group may carry, besides behaviour, count and stake. */
@@ -238,7 +242,7 @@ export const GROUP_KEYS: Record<Behaviour, readonly string[]> = {
   'random-weights': [],
   'weight-copier': ['target'],
   'query-flooder': [],
-  'owner-forges-epoch': [],
+  'owner-forges-epoch': ['atEpoch'],
 }
 
 function parseGroup(v: unknown, field: string, manifest: SubnetManifest): CastGroup {
@@ -277,6 +281,7 @@ function parseGroup(v: unknown, field: string, manifest: SubnetManifest): CastGr
     out.fromEpoch = int(g.fromEpoch ?? 0, `${field}.fromEpoch`, 0, 1_000_000)
   }
   if (behaviour === 'honest-validator') out.noise = num(g.noise ?? 0.05, `${field}.noise`, 0, 1)
+  if (behaviour === 'owner-forges-epoch' && g.atEpoch !== undefined) out.atEpoch = int(g.atEpoch, `${field}.atEpoch`, 0, 1_000_000)
   if (behaviour === 'weight-copier') out.target = oneOf(g.target ?? 'honest-validator', `${field}.target`, VALIDATOR_BEHAVIOURS)
   return out
 }
@@ -338,6 +343,9 @@ function parseExpectation(v: unknown, field: string, cast: readonly CastGroup[],
       return { ...common, kind, behaviour, than }
     }
     case 'same-digests':
+      return { ...common, kind }
+    case 'forgery-detected':
+      inCast('owner-forges-epoch', `${field}.kind`)
       return { ...common, kind }
   }
 }
@@ -452,6 +460,9 @@ export function parseScenario(json: unknown, base: SubnetManifest): Scenario {
   for (const [i, v] of variants.entries()) checkRunHyperparams(runHyperparams(manifest.hyperparams, v.hyperparams, manifest.chain.tempo), `variants[${i}].hyperparams`)
   const runs = ['base', ...names]
   const faults = arr(s.faults ?? [], 'faults', 1000).map((f, i) => parseFault(f, `faults[${i}]`, epochs))
+  for (const [i, g] of cast.entries()) {
+    if (g.atEpoch !== undefined && g.atEpoch >= epochs) throw new ScenarioError(`cast[${i}].atEpoch`, `must be below epochs (${epochs}), got ${g.atEpoch}`)
+  }
   const expectations = arr(s.expectations ?? [], 'expectations', 200).map((e, i) => parseExpectation(e, `expectations[${i}]`, cast, runs, epochs))
   return {
     name: s.name,
@@ -490,5 +501,7 @@ export function describeExpectation(e: Expectation): string {
       return `each ${e.behaviour}'s validator trust below every ${e.than}'s${from}`
     case 'same-digests':
       return 'every surviving peer has the same epoch digests'
+    case 'forgery-detected':
+      return "the log verifier refuses the owner's forged epoch at its entry"
   }
 }
