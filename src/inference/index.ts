@@ -20,6 +20,7 @@ export type {
   GenerateResult,
   LoadOptions,
   LoadProgress,
+  LoadTimings,
   ModelIntegrity,
   ModelRunner,
   ModelSourceOptions,

@@ -64,6 +64,15 @@ export interface LoadOptions extends ModelSourceOptions {
    * resume, never used as a whole file). The load rejects with `ModelLoadError`, code `cancelled`.
    */
   signal?: AbortSignal
+  /**
+   * Browser: how onnxruntime-web's `.wasm` is fetched and compiled. `streaming` (default):
+   * `WebAssembly.instantiateStreaming` from `wasmPaths`, so Chromium keeps the compiled code with
+   * the HTTP cache entry (serve `/ort/` cacheable) and a warm load skips compiling. `cache-api`:
+   * transformers.js' copy in the Cache API, compiled from bytes on every load.
+   */
+  wasmLoading?: 'streaming' | 'cache-api'
+  /** onnxruntime graph optimisation level at session creation (default `all`; lower levels create sessions faster and may run slower). */
+  graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all'
   /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
   numThreads?: number
 }
@@ -125,10 +134,28 @@ export interface ScoreResult {
   endsWithEos: boolean
 }
 
+/** Where a load's time went (ms), as the loader saw it; fields it could not observe are absent. */
+export interface LoadTimings {
+  /** The whole load as the caller saw it (page side for a worker load). */
+  totalMs: number
+  /** Page side: from creating the worker to the worker starting the load (script fetch, module evaluation). */
+  workerStartMs?: number
+  /** Choosing the device (WebGPU adapter probe). */
+  deviceMs?: number
+  /** Config and tokenizer files read and the tokenizer built. */
+  tokenizerMs?: number
+  /** The ONNX file(s): from the first request for them to their last verified byte. */
+  modelFilesMs?: number
+  /** After the model's bytes were handed over: runtime start (wasm fetch/compile on the first session) and session creation. */
+  sessionMs?: number
+}
+
 export interface ModelRunner {
   readonly modelId: string
   readonly device: Device
   readonly deviceReason: string
+  /** Where the load's time went (absent where the loader does not measure it). */
+  readonly loadTimings?: LoadTimings
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
   /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */

@@ -10,6 +10,7 @@ import { unwrap, type RunnerWorkerApi } from './worker-protocol.ts'
  * Example: `const m = await loadModelInWorker({ modelId: 'webtensor/tiny-gpt2', localModelPath: '/models/', wasmPaths: '/ort/' })`.
  */
 export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunner> {
+  const started = performance.now()
   // This exact `new Worker(new URL(...), { type: 'module' })` form lets Vite bundle the worker.
   const worker = new Worker(new URL('./runner.worker.ts', import.meta.url), { type: 'module', name: `webtensor-${options.modelId}` })
   const remote = Comlink.wrap<RunnerWorkerApi>(worker)
@@ -30,11 +31,16 @@ export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunn
   } finally {
     signal?.removeEventListener('abort', abort)
   }
+  const totalMs = performance.now() - started
+  const inWorker = info.loadTimings
+  // What the worker did not see of the page's wait is its start-up (script, module evaluation) and messaging.
+  const loadTimings = { ...inWorker, totalMs, ...(inWorker ? { workerStartMs: Math.max(0, totalMs - inWorker.totalMs) } : {}) }
   let disposed = false
   const runner: ModelRunner = {
     modelId: info.modelId,
     device: info.device,
     deviceReason: info.deviceReason,
+    loadTimings,
     generate: async (r) => unwrap(await remote.generate(r)),
     score: async (r) => unwrap(await remote.score(r)),
     cancel: () => void remote.cancel(),

@@ -34,7 +34,10 @@ function configureEnvironment(options: LoadOptions, device: Device): void {
     // One thread by default: on two cores a second thread slowed per-token decoding here.
     wasm.numThreads = options.numThreads ?? 1
   }
-  env.useWasmCache = options.cache !== false
+  // `streaming` leaves the fetch to onnxruntime-web (instantiateStreaming from the URL), so the
+  // browser can keep the compiled module with its HTTP cache entry; transformers.js' Cache API copy
+  // hands over bytes instead, compiled again on every load.
+  env.useWasmCache = options.cache !== false && options.wasmLoading === 'cache-api'
 }
 
 /** Loads `options.modelId` in this page/worker on the chosen device. */
@@ -46,8 +49,11 @@ export async function loadModelWeb(options: LoadOptions): Promise<ModelRunner> {
 }
 
 async function load(options: LoadOptions): Promise<ModelRunner> {
+  const started = performance.now()
   const { device, reason } = await chooseDevice(options.device ?? 'auto')
+  const deviceMs = performance.now() - started
   configureEnvironment(options, device)
+  let lastOnnxByte = 0
   const progress = new ProgressTracker(options.onProgress, options.integrity)
   const ctx = {
     modelId: options.modelId,
@@ -57,8 +63,10 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     cache: options.cache,
     integrity: options.integrity,
     signal: options.signal,
-    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed') =>
-      progress.file(file, loaded, total, status, cached),
+    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed') => {
+      if (file.endsWith('.onnx') || file.endsWith('.onnx_data')) lastOnnxByte = performance.now()
+      progress.file(file, loaded, total, status, cached)
+    },
     failure: undefined as Error | undefined,
   }
   const release = registerContext(ctx)
@@ -67,15 +75,30 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       throw new ModelLoadError(`model ${options.modelId}: config.json not found in any source`, { code: 'model_not_found' })
     })) as { model_type?: string }
     const kind = config.model_type === 'bert' ? 'encoder' : 'causal-lm'
-    const pretrained = { device, dtype: options.dtype ?? 'fp32' }
+    const pretrained = {
+      device,
+      dtype: options.dtype ?? 'fp32',
+      ...(options.graphOptimization ? { session_options: { graphOptimizationLevel: options.graphOptimization } } : {}),
+    }
     const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
+    const modelStart = performance.now()
     const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
     if (options.signal?.aborted) {
       await model.dispose()
       throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
     }
     progress.ready()
+    const done = performance.now()
+    const filesEnd = Math.max(lastOnnxByte, modelStart)
+    const loadTimings = {
+      totalMs: done - started,
+      deviceMs,
+      tokenizerMs: modelStart - started - deviceMs,
+      modelFilesMs: filesEnd - modelStart,
+      sessionMs: done - filesEnd,
+    }
     return createRunner({
+      loadTimings,
       modelId: options.modelId,
       device,
       deviceReason: reason,

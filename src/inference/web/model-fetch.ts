@@ -283,7 +283,13 @@ export async function fetchModelFile(input: string | URL, init?: RequestInit): P
   try {
     const bytes = await getFile(ctx, decodeURIComponent(m[3]), m[2])
     if (!bytes) return new Response(null, { status: 404 })
-    return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+    const response = new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      // transformers.js reads a model file with arrayBuffer() and hands it to onnxruntime: give it
+      // our verified buffer (nobody else holds it) instead of a second copy of a model-sized file.
+      Object.defineProperty(response, 'arrayBuffer', { value: () => Promise.resolve(bytes.buffer) })
+    }
+    return response
   } catch (e) {
     ctx.failure ??= e as Error
     throw e
