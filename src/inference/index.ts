@@ -21,6 +21,8 @@ export type {
   LoadOptions,
   LoadProgress,
   LoadTimings,
+  ThreadChoice,
+  ThreadTiming,
   ModelIntegrity,
   ModelRunner,
   ModelSourceOptions,

@@ -1,4 +1,7 @@
 /** Public types of the inference layer (see `index.ts`). */
+import type { ThreadChoice } from './thread-choice.ts'
+
+export type { ThreadChoice, ThreadTiming } from './thread-choice.ts'
 
 export type Device = 'webgpu' | 'wasm' | 'cpu'
 
@@ -73,8 +76,14 @@ export interface LoadOptions extends ModelSourceOptions {
   wasmLoading?: 'streaming' | 'cache-api'
   /** onnxruntime graph optimisation level at session creation (default `all`; lower levels create sessions faster and may run slower). */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all'
-  /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
-  numThreads?: number
+  /**
+   * Node: onnxruntime-node intra-op threads (default: one per core; `auto` is that default).
+   * Browser: WASM threads (default 1 — on two cores a second thread slowed per-token decoding
+   * here). `auto` (worker loads): time short generates at 1 and 2 threads when cross-origin
+   * isolated, keep the faster, and remember the choice per model, dtype and core count
+   * (`ModelRunner.threads` says what was chosen and why).
+   */
+  numThreads?: number | 'auto'
 }
 
 export interface GenerateRequest {
@@ -156,6 +165,8 @@ export interface ModelRunner {
   readonly deviceReason: string
   /** Where the load's time went (absent where the loader does not measure it). */
   readonly loadTimings?: LoadTimings
+  /** Browser worker loads: the WASM thread count used and why. */
+  readonly threads?: ThreadChoice
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
   /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */

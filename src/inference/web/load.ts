@@ -32,7 +32,7 @@ function configureEnvironment(options: LoadOptions, device: Device): void {
       wasm.wasmPaths = { mjs: `${base}${stem}.mjs`, wasm: `${base}${stem}.wasm` }
     }
     // One thread by default: on two cores a second thread slowed per-token decoding here.
-    wasm.numThreads = options.numThreads ?? 1
+    wasm.numThreads = typeof options.numThreads === 'number' ? options.numThreads : 1
   }
   // `streaming` leaves the fetch to onnxruntime-web (instantiateStreaming from the URL), so the
   // browser can keep the compiled module with its HTTP cache entry; transformers.js' Cache API copy
