@@ -180,6 +180,43 @@ test('numThreads auto: times 1 and 2 WASM threads in the page, keeps one, says w
   }
 })
 
+test('device check on SwiftShader: its WebGPU adapter lacks shader-f16, so fp16/q4f16 on forced WebGPU are refused with that reason, fp32 is not', async () => {
+  const page = await openPage()
+  try {
+    const out = await page.evaluate(
+      async ({ id, manifest }) => {
+        const inf = window.webtensorInference
+        const report = await inf.deviceReport()
+        const refused: Record<string, string> = {}
+        for (const dtype of ['fp16', 'q4f16'] as const) {
+          try {
+            const m = await inf.loadModelInWorker({ modelId: id, device: 'webgpu', dtype, localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: false })
+            await m.dispose()
+            refused[dtype] = 'loaded'
+          } catch (e) {
+            refused[dtype] = `${(e as Error).name}: ${(e as Error).message}`
+          }
+        }
+        const fp32 = await inf.chooseDevice('webgpu', 'fp32')
+        return { report, refused, fp32 }
+      },
+      { id: ID, manifest },
+    )
+    const { report, refused, fp32 } = out
+    assert.equal(report.webgpu.available, true)
+    if (!report.webgpu.available) return
+    assert.equal(report.webgpu.fallback, true)
+    assert.ok(!report.webgpu.features.includes('shader-f16'), `SwiftShader's features: ${report.webgpu.features.join(', ')}`)
+    for (const dtype of ['fp16', 'q4f16']) {
+      assert.match(refused[dtype]!, /^DeviceUnavailableError: .*lacks shader-f16/, dtype)
+      assert.equal((report.choices as Record<string, { device?: string }>)[dtype]!.device, 'wasm')
+    }
+    assert.equal(fp32.device, 'webgpu')
+  } finally {
+    await page.close()
+  }
+})
+
 test('Chromium WebGPU (forced on SwiftShader): same greedy tokens as Node, score agrees with generate', async () => {
   const page = await openPage()
   const run = await runInPage(page, 'webgpu')

@@ -50,7 +50,7 @@ export async function loadModelWeb(options: LoadOptions): Promise<ModelRunner> {
 
 async function load(options: LoadOptions): Promise<ModelRunner> {
   const started = performance.now()
-  const { device, reason } = await chooseDevice(options.device ?? 'auto')
+  const { device, reason } = await chooseDevice(options.device ?? 'auto', options.dtype ?? 'fp32')
   const deviceMs = performance.now() - started
   configureEnvironment(options, device)
   let lastOnnxByte = 0
