@@ -151,9 +151,9 @@ export interface LoadTimings {
   workerStartMs?: number
   /** Choosing the device (WebGPU adapter probe). */
   deviceMs?: number
-  /** Config and tokenizer files read and the tokenizer built. */
+  /** Tokenizer files read and the tokenizer built (in the browser, alongside the model files). */
   tokenizerMs?: number
-  /** The ONNX file(s): from the first request for them to their last verified byte. */
+  /** The ONNX file(s): from the start of the model's load (after config.json) to their last verified byte. */
   modelFilesMs?: number
   /** After the model's bytes were handed over: runtime start (wasm fetch/compile on the first session) and session creation. */
   sessionMs?: number

@@ -80,9 +80,22 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       dtype: options.dtype ?? 'fp32',
       ...(options.graphOptimization ? { session_options: { graphOptimizationLevel: options.graphOptimization } } : {}),
     }
-    const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
+    // The tokenizer's files are read and parsed while the model's are: neither waits for the other.
     const modelStart = performance.now()
-    const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    let tokenizerEnd = modelStart
+    const tokenizerLoad = AutoTokenizer.from_pretrained(options.modelId).then((t) => {
+      tokenizerEnd = performance.now()
+      return t
+    })
+    const modelLoad = kind === 'encoder' ? AutoModel.from_pretrained(options.modelId, pretrained) : AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    const [tokenizerSettled, modelSettled] = await Promise.allSettled([tokenizerLoad, modelLoad])
+    if (modelSettled.status === 'rejected') throw modelSettled.reason
+    const model = modelSettled.value
+    if (tokenizerSettled.status === 'rejected') {
+      await model.dispose()
+      throw tokenizerSettled.reason
+    }
+    const tokenizer = tokenizerSettled.value
     if (options.signal?.aborted) {
       await model.dispose()
       throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
@@ -93,7 +106,7 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     const loadTimings = {
       totalMs: done - started,
       deviceMs,
-      tokenizerMs: modelStart - started - deviceMs,
+      tokenizerMs: tokenizerEnd - modelStart,
       modelFilesMs: filesEnd - modelStart,
       sessionMs: done - filesEnd,
     }
