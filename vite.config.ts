@@ -15,8 +15,8 @@ export default defineConfig({
     emptyOutDir: false,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // Two pages: the miner (index.html) and the subnet dashboard (dashboard.html).
-    rollupOptions: { input: { main: resolve(root, 'index.html'), dashboard: resolve(root, 'dashboard.html') } },
+    // Three pages: the miner (index.html), the subnet dashboard (dashboard.html), the device check (device.html).
+    rollupOptions: { input: { main: resolve(root, 'index.html'), dashboard: resolve(root, 'dashboard.html'), device: resolve(root, 'device.html') } },
   },
   worker: { format: 'es' },
   server: {

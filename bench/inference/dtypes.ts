@@ -1,7 +1,8 @@
 /**
  * Tokens/s per weight format (`npm run bench:inference -- --dtype fp16,q4,q4f16 [--model ID]
- * [--rounds N]`): the tiny GPT-2 (or `--model`) in each dtype, Node (onnxruntime-node, default
- * threads) against a Chromium WASM worker (1 thread), rounds interleaved so the shared machine's
+ * [--rounds N] [--threads 1,2] [--no-webgpu]`): the tiny GPT-2 (or `--model`) in each dtype, Node
+ * (onnxruntime-node, default threads) against a Chromium WASM worker (1 thread, or each of
+ * `--threads`), rounds interleaved so the shared machine's
  * load hits both alike; each side reports the median over rounds of each round's median
  * generate. Then one short WebGPU (SwiftShader) load per dtype: whether it runs, and whether its
  * greedy tokens are Node's — its speed means nothing. The last line is one JSON object.
@@ -25,6 +26,8 @@ if (bad !== undefined) throw new Error(`--dtype: ${bad} is not one of ${MODEL_DT
 const modelId = value('--model') ?? 'webtensor/tiny-gpt2'
 const ROUNDS = Number(value('--rounds') ?? 3)
 const plan = { promptWords: 16, newTokens: 64, repeats: 3 }
+const wasmThreads = (value('--threads') ?? '1').split(',').map(Number)
+const skipWebgpu = args.includes('--no-webgpu')
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -40,16 +43,16 @@ try {
   await page.addInitScript({ content: 'globalThis.__name = (f) => f' }) // tsx keepNames helper
   await page.goto(`${server.url}/`)
   await page.waitForFunction(() => window.webtensorReady === true)
-  const inPage = (dtype: ModelDtype, device: 'wasm' | 'webgpu', o: typeof plan) =>
+  const inPage = (dtype: ModelDtype, device: 'wasm' | 'webgpu', o: typeof plan, numThreads = 1) =>
     page.evaluate(
-      ({ modelId, dtype, device, o }) => {
+      ({ modelId, dtype, device, o, numThreads }) => {
         const inf = window.webtensorInference
         return window.webtensorMeasure.measureCausal(async (cold) => {
           if (cold) await Promise.all([inf.clearModelCache(), caches.delete('transformers-cache')])
-          return inf.loadModelInWorker({ modelId, device, dtype, numThreads: 1, localModelPath: '/models/', wasmPaths: '/ort/', cache: true })
+          return inf.loadModelInWorker({ modelId, device, dtype, numThreads, localModelPath: '/models/', wasmPaths: '/ort/', cache: true })
         }, o)
       },
-      { modelId, dtype, device, o },
+      { modelId, dtype, device, o, numThreads },
     )
 
   const node: Record<string, CausalFigures[]> = {}
@@ -57,14 +60,18 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const dtype of dtypes) {
       const n = await measureCausal(() => loadModel({ modelId, localModelPath: modelsDir, dtype }), plan)
-      const w = await inPage(dtype, 'wasm', plan)
       ;(node[dtype] ??= []).push(n)
-      ;(wasm[dtype] ??= []).push(w)
-      console.log(`round ${r} ${dtype}: node ${round(n.tokensPerSec)} tok/s, wasm ${round(w.tokensPerSec)} tok/s`)
+      const line = [`round ${r} ${dtype}: node ${round(n.tokensPerSec)} tok/s (load cold ${round(n.coldLoadMs)} / warm ${round(n.warmLoadMs)} ms)`]
+      for (const t of wasmThreads) {
+        const w = await inPage(dtype, 'wasm', plan, t)
+        ;(wasm[`${dtype}/${t}`] ??= []).push(w)
+        line.push(`wasm ${t}t ${round(w.tokensPerSec)} tok/s (load cold ${round(w.coldLoadMs)} / warm ${round(w.warmLoadMs)} ms)`)
+      }
+      console.log(line.join(', '))
     }
   }
   const webgpu: Record<string, unknown> = {}
-  for (const dtype of dtypes) {
+  for (const dtype of skipWebgpu ? [] : dtypes) {
     try {
       const f = await inPage(dtype, 'webgpu', { ...plan, newTokens: 4, repeats: 1 })
       webgpu[dtype] = { runs: true, same_tokens_as_node: JSON.stringify(f.tokenIds) === JSON.stringify(node[dtype]![0]!.tokenIds.slice(0, f.tokenIds.length)) }
@@ -73,12 +80,44 @@ try {
     }
     console.log(`webgpu (SwiftShader) ${dtype}: ${JSON.stringify(webgpu[dtype])}`)
   }
+  const fold = (runs: CausalFigures[]) => ({
+    tokens_per_s_median: round(median(runs.map((f) => f.tokensPerSec))),
+    tokens_per_s_best: round(Math.max(...runs.map((f) => f.bestTokensPerSec))),
+    cold_load_ms_median: round(median(runs.map((f) => f.coldLoadMs))),
+    warm_load_ms_median: round(median(runs.map((f) => f.warmLoadMs))),
+  })
   const byDtype = Object.fromEntries(
     dtypes.map((d) => {
-      const nodeTps = median(node[d]!.map((f) => f.tokensPerSec))
-      const wasmTps = median(wasm[d]!.map((f) => f.tokensPerSec))
-      const sameTokens = wasm[d]!.every((f) => JSON.stringify(f.tokenIds) === JSON.stringify(node[d]![0]!.tokenIds))
-      return [d, { node_tokens_per_s: round(nodeTps), wasm_tokens_per_s: round(wasmTps), ratio_wasm_over_node: round(wasmTps / nodeTps, 2), wasm_same_tokens_as_node: sameTokens, webgpu_swiftshader: webgpu[d] }]
+      const n = fold(node[d]!)
+      const byThreads = Object.fromEntries(
+        wasmThreads.map((t) => {
+          const runs = wasm[`${d}/${t}`]!
+          const w = fold(runs)
+          return [
+            `threads_${t}`,
+            {
+              ...w,
+              ratio_tokens_median: round(w.tokens_per_s_median / n.tokens_per_s_median, 2),
+              ratio_tokens_best: round(w.tokens_per_s_best / n.tokens_per_s_best, 2),
+              ratio_warm_load: round(w.warm_load_ms_median / n.warm_load_ms_median, 2),
+              same_tokens_as_node: runs.every((f) => JSON.stringify(f.tokenIds) === JSON.stringify(node[d]![0]!.tokenIds)),
+            },
+          ]
+        }),
+      )
+      const first = byThreads[`threads_${wasmThreads[0]}`]!
+      return [
+        d,
+        {
+          node_tokens_per_s: n.tokens_per_s_median,
+          wasm_tokens_per_s: first.tokens_per_s_median,
+          ratio_wasm_over_node: first.ratio_tokens_median,
+          wasm_same_tokens_as_node: first.same_tokens_as_node,
+          node: n,
+          wasm: byThreads,
+          ...(skipWebgpu ? {} : { webgpu_swiftshader: webgpu[d] }),
+        },
+      ]
     }),
   )
   for (const [d, f] of Object.entries(byDtype)) console.log(`${d.padEnd(6)} node ${f.node_tokens_per_s} tok/s, Chromium WASM ${f.wasm_tokens_per_s} tok/s (×${f.ratio_wasm_over_node})`)
@@ -90,6 +129,7 @@ try {
       load_average_1m: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
       rounds: ROUNDS,
       plan,
+      wasm_threads: wasmThreads,
       by_dtype: byDtype,
     }),
   )

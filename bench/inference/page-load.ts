@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { launchChromiumProfile } from '../../test/support/browser.ts'
-import { loadModel, type LoadProgress, type ModelIntegrity } from '../../src/inference/index.ts'
+import { loadModel, type LoadOptions, type LoadProgress, type LoadTimings, type ModelIntegrity } from '../../src/inference/index.ts'
 
 export interface PageLoadFigures {
   node_warm_load_ms: number
@@ -29,18 +29,31 @@ export interface PageLoadFigures {
   files_opfs_trusted_ms: number
   files_opfs_rehashed_ms: number
   files_fetched_hashed_ms: number
+  /** Where the best warm and cold page loads' time went, as the worker runner reports it. */
+  page_warm_phases_ms?: LoadTimings
+  page_cold_phases_ms?: LoadTimings
   ratio_page_warm_over_node_warm: number
   ratio_page_cold_over_page_warm: number
+  ratio_page_cold_over_node_warm: number
 }
+
+/** Load options the bench passes to the page (to compare loader settings). */
+export type PageLoadVariant = Pick<LoadOptions, 'wasmLoading' | 'graphOptimization' | 'numThreads' | 'dtype'>
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 
-async function pageLoad(page: Page, id: string, manifest: ModelIntegrity, cold: boolean): Promise<{ ms: number; filesMs: number; progress: LoadProgress[] }> {
-  if (cold) await page.evaluate(() => Promise.all([window.webtensorInference.clearModelCache(), caches.delete('transformers-cache')]))
+async function pageLoad(page: Page, id: string, manifest: ModelIntegrity, cold: boolean, variant: PageLoadVariant): Promise<{ ms: number; filesMs: number; progress: LoadProgress[]; timings?: LoadTimings }> {
+  if (cold) {
+    // A first visit: no model files, no onnxruntime wasm in any cache (its compiled code included).
+    await page.evaluate(() => Promise.all([window.webtensorInference.clearModelCache(), caches.delete('transformers-cache')]))
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.clearBrowserCache')
+    await cdp.detach()
+  }
   await page.reload()
   await page.waitForFunction(() => window.webtensorReady === true)
   return page.evaluate(
-    async ({ id, manifest }) => {
+    async ({ id, manifest, variant }) => {
       const progress: LoadProgress[] = []
       let filesMs = 0
       const t = performance.now()
@@ -51,18 +64,25 @@ async function pageLoad(page: Page, id: string, manifest: ModelIntegrity, cold: 
         wasmPaths: '/ort/',
         integrity: manifest,
         cache: true,
+        ...variant,
         onProgress: (p) => {
           progress.push(p)
           if (p.status !== 'ready') filesMs = performance.now() - t
         },
       })
       const ms = performance.now() - t
+      const timings = m.loadTimings
       await m.dispose()
-      return { ms, filesMs, progress }
+      return { ms, filesMs, progress, timings }
     },
-    { id, manifest },
+    { id, manifest, variant },
   )
 }
+
+const roundPhases = (t: LoadTimings | undefined): LoadTimings | undefined =>
+  t && (Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v as number)])) as unknown as LoadTimings)
+const phases = (t: LoadTimings | undefined) =>
+  t ? Object.entries(t).map(([k, v]) => `${k.replace(/Ms$/, '')} ${round(v as number)}`).join(', ') : 'not reported'
 
 /** Times the WebCrypto sha256 of `files` of model `id` in the page (fetched first, not timed). */
 function pageHash(page: Page, id: string, files: string[]): Promise<number> {
@@ -119,6 +139,7 @@ export async function measurePageLoads(
   models: Record<string, ModelIntegrity>,
   rounds: number,
   log: (...a: unknown[]) => void,
+  variant: PageLoadVariant = {},
 ): Promise<Record<string, PageLoadFigures>> {
   const context = await launchChromiumProfile(join(profileDir, 'profile'), { webgpu: false, extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${pageUrl}`] })
   const out: Record<string, PageLoadFigures> = {}
@@ -134,24 +155,30 @@ export async function measurePageLoads(
       const coldFiles: number[] = []
       const warmFiles: number[] = []
       let trusted = ''
+      const warmPhases: (LoadTimings | undefined)[] = []
+      const coldPhases: (LoadTimings | undefined)[] = []
       let read: string[] = []
       for (let r = 0; r < rounds; r++) {
         for (let i = 0; i < 2; i++) {
           const t = performance.now()
-          const m = await loadModel({ modelId: id, localModelPath: modelsDir, integrity: manifest })
+          const m = await loadModel({ modelId: id, localModelPath: modelsDir, integrity: manifest, ...(variant.dtype ? { dtype: variant.dtype } : {}) })
           if (i === 1) node.push(performance.now() - t)
           await m.dispose()
         }
-        const c = await pageLoad(page, id, manifest, true)
+        const c = await pageLoad(page, id, manifest, true, variant)
         cold.push(c.ms)
+        coldPhases.push(c.timings)
         coldFiles.push(c.filesMs)
-        const w = await pageLoad(page, id, manifest, false)
+        const w = await pageLoad(page, id, manifest, false, variant)
         warm.push(w.ms)
+        warmPhases.push(w.timings)
         warmFiles.push(w.filesMs)
         const last = new Map(w.progress.filter((p) => p.file).map((p) => [p.file, p]))
         read = [...last.keys()]
         trusted = `${[...last.values()].filter((p) => p.cached === 'trusted').length}/${last.size}`
         log(`page load ${id} round ${r}: node warm ${round(node.at(-1)!)} ms, page cold ${round(c.ms)} ms (files ${round(c.filesMs)}), page warm ${round(w.ms)} ms (files ${round(w.filesMs)}, ${trusted} files on their records)`)
+        log(`  phases cold ${phases(c.timings)}`)
+        log(`  phases warm ${phases(w.timings)}`)
       }
       const hashMs = await pageHash(page, id, read)
       const reads = await fileRead(page, id, manifest, read)
@@ -167,8 +194,11 @@ export async function measurePageLoads(
         files_opfs_trusted_ms: round(reads.trusted),
         files_opfs_rehashed_ms: round(reads.rehashed),
         files_fetched_hashed_ms: round(reads.fetched),
+        page_warm_phases_ms: roundPhases(warmPhases[warm.indexOf(best(warm))]),
+        page_cold_phases_ms: roundPhases(coldPhases[cold.indexOf(best(cold))]),
         ratio_page_warm_over_node_warm: round(best(warm) / best(node), 2),
         ratio_page_cold_over_page_warm: round(best(cold) / best(warm), 2),
+        ratio_page_cold_over_node_warm: round(best(cold) / best(node), 2),
       }
     }
   } finally {

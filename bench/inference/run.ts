@@ -24,7 +24,7 @@ import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
 import { computeIntegrity, ensureTestModels, loadModel, makeTestModel, type ModelIntegrity } from '../../src/inference/index.ts'
 import { measureCausal, measureEmbed, type CausalFigures, type EmbedFigures } from '../../src/inference/test-page/measure.ts'
 import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
-import { measurePageLoads } from './page-load.ts'
+import { measurePageLoads, type PageLoadVariant } from './page-load.ts'
 
 // `--dtype fp16,q4,…`: tokens/s per weight format instead, Node vs Chromium WASM (dtypes.ts).
 if (process.argv.includes('--dtype')) {
@@ -38,6 +38,13 @@ const quick = process.argv.includes('--quick')
 const loadOnly = process.argv.includes('--load-only')
 const roundsArg = process.argv.indexOf('--rounds')
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 2
+const argValue = (name: string) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined)
+/** `--wasm-loading streaming|cache-api`, `--graph-opt disabled|basic|extended|all`, `--model tiny|distil`: page-load variants to compare. */
+const variant: PageLoadVariant = {
+  ...(argValue('--wasm-loading') ? { wasmLoading: argValue('--wasm-loading') as PageLoadVariant['wasmLoading'] } : {}),
+  ...(argValue('--graph-opt') ? { graphOptimization: argValue('--graph-opt') as PageLoadVariant['graphOptimization'] } : {}),
+}
+const onlyModel = argValue('--model')
 
 interface ModelPlan {
   id: string
@@ -132,8 +139,9 @@ const server = await serveTestPage(join(root, 'page'), modelsDir, TEST_HOST)
 if (loadOnly) {
   try {
     const loadAverage = loadavg()[0]
-    const page_load = await measurePageLoads(server.url, root, modelsDir, manifests, ROUNDS, log)
-    console.log(JSON.stringify({ bench: 'inference-page-load', cores: cpus().length, load_average_1m: { start: round(loadAverage, 2), end: round(loadavg()[0], 2) }, rounds: ROUNDS, page_load }))
+    const models = Object.fromEntries(Object.entries(manifests).filter(([id]) => !onlyModel || id.includes(onlyModel)))
+    const page_load = await measurePageLoads(server.url, root, modelsDir, models, ROUNDS, log, variant)
+    console.log(JSON.stringify({ bench: 'inference-page-load', cores: cpus().length, load_average_1m: { start: round(loadAverage, 2), end: round(loadavg()[0], 2) }, rounds: ROUNDS, variant, page_load }))
   } finally {
     await server.close()
     await rm(root, { recursive: true, force: true })

@@ -187,11 +187,14 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
     ...(manifest.model.integrity === null ? {} : { integrity: manifest.model.integrity }),
     dtype: manifest.model.dtype,
     device: 'auto',
+    // WASM threads chosen by timing 1 and 2 on first use (remembered per model and dtype).
+    numThreads: 'auto',
     onProgress: (p) => onState({ progress: p.progress, progressFile: p.file }),
   })
   started.push(() => runner.dispose())
   checkpoint()
-  onState({ device: runner.device, deviceReason: runner.deviceReason, progress: 1, phase: 'joining' })
+  const threads = runner.device === 'wasm' && runner.threads ? `; ${runner.threads.numThreads} WASM thread${runner.threads.numThreads === 1 ? '' : 's'} (${runner.threads.reason})` : ''
+  onState({ device: runner.device, deviceReason: `${runner.deviceReason}${threads}`, progress: 1, phase: 'joining' })
 
   const minerUpdate = (s: MinerStats): void => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration })
   if (config.chain?.kind === 'subtensor') {

@@ -24,7 +24,7 @@ function newestMtime(path: string): number {
 export async function ensureAppBuilt(log: (line: string) => void, force = false): Promise<void> {
   const builtAt = (file: string): number => statSync(join(DIST_DIR, file), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(
-    ...['src', 'public', 'index.html', 'dashboard.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
+    ...['src', 'public', 'index.html', 'dashboard.html', 'device.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => newestMtime(join(PACKAGE_ROOT, p))),
   )
   const built = builtAt('index.html')
   // An installed package (no .git beside it) runs the app `npm pack` built into it, even where a

@@ -247,6 +247,7 @@ export async function main(argv: string[]): Promise<number> {
       say(`webtensor ${command === 'start' ? `subnet ${manifest.netuid} (${manifest.name})` : 'relay'} is up`)
       say(`open ${stack.server.url} to mine`)
       if (command === 'start') say(`subnet dashboard: ${new URL('dashboard.html', stack.server.url).href}`)
+      if (command === 'start') say(`device check (WebGPU, shader-f16, threads): ${new URL('device.html', stack.server.url).href}`)
       if (command === 'start') say(`chain log: ${join(chainDir(values.state), LOG_FILE)} (verify: npx webtensor verify ${stack.server.url.replace(/\/$/, '')})`)
       break
     }

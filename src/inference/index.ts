@@ -20,6 +20,9 @@ export type {
   GenerateResult,
   LoadOptions,
   LoadProgress,
+  LoadTimings,
+  ThreadChoice,
+  ThreadTiming,
   ModelIntegrity,
   ModelRunner,
   ModelSourceOptions,
@@ -40,7 +43,7 @@ export {
   ModelLoadError,
 } from './errors.ts'
 export { sha256Hex, verifyFileBytes, sameIntegrity } from './integrity.ts'
-export { chooseDevice } from './device.ts'
+export { chooseDevice, deviceReport, F16_DTYPES, type DeviceReport } from './device.ts'
 export { loadModelInWorker } from './worker-client.ts'
 
 /**

@@ -8,7 +8,7 @@ import { DynamicCache, Tensor } from '@huggingface/transformers'
 import { InferenceCancelledError, InferenceRequestError } from './errors.ts'
 import { argmax, greedyCandidates, logSumExp, meanPoolNormalize, sampleCandidates, sampleIndex, topLogprobs } from './logprobs.ts'
 import { Prng } from './prng.ts'
-import type { Device, GenerateRequest, GenerateResult, ModelRunner, ScoreRequest, ScoreResult } from './types.ts'
+import type { Device, GenerateRequest, GenerateResult, LoadTimings, ModelRunner, ScoreRequest, ScoreResult } from './types.ts'
 
 /** The slice of a transformers.js tokenizer we use. */
 export interface TokenizerLike {
@@ -30,6 +30,7 @@ export interface RunnerParts {
   modelId: string
   device: Device
   deviceReason: string
+  loadTimings?: LoadTimings
   kind: ModelKind
   tokenizer: TokenizerLike
   model: ModelLike
@@ -64,6 +65,7 @@ export function createRunner(parts: RunnerParts): ModelRunner {
     modelId: parts.modelId,
     device: parts.device,
     deviceReason: parts.deviceReason,
+    ...(parts.loadTimings ? { loadTimings: parts.loadTimings } : {}),
     generate: (r) => core.serial(() => core.generate(r)),
     score: (r) => core.serial(() => core.score(r)),
     cancel: () => core.cancel(),

@@ -144,6 +144,79 @@ test('Chromium WASM in a worker: same greedy tokens as Node, score agrees with g
   assert.equal(run.progress.at(-1)?.progress, 1)
 })
 
+test('numThreads auto: times 1 and 2 WASM threads in the page, keeps one, says why, and a second load uses the stored choice', async () => {
+  const page = await openPage()
+  try {
+    const out = await page.evaluate(
+      async ({ id, prompt, manifest }) => {
+        const load = () =>
+          window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', numThreads: 'auto', localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: true })
+        const first = await load()
+        const a = { threads: first.threads, timings: first.loadTimings, tokens: (await first.generate({ prompt, maxNewTokens: 8 })).tokenIds }
+        await first.dispose()
+        const second = await load()
+        const b = { threads: second.threads, tokens: (await second.generate({ prompt, maxNewTokens: 8 })).tokenIds }
+        await second.dispose()
+        return { a, b }
+      },
+      { id: ID, prompt: PROMPTS[0], manifest },
+    )
+    const { a, b } = out
+    assert.ok(a.threads && [1, 2].includes(a.threads.numThreads), JSON.stringify(a.threads))
+    assert.deepEqual(a.threads.measured?.map((t) => t.threads), [1, 2], 'both thread counts were timed (the page is cross-origin isolated)')
+    assert.ok(a.threads.measured!.every((t) => t.msPerToken > 0))
+    assert.match(a.threads.reason, /^measured: /)
+    assert.equal(b.threads?.numThreads, a.threads.numThreads)
+    assert.match(b.threads!.reason, /^stored choice, measured: /)
+    assert.deepEqual(a.tokens, node[0].tokenIds.slice(0, 8), 'the kept runner gives Node\'s greedy tokens')
+    assert.deepEqual(b.tokens, a.tokens)
+    // Load phases are reported, each within the whole.
+    const t = a.timings!
+    for (const k of ['workerStartMs', 'deviceMs', 'tokenizerMs', 'modelFilesMs', 'sessionMs'] as const) {
+      assert.ok(t[k] !== undefined && t[k]! >= 0 && t[k]! <= t.totalMs, `${k} ${t[k]} of ${t.totalMs}`)
+    }
+  } finally {
+    await page.close()
+  }
+})
+
+test('device check on SwiftShader: its WebGPU adapter lacks shader-f16, so fp16/q4f16 on forced WebGPU are refused with that reason, fp32 is not', async () => {
+  const page = await openPage()
+  try {
+    const out = await page.evaluate(
+      async ({ id, manifest }) => {
+        const inf = window.webtensorInference
+        const report = await inf.deviceReport()
+        const refused: Record<string, string> = {}
+        for (const dtype of ['fp16', 'q4f16'] as const) {
+          try {
+            const m = await inf.loadModelInWorker({ modelId: id, device: 'webgpu', dtype, localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: false })
+            await m.dispose()
+            refused[dtype] = 'loaded'
+          } catch (e) {
+            refused[dtype] = `${(e as Error).name}: ${(e as Error).message}`
+          }
+        }
+        const fp32 = await inf.chooseDevice('webgpu', 'fp32')
+        return { report, refused, fp32 }
+      },
+      { id: ID, manifest },
+    )
+    const { report, refused, fp32 } = out
+    assert.equal(report.webgpu.available, true)
+    if (!report.webgpu.available) return
+    assert.equal(report.webgpu.fallback, true)
+    assert.ok(!report.webgpu.features.includes('shader-f16'), `SwiftShader's features: ${report.webgpu.features.join(', ')}`)
+    for (const dtype of ['fp16', 'q4f16']) {
+      assert.match(refused[dtype]!, /^DeviceUnavailableError: .*lacks shader-f16/, dtype)
+      assert.equal((report.choices as Record<string, { device?: string }>)[dtype]!.device, 'wasm')
+    }
+    assert.equal(fp32.device, 'webgpu')
+  } finally {
+    await page.close()
+  }
+})
+
 test('Chromium WebGPU (forced on SwiftShader): same greedy tokens as Node, score agrees with generate', async () => {
   const page = await openPage()
   const run = await runInPage(page, 'webgpu')

@@ -24,7 +24,13 @@ const api: RunnerWorkerApi = {
       } finally {
         loadAbort = null
       }
-      return { modelId: runner.modelId, device: runner.device, deviceReason: runner.deviceReason, hasEmbed: runner.embed !== undefined }
+      return {
+        modelId: runner.modelId,
+        device: runner.device,
+        deviceReason: runner.deviceReason,
+        hasEmbed: runner.embed !== undefined,
+        ...(runner.loadTimings ? { loadTimings: runner.loadTimings } : {}),
+      }
     }),
   abortLoad: () => loadAbort?.abort(),
   generate: (r) => settle(() => current().generate(r)),

@@ -1,4 +1,7 @@
 /** Public types of the inference layer (see `index.ts`). */
+import type { ThreadChoice } from './thread-choice.ts'
+
+export type { ThreadChoice, ThreadTiming } from './thread-choice.ts'
 
 export type Device = 'webgpu' | 'wasm' | 'cpu'
 
@@ -64,8 +67,23 @@ export interface LoadOptions extends ModelSourceOptions {
    * resume, never used as a whole file). The load rejects with `ModelLoadError`, code `cancelled`.
    */
   signal?: AbortSignal
-  /** Node: onnxruntime-node intra-op threads (default: one per core). Browser: WASM threads (default: 1 — on two cores a second thread slowed per-token decoding here). */
-  numThreads?: number
+  /**
+   * Browser: how onnxruntime-web's `.wasm` is fetched and compiled. `streaming` (default):
+   * `WebAssembly.instantiateStreaming` from `wasmPaths`, so Chromium keeps the compiled code with
+   * the HTTP cache entry (serve `/ort/` cacheable) and a warm load skips compiling. `cache-api`:
+   * transformers.js' copy in the Cache API, compiled from bytes on every load.
+   */
+  wasmLoading?: 'streaming' | 'cache-api'
+  /** onnxruntime graph optimisation level at session creation (default `all`; lower levels create sessions faster and may run slower). */
+  graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all'
+  /**
+   * Node: onnxruntime-node intra-op threads (default: one per core; `auto` is that default).
+   * Browser: WASM threads (default 1 — on two cores a second thread slowed per-token decoding
+   * here). `auto` (worker loads): time short generates at 1 and 2 threads when cross-origin
+   * isolated, keep the faster, and remember the choice per model, dtype and core count
+   * (`ModelRunner.threads` says what was chosen and why).
+   */
+  numThreads?: number | 'auto'
 }
 
 export interface GenerateRequest {
@@ -125,10 +143,30 @@ export interface ScoreResult {
   endsWithEos: boolean
 }
 
+/** Where a load's time went (ms), as the loader saw it; fields it could not observe are absent. */
+export interface LoadTimings {
+  /** The whole load as the caller saw it (page side for a worker load). */
+  totalMs: number
+  /** Page side: from creating the worker to the worker starting the load (script fetch, module evaluation). */
+  workerStartMs?: number
+  /** Choosing the device (WebGPU adapter probe). */
+  deviceMs?: number
+  /** Tokenizer files read and the tokenizer built (in the browser, alongside the model files). */
+  tokenizerMs?: number
+  /** The ONNX file(s): from the start of the model's load (after config.json) to their last verified byte. */
+  modelFilesMs?: number
+  /** After the model's bytes were handed over: runtime start (wasm fetch/compile on the first session) and session creation. */
+  sessionMs?: number
+}
+
 export interface ModelRunner {
   readonly modelId: string
   readonly device: Device
   readonly deviceReason: string
+  /** Where the load's time went (absent where the loader does not measure it). */
+  readonly loadTimings?: LoadTimings
+  /** Browser worker loads: the WASM thread count used and why. */
+  readonly threads?: ThreadChoice
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
   /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */

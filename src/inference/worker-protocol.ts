@@ -4,7 +4,7 @@
  */
 import { WebtensorError } from '../errors.ts'
 import { DeviceUnavailableError, InferenceCancelledError, InferenceError, InferenceRequestError, ModelIntegrityError, ModelLoadError } from './errors.ts'
-import type { Device, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ScoreRequest, ScoreResult } from './types.ts'
+import type { Device, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, LoadTimings, ScoreRequest, ScoreResult } from './types.ts'
 
 export interface SerializedError {
   name: string
@@ -20,6 +20,8 @@ export interface WorkerModelInfo {
   device: Device
   deviceReason: string
   hasEmbed: boolean
+  /** The worker's own phases; `totalMs` is the worker's time, from its `load` call. */
+  loadTimings?: LoadTimings
 }
 
 /** The API the worker exposes through comlink. */

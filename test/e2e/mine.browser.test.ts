@@ -65,6 +65,7 @@ test('visit the URL, click Start mining, register by proof of work, earn incenti
     await page.waitForFunction(() => document.querySelector('[data-testid="device"]')?.textContent !== '—', null, { timeout: 120_000 })
     const device = await page.getByTestId('device').innerText()
     assert.match(device, /^WASM — .*fallback/i, `headless Chromium has only a fallback WebGPU adapter, so WASM: ${device}`)
+    assert.match(device, /; [12] WASM threads? \(measured: /, `the thread count was timed on first use and is shown with its reason: ${device}`)
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated')
     assert.ok(modelRequests > 0, 'the model came from the server')
 

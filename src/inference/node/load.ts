@@ -38,7 +38,7 @@ export async function loadModelNode(options: NodeLoadOptions): Promise<ModelRunn
       device: 'cpu' as const,
       dtype: options.dtype ?? 'fp32',
       // onnxruntime-node's default is one intra-op thread per core.
-      ...(options.numThreads ? { session_options: { intraOpNumThreads: options.numThreads } } : {}),
+      ...(typeof options.numThreads === 'number' ? { session_options: { intraOpNumThreads: options.numThreads } } : {}),
     }
     const tokenizer = await AutoTokenizer.from_pretrained(resolved.dir)
     const model = kind === 'encoder' ? await AutoModel.from_pretrained(resolved.dir, pretrained) : await AutoModelForCausalLM.from_pretrained(resolved.dir, pretrained)

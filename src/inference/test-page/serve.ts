@@ -74,13 +74,16 @@ export async function serveTestPage(pageDir: string, modelsDir: string, host: st
     state.log.push(entry)
     const hf = /^\/hf\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(requested)
     const path = hf ? `/models/${hf[1]}/${hf[2]}` : requested
-    const headers = {
+    const headers: Record<string, string> = {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     }
     const mount = mounts.find(([prefix]) => path.startsWith(prefix))
+    // As the app server (`src/cli/stack.ts`) serves them: cacheable, so the browser keeps
+    // onnxruntime's compiled wasm with the cache entry (benches clear the HTTP cache for cold loads).
+    if (mount?.[0] === '/ort/') headers['Cache-Control'] = 'public, max-age=86400'
     res.on('finish', () => (entry.status = res.statusCode))
     if (!mount) return void res.writeHead(404, headers).end()
     let file = normalize(join(mount[1], path.slice(mount[0].length)))

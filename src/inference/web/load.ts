@@ -32,9 +32,12 @@ function configureEnvironment(options: LoadOptions, device: Device): void {
       wasm.wasmPaths = { mjs: `${base}${stem}.mjs`, wasm: `${base}${stem}.wasm` }
     }
     // One thread by default: on two cores a second thread slowed per-token decoding here.
-    wasm.numThreads = options.numThreads ?? 1
+    wasm.numThreads = typeof options.numThreads === 'number' ? options.numThreads : 1
   }
-  env.useWasmCache = options.cache !== false
+  // `streaming` leaves the fetch to onnxruntime-web (instantiateStreaming from the URL), so the
+  // browser can keep the compiled module with its HTTP cache entry; transformers.js' Cache API copy
+  // hands over bytes instead, compiled again on every load.
+  env.useWasmCache = options.cache !== false && options.wasmLoading === 'cache-api'
 }
 
 /** Loads `options.modelId` in this page/worker on the chosen device. */
@@ -46,8 +49,11 @@ export async function loadModelWeb(options: LoadOptions): Promise<ModelRunner> {
 }
 
 async function load(options: LoadOptions): Promise<ModelRunner> {
-  const { device, reason } = await chooseDevice(options.device ?? 'auto')
+  const started = performance.now()
+  const { device, reason } = await chooseDevice(options.device ?? 'auto', options.dtype ?? 'fp32')
+  const deviceMs = performance.now() - started
   configureEnvironment(options, device)
+  let lastOnnxByte = 0
   const progress = new ProgressTracker(options.onProgress, options.integrity)
   const ctx = {
     modelId: options.modelId,
@@ -57,8 +63,10 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
     cache: options.cache,
     integrity: options.integrity,
     signal: options.signal,
-    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed') =>
-      progress.file(file, loaded, total, status, cached),
+    onFile: (file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed') => {
+      if (file.endsWith('.onnx') || file.endsWith('.onnx_data')) lastOnnxByte = performance.now()
+      progress.file(file, loaded, total, status, cached)
+    },
     failure: undefined as Error | undefined,
   }
   const release = registerContext(ctx)
@@ -67,15 +75,43 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       throw new ModelLoadError(`model ${options.modelId}: config.json not found in any source`, { code: 'model_not_found' })
     })) as { model_type?: string }
     const kind = config.model_type === 'bert' ? 'encoder' : 'causal-lm'
-    const pretrained = { device, dtype: options.dtype ?? 'fp32' }
-    const tokenizer = await AutoTokenizer.from_pretrained(options.modelId)
-    const model = kind === 'encoder' ? await AutoModel.from_pretrained(options.modelId, pretrained) : await AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    const pretrained = {
+      device,
+      dtype: options.dtype ?? 'fp32',
+      ...(options.graphOptimization ? { session_options: { graphOptimizationLevel: options.graphOptimization } } : {}),
+    }
+    // The tokenizer's files are read and parsed while the model's are: neither waits for the other.
+    const modelStart = performance.now()
+    let tokenizerEnd = modelStart
+    const tokenizerLoad = AutoTokenizer.from_pretrained(options.modelId).then((t) => {
+      tokenizerEnd = performance.now()
+      return t
+    })
+    const modelLoad = kind === 'encoder' ? AutoModel.from_pretrained(options.modelId, pretrained) : AutoModelForCausalLM.from_pretrained(options.modelId, pretrained)
+    const [tokenizerSettled, modelSettled] = await Promise.allSettled([tokenizerLoad, modelLoad])
+    if (modelSettled.status === 'rejected') throw modelSettled.reason
+    const model = modelSettled.value
+    if (tokenizerSettled.status === 'rejected') {
+      await model.dispose()
+      throw tokenizerSettled.reason
+    }
+    const tokenizer = tokenizerSettled.value
     if (options.signal?.aborted) {
       await model.dispose()
       throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
     }
     progress.ready()
+    const done = performance.now()
+    const filesEnd = Math.max(lastOnnxByte, modelStart)
+    const loadTimings = {
+      totalMs: done - started,
+      deviceMs,
+      tokenizerMs: tokenizerEnd - modelStart,
+      modelFilesMs: filesEnd - modelStart,
+      sessionMs: done - filesEnd,
+    }
     return createRunner({
+      loadTimings,
       modelId: options.modelId,
       device,
       deviceReason: reason,

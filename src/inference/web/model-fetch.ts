@@ -51,6 +51,26 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
   return out
 }
 
+/** Collects a download: into one preallocated buffer when its size is known, else chunks joined at the end. */
+class ByteSink {
+  private readonly whole: Uint8Array | null
+  private readonly chunks: Uint8Array[] = []
+  private at = 0
+  constructor(size: number | undefined) {
+    this.whole = size === undefined ? null : new Uint8Array(size)
+  }
+  /** The caller never pushes past a known size (it stops reading there). */
+  push(chunk: Uint8Array): void {
+    if (this.whole) this.whole.set(chunk, this.at)
+    else this.chunks.push(chunk)
+    this.at += chunk.byteLength
+  }
+  bytes(): Uint8Array {
+    if (!this.whole) return concat(this.chunks, this.at)
+    return this.at === this.whole.byteLength ? this.whole : this.whole.slice(0, this.at)
+  }
+}
+
 async function readWithProgress(response: Response, onBytes: (loaded: number) => void): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(await response.arrayBuffer())
   const reader = response.body.getReader()
@@ -206,7 +226,10 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
     }
     const from = answer === 'append' ? offset : 0
     const total = expected?.size ?? from + Number(response.headers.get('content-length') ?? 0)
-    const chunks: Uint8Array[] = from > 0 ? [prefix.subarray(0, from)] : []
+    // With a manifest the size is known: bytes go straight into one buffer of that size (no list of
+    // chunks joined at the end, which held the file twice in memory).
+    const sink = new ByteSink(expected?.size)
+    if (from > 0) sink.push(prefix.subarray(0, from))
     const hasher = from > 0 ? digest : new Digest()
     // Unpinned files have nothing to check a resumed prefix against, so they are not kept in parts.
     let writer: PartWriter | null = opfs && expected ? await opfs.openPart(file, from) : null
@@ -234,7 +257,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
             await reader.cancel()
             break
           }
-          chunks.push(value)
+          sink.push(value)
           hasher.update(value)
           await keep(value)
           ctx.onFile(file, loaded, total, status)
@@ -252,7 +275,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
       await opfs?.dropPart(file)
       throw new ModelIntegrityError(file, `the server sent more than the manifest's ${expected.size} bytes`)
     }
-    const bytes = concat(chunks, Math.min(loaded, expected?.size ?? loaded))
+    const bytes = sink.bytes()
     const sha256 = await hasher.hex(bytes)
     if (ctx.integrity) {
       try {
@@ -283,7 +306,13 @@ export async function fetchModelFile(input: string | URL, init?: RequestInit): P
   try {
     const bytes = await getFile(ctx, decodeURIComponent(m[3]), m[2])
     if (!bytes) return new Response(null, { status: 404 })
-    return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+    const response = new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.byteLength) } })
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      // transformers.js reads a model file with arrayBuffer() and hands it to onnxruntime: give it
+      // our verified buffer (nobody else holds it) instead of a second copy of a model-sized file.
+      Object.defineProperty(response, 'arrayBuffer', { value: () => Promise.resolve(bytes.buffer) })
+    }
+    return response
   } catch (e) {
     ctx.failure ??= e as Error
     throw e

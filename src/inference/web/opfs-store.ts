@@ -70,6 +70,44 @@ export async function readFileWithProgress(f: Blob, onBytes: (loaded: number) =>
   return out
 }
 
+interface SyncReader {
+  getSize(): number
+  read(buffer: Uint8Array, options: { at: number }): number
+  close(): void
+}
+
+/** Bytes per read and progress report when reading through a sync access handle. */
+const SYNC_READ_CHUNK = 16 * 1024 * 1024
+
+/**
+ * Reads a whole stored file: in a dedicated worker through a sync access handle straight into one
+ * buffer (no stream of small chunks); elsewhere, or when the handle is refused (another tab holds
+ * the file), as a stream. `f` is the `File` the caller checked the record against: a file whose size
+ * or lastModified differs afterwards was changed meanwhile and the read fails.
+ */
+async function readStored(h: FileSystemFileHandle, f: File, onBytes: (loaded: number) => void): Promise<Uint8Array> {
+  const open = (h as unknown as { createSyncAccessHandle?: () => Promise<SyncReader> }).createSyncAccessHandle
+  const sync = typeof open === 'function' ? await open.call(h).catch(() => null) : null
+  if (!sync) return readFileWithProgress(f, onBytes)
+  let out: Uint8Array
+  try {
+    const size = sync.getSize()
+    if (size !== f.size) throw new DOMException('file changed while read', 'NotReadableError')
+    out = new Uint8Array(size)
+    for (let at = 0; at < size; ) {
+      const n = sync.read(out.subarray(at, Math.min(size, at + SYNC_READ_CHUNK)), { at })
+      if (n <= 0) throw new DOMException('file shrank while read', 'NotReadableError')
+      at += n
+      onBytes(at)
+    }
+  } finally {
+    sync.close()
+  }
+  const after = await h.getFile()
+  if (after.size !== f.size || after.lastModified !== f.lastModified) throw new DOMException('file changed while read', 'NotReadableError')
+  return out
+}
+
 /** One model (id and revision) in OPFS. */
 export class OpfsModelStore {
   private constructor(private readonly folder: FileSystemDirectoryHandle) {}
@@ -148,7 +186,7 @@ export class OpfsModelStore {
         await this.drop(file)
         return null
       }
-      const bytes = await readFileWithProgress(f, (n) => onBytes(n, f.size))
+      const bytes = await readStored(h, f, (n) => onBytes(n, f.size))
       if (recordVouches(record, { size: f.size, lastModified: f.lastModified }, expected)) return { bytes, sha256: record!.sha256, hashed: false }
       const want = expected?.sha256.toLowerCase() ?? record?.sha256
       const actual = want === undefined ? undefined : await sha256Hex(bytes)
