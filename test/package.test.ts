@@ -21,7 +21,7 @@ test('npm pack ships the CLI, the prebuilt app and the typed library, and a scra
   assert.equal(pack.status, 0, pack.stderr)
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[]
   const files = info!.files.map((f) => f.path)
-  for (const wanted of ['bin/webtensor.js', 'src/cli/main.ts', 'dist/index.html', 'dist/dashboard.html', 'dashboard.html', 'dist/widget.js', 'dist/lib/client/index.js', 'dist/lib/client/index.d.ts', 'subnets/default.json', 'stubs/react-native-webrtc/package.json', 'README.md']) {
+  for (const wanted of ['bin/webtensor.js', 'src/cli/main.ts', 'dist/index.html', 'dist/dashboard.html', 'dist/device.html', 'dashboard.html', 'device.html', 'dist/widget.js', 'dist/lib/client/index.js', 'dist/lib/client/index.d.ts', 'subnets/default.json', 'stubs/react-native-webrtc/package.json', 'README.md']) {
     assert.ok(files.includes(wanted), `the tarball has ${wanted}`)
   }
   const unwanted = files.filter((f) => /\.test\.ts$/.test(f) || /^(test|bench|scripts|models|\.webtensor|node_modules)\//.test(f) || /(^|\/)\.git/.test(f))

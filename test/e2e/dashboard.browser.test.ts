@@ -31,6 +31,21 @@ test('dashboard: 3 epochs plotted per uid from the verified log, kept across a r
     const [, url] = await cli.waitFor(/open (http:\/\/\S+) to mine/, 240_000)
     const [, dashboardUrl] = await cli.waitFor(/subnet dashboard: (http:\/\/\S+)/, 10_000)
     assert.equal(dashboardUrl, new URL('/dashboard.html', url).href, 'start prints where the dashboard is')
+    const [, deviceUrl] = await cli.waitFor(/device check \(WebGPU, shader-f16, threads\): (http:\/\/\S+)/, 10_000)
+    assert.equal(deviceUrl, new URL('/device.html', url).href, 'start prints where the device check is')
+    // The device check page (no WebGPU in this browser): a row per model format, each on wasm with the reason.
+    const device = await browser.newPage()
+    device.on('pageerror', (e) => log.push(`[device pageerror] ${e.message}`))
+    await device.goto(deviceUrl!)
+    await device.waitForFunction(() => document.querySelectorAll('[data-testid="device-choices"] tbody tr').length > 0, null, { timeout: 30_000 })
+    const status = await device.locator('[data-testid="device-webgpu"]').textContent()
+    assert.match(status ?? '', /^No WebGPU: /, `the page says why there is no WebGPU: ${status}`)
+    const choices = await device.locator('[data-testid="device-choices"] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+    assert.deepEqual(choices.map((r) => r[0]), ['fp32', 'fp16', 'q8', 'q4', 'q4f16'], 'one row per model format')
+    for (const [dtype, dev, why] of choices) assert.ok(dev === 'wasm' && why!.length > 0, `${dtype} runs on wasm, with a reason: ${dev} (${why})`)
+    assert.match(await device.locator('[data-testid="device-threads"]').textContent() ?? '', /\d+ cores reported/)
+    await device.close()
+
     miner = runCli(['miner', '--relay', url!, '--host', '127.0.0.1', '--state', join(state, 'miner'), '--manifest', manifest])
     await miner.waitFor(/registered as uid \d+/, 180_000)
 
