@@ -19,6 +19,8 @@ export interface MathProgress {
   epoch: number
   epochs: number
   uids: number
+  /** Exact mode: cast peers running now, and of them the tabs (out of the cast's tabs). */
+  online?: { peers: number; tabs: number; tabsTotal: number }
 }
 
 export interface MathOptions {

@@ -67,6 +67,19 @@ export interface RunResult {
   summary: Record<string, BehaviourSummary>
   /** Exact mode: each surviving peer's epoch digests (null in math mode). */
   digestsAgree: boolean | null
+  /** Exact mode with tab peers: what the tabs did (null or absent otherwise). */
+  tabs?: TabFigures | null
+}
+
+/** The tab peers of an exact run (cast groups with `"in": "tab"`). */
+export interface TabFigures {
+  /** Tabs with their page open, per epoch. */
+  online: number[]
+  /** Share of the epoch's incentive and dividends held by the tabs, per epoch, by behaviour. */
+  incentive: Record<string, number[]>
+  dividends: Record<string, number[]>
+  /** Each tab: its cast peer, behaviour, hotkey, and mean incentive and dividend share per epoch over the run. */
+  peers: { peer: number; behaviour: Behaviour; hotkey: string; incentive: number; dividends: number }[]
 }
 
 export interface SimulationResult {
