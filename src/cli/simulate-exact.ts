@@ -132,6 +132,15 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
       owner = await startOwner({ manifest, bootstrap, host, log })
     }
     stoppers.push(() => owner.owner.stop(), () => owner.mesh.stop())
+    // The browser first: a missing playwright-core or Chromium is said before any peer starts.
+    let tabs: TabRuntime | null = null
+    if (tabPeers.length > 0) {
+      const { startTabs } = await import('./simulate-tabs.ts')
+      tabs = await startTabs({ cast, peers: tabPeers, url: webUrl!, log, ...(options.chromiumPath === undefined ? {} : { chromiumPath: options.chromiumPath }) })
+      const t = tabs
+      stoppers.push(() => t.stop())
+      status(`simulate ${scenario.name} (exact): opening ${tabPeers.length} tabs of ${webUrl} in headless Chromium`)
+    }
 
     // The workers' side: their latest reports, and what this coordinator tells them.
     const isFlooder = (p: number): boolean => cast[p]!.behaviour === 'query-flooder'
@@ -172,14 +181,6 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
     // This process's shard of the Node peers, and every tab.
     const local = await startShard({ scenario, cast, manifest, shard, bootstrap, host, modelsDir: options.modelsDir, log })
     stoppers.push(() => local.stop())
-    let tabs: TabRuntime | null = null
-    if (tabPeers.length > 0) {
-      const { startTabs } = await import('./simulate-tabs.ts')
-      tabs = await startTabs({ cast, peers: tabPeers, url: webUrl!, log, ...(options.chromiumPath === undefined ? {} : { chromiumPath: options.chromiumPath }) })
-      const t = tabs
-      stoppers.push(() => t.stop())
-      status(`simulate ${scenario.name} (exact): opening ${tabPeers.length} tabs of ${webUrl} in headless Chromium`)
-    }
     const setLocalAlive = async (): Promise<void> => {
       await Promise.all([local.setAlive(new Set(local.peers.filter((p) => wanted.has(p)))), tabs?.setAlive(new Set(tabPeers.filter((p) => wanted.has(p))))])
     }
@@ -335,20 +336,21 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
         tabFigures.online.push(tabPeers.filter((p) => g.alive.has(p)).length)
       }
       const registrations = owner.owner.stats().registrations
+      const peersOnline = 1 + [...g.alive].filter((p) => !isFlooder(p)).length + flooders
       book.add({
         epoch,
         block: record.block,
         holders,
         registrations: registrations - lastRegistrations,
         pruned: 0,
-        peersOnline: 1 + [...g.alive].filter((p) => !isFlooder(p)).length + flooders,
+        peersOnline,
         latencyMs,
         delivery: sent > sentBefore ? (verified - verifiedBefore) / (sent - sentBefore) : 0,
       })
       lastRegistrations = registrations
       sentBefore = sent
       verifiedBefore = verified
-      const online = { peers: [...g.alive].length, tabs: tabPeers.filter((p) => g.alive.has(p)).length, tabsTotal: tabPeers.length }
+      const online = { peers: peersOnline, tabs: tabPeers.filter((p) => g.alive.has(p)).length, tabsTotal: tabPeers.length }
       options.onEpoch?.({ run: 'base', runIndex: 0, runs: 1, epoch: epoch + 1, epochs: scenario.epochs, uids: neurons.length, online })
     }
     await sleep(500) // the last epoch's gossip reaches the peers

@@ -19,7 +19,7 @@ export interface MathProgress {
   epoch: number
   epochs: number
   uids: number
-  /** Exact mode: cast peers running now, and of them the tabs (out of the cast's tabs). */
+  /** Exact mode: peers running now (the owner and the cast, as the report's peersOnline), and the tabs of them (out of the cast's tabs). */
   online?: { peers: number; tabs: number; tabsTotal: number }
 }
 
