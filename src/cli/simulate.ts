@@ -24,7 +24,8 @@ Options:
   --out DIR         where to write the report (default ./simulate-report/<name>)
   --epochs N        run N epochs instead of the scenario's
   --mode math|exact override the scenario's mode (math: simulated scores and fast Yuma;
-                    exact: a real relay, owner and Node peers on this machine)
+                    exact: a real relay, owner and Node peers on this machine, and
+                    tabs of the web app in headless Chromium for cast groups with "in": "tab")
   --exact           the same as --mode exact
   --json            print the verdicts as one JSON object
 

@@ -24,6 +24,7 @@ test('simulate honest-tabs: tabs of the web app mine next to Node peers, earn in
   const dir = await mkdtemp(join(tmpdir(), 'simulate-tabs-'))
   const out = join(dir, 'report')
   const run = await runCliToEnd(['simulate', 'honest-tabs', '--exact', '--out', out], { timeoutMs: 540_000 })
+  console.log(run.stdout)
   assert.equal(run.code, 0, run.stdout + run.stderr)
   assert.match(run.stdout, /^honest-tabs \(exact mode\): 1 run\(s\) × 4 epochs/m)
   assert.match(run.stdout, /all expectations hold/)
