@@ -60,7 +60,7 @@ test('a bad scenario exits 2 naming the field; so do what exact mode cannot run 
   assert.match(exact.stderr, /exact mode cannot run faults\[1\] restart-relay, faults\[2\] partition yet; run this scenario with --mode math/)
   const missing = await runCliToEnd(['simulate', join(dir, 'nope.json')])
   assert.equal(missing.code, 2)
-  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact\)/)
+  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact, honest-tabs\)/)
   const flags = await runCliToEnd(['simulate', 'honest', '--epochs', 'many'])
   assert.equal(flags.code, 2)
   assert.match(flags.stderr, /--epochs must be a positive integer/)
