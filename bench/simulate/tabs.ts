@@ -106,6 +106,10 @@ const marks: { epoch: number; t: number; online: number; tabsOnline: number }[] 
 let registeredAt: number | null = null
 const result = await runExact(scenario, {
   modelsDir: DEFAULT_MODELS_DIR,
+  // The coordinator's own lines (a tab or peer that did not start), not every peer's.
+  log: (line) => {
+    if (line.startsWith('simulate:')) console.error(line)
+  },
   onStatus: (line) => {
     if (/peers registered/.test(line)) registeredAt = performance.now()
     console.error(line)

@@ -185,6 +185,7 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
       await Promise.all([local.setAlive(new Set(local.peers.filter((p) => wanted.has(p)))), tabs?.setAlive(new Set(tabPeers.filter((p) => wanted.has(p))))])
     }
     await setLocalAlive()
+    status(`simulate ${scenario.name} (exact): started ${local.peers.length} Node peers${tabs === null ? '' : ` and ${tabs.describe()}`} here; waiting for ${remoteShards.length > 0 ? 'the workers and ' : ''}every registration`)
 
     const workerError = (): void => {
       for (const [i, r] of remote) if (r.report.error !== undefined) throw new Error(`worker shard ${i}/${shard.count} failed: ${r.report.error}`)
@@ -211,7 +212,15 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
     )
     const uidHolders = cast.filter((c) => holdsUid(c.behaviour))
     const registered = (): CastMember[] => uidHolders.filter((c) => owner.owner.chain.uidOf(c.hotkey.address) !== undefined)
-    await until(() => registered().length === uidHolders.length, joinTimeoutMs, () => `only ${registered().length} of ${uidHolders.length} peers registered within ${joinTimeoutMs / 1000} s`, workerError)
+    let shownAt = Date.now()
+    const registering = (): void => {
+      workerError()
+      if (Date.now() - shownAt < 15_000) return
+      shownAt = Date.now()
+      const tabsIn = registered().filter((c) => c.host === 'tab').length
+      status(`simulate ${scenario.name} (exact): ${registered().length} of ${uidHolders.length} peers registered${tabPeers.length > 0 ? ` (${tabsIn} of ${tabPeers.length} tabs)` : ''}`)
+    }
+    await until(() => registered().length === uidHolders.length, joinTimeoutMs, () => `only ${registered().length} of ${uidHolders.length} peers registered within ${joinTimeoutMs / 1000} s${tabPeers.length > 0 ? ` (${registered().filter((c) => c.host === 'tab').length} of ${tabPeers.length} tabs)` : ''}`, registering)
     // Wait for the miners' addresses too (a worker reports them after its miners start).
     await until(() => gather().miners.length === minerPeers.size, 30_000, () => 'not every miner reported its address', workerError)
     floodTargets = gather().miners
