@@ -1,17 +1,18 @@
 /**
  * Exact-mode simulation with tabs (`npm run bench:simulate-tabs [-- --tabs 10 --nodes 20 --epochs 3]`):
  * a relay, the owner, `--nodes` Node peers (2 validators, the rest miners) and `--tabs` tabs of the
- * web app in headless Debian Chromium (honest miners), all through `runExact` as
+ * web app in headless Debian Chromium (honest miners), registration limits raised for a crowd, all through `runExact` as
  * `webtensor simulate` runs them. Measured: the time to start and register everyone, the wall time
  * of each epoch (against the chain's nominal tempo × block time: above it, the machine cannot keep
  * up), and memory per epoch — the peak sum of RSS, and of PSS (shared pages split among their
  * processes, so Chromium's shared libraries count once), over this process and its children
- * (Chromium's processes included), sampled every 500 ms. Runs itself in a private network namespace
+ * (Chromium's processes included), sampled every 2 s. Runs itself in a private network namespace
  * (loopback + a veth pair, as the browser tests do) when it can (root, `unshare`), so nothing
  * outside is contacted. The last line is JSON.
  */
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { parseManifest } from '../../src/subnet/manifest.ts'
@@ -36,47 +37,49 @@ const tempo = 10
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d
 const loadAtStart = loadavg()[0]!
 
-/** This process and its descendants: summed RSS and PSS (kB), and how many are Chromium's. */
-function treeMemory(): { rssKb: number; pssKb: number; processes: number; chromium: number; chromiumRssKb: number } {
+/**
+ * This process and its descendants: summed RSS and PSS (kB), and how many are Chromium's. Read
+ * asynchronously (the reads of /proc/PID/smaps_rollup walk every mapping, slow for processes with
+ * large WebAssembly reservations: done synchronously on the event loop they starved the peers).
+ */
+async function treeMemory(): Promise<{ rssKb: number; pssKb: number; processes: number; chromium: number; chromiumRssKb: number }> {
   const parent = new Map<number, number>()
   const comm = new Map<number, string>()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      comm.set(Number(name), stat.slice(stat.indexOf('(') + 1, close))
-      parent.set(Number(name), Number(stat.slice(close + 2).split(' ')[1]))
-    } catch {
-      // gone meanwhile
-    }
-  }
+  await Promise.all(
+    (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(async (name) => {
+      try {
+        const stat = await readFile(`/proc/${name}/stat`, 'utf8')
+        const close = stat.lastIndexOf(')')
+        comm.set(Number(name), stat.slice(stat.indexOf('(') + 1, close))
+        parent.set(Number(name), Number(stat.slice(close + 2).split(' ')[1]))
+      } catch {
+        // gone meanwhile
+      }
+    }),
+  )
   const inTree = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === process.pid) return true
     return false
   }
-  let rssKb = 0
-  let pssKb = 0
-  let processes = 0
-  let chromium = 0
-  let chromiumRssKb = 0
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
-      const rss = Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0)
-      rssKb += rss
-      pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0)
-      processes++
-      if (/chrom/i.test(comm.get(pid) ?? '')) {
-        chromium++
-        chromiumRssKb += rss
+  const out = { rssKb: 0, pssKb: 0, processes: 0, chromium: 0, chromiumRssKb: 0 }
+  await Promise.all(
+    [...parent.keys()].filter(inTree).map(async (pid) => {
+      try {
+        const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
+        const rss = Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0)
+        out.rssKb += rss
+        out.pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0)
+        out.processes++
+        if (/chrom/i.test(comm.get(pid) ?? '')) {
+          out.chromium++
+          out.chromiumRssKb += rss
+        }
+      } catch {
+        // gone meanwhile
       }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return { rssKb, pssKb, processes, chromium, chromiumRssKb }
+    }),
+  )
+  return out
 }
 
 const base = parseManifest(JSON.parse(readFileSync(new URL('../../subnets/default.json', import.meta.url), 'utf8')))
@@ -87,7 +90,12 @@ const scenario = parseScenario(
     epochs,
     tempo,
     blockTimeMs,
-    manifest: { validation: { queryIntervalMs: 500, responseTimeoutMs: 3000, latencyTargetMs: 1000 } },
+    manifest: {
+      validation: { queryIntervalMs: 1000, responseTimeoutMs: 5000, latencyTargetMs: 1500 },
+      // Dozens of peers register at once: the default (1 per block, difficulty tuned for 4 per 50
+      // blocks, so it climbs with every interval of more) makes the proofs of work the whole run.
+      chain: { registration: { difficulty: '20000', targetRegistrationsPerInterval: 64, maxRegistrationsPerBlock: 8 } },
+    },
     cast: [
       { behaviour: 'honest-validator', count: 2 },
       { behaviour: 'honest-miner', count: tabs, in: 'tab' },
@@ -101,7 +109,13 @@ const scenario = parseScenario(
 interface Sample { t: number; rssKb: number; pssKb: number; chromiumRssKb: number; processes: number; chromium: number }
 const samples: Sample[] = []
 const t0 = performance.now()
-const sampler = setInterval(() => samples.push({ t: performance.now(), ...treeMemory() }), 500)
+let sampling = false
+const sampler = setInterval(() => {
+  if (sampling) return
+  sampling = true
+  const t = performance.now()
+  treeMemory().then((m) => samples.push({ t, ...m })).catch(() => {}).finally(() => (sampling = false))
+}, 2000)
 const marks: { epoch: number; t: number; online: number; tabsOnline: number }[] = []
 let registeredAt: number | null = null
 const result = await runExact(scenario, {
@@ -120,7 +134,10 @@ clearInterval(sampler)
 const start = registeredAt ?? t0
 const perEpoch = marks.map((m, i) => {
   const from = i === 0 ? start : marks[i - 1]!.t
-  const window = samples.filter((s) => s.t >= from && s.t <= m.t)
+  // The samples of the epoch (or, for an epoch shorter than the sampling period, the latest one before its end).
+  const inside = samples.filter((s) => s.t >= from && s.t <= m.t)
+  const before = samples.filter((s) => s.t <= m.t).at(-1)
+  const window = inside.length > 0 ? inside : before === undefined ? [] : [before]
   const peak = (k: 'rssKb' | 'pssKb' | 'chromiumRssKb'): number => Math.max(0, ...window.map((s) => s[k]))
   return { epoch: m.epoch, wall_s: round((m.t - from) / 1000, 2), peers_online: m.online, tabs_online: m.tabsOnline, peak_rss_sum_mb: round(peak('rssKb') / 1024), peak_pss_sum_mb: round(peak('pssKb') / 1024), peak_chromium_rss_mb: round(peak('chromiumRssKb') / 1024) }
 })
