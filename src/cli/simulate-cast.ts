@@ -8,19 +8,23 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { ChainClient } from '../chain/index.ts'
 import { hotkeyFromSecret, type Hotkey } from '../identity/index.ts'
 import { loadModel, makeTestModel, type ModelRunner } from '../inference/index.ts'
 import { createMinerNode, createValidatorNode, joinSubnet, type ValidatorNode } from '../node/index.ts'
+import { createMesh, type Mesh } from '../p2p/index.ts'
 import { Rng } from '../simulate/rng.ts'
-import { isMinerBehaviour, isValidatorBehaviour, type Behaviour, type Scenario } from '../simulate/scenario.ts'
+import { isMinerBehaviour, isValidatorBehaviour, runHyperparams, type Behaviour, type PeerHost, type Scenario } from '../simulate/scenario.ts'
 import { MAX_DIGESTS_PER_PEER, shardPeers, type MinerAddress, type PeerReport, type Shard, type ValidatorReport } from '../simulate/shard.ts'
+import { maxUpscaleU16 } from '../scoring/weights.ts'
+import { QUERY_REQUEST, seal } from '../subnet/exchange.ts'
 import { createTask, freshNonce, TaskInputError, type SubnetTask, type TextGenerationAnswer, type TextGenerationInput } from '../subnet/tasks/index.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
-import { exactManifest, startQueryFlooder, startWeightSetter } from './simulate-exact.ts'
 import type { Partition } from './simulate-faults.ts'
 import { loadNodeRunner, type Log } from './stack.ts'
 
-/** One member of the cast: its index, behaviour, group and hotkey (from a secret the scenario fixes). */
+/** One member of the cast: its index, behaviour, group, hotkey (from a secret the scenario fixes) and where it runs. */
 export interface CastMember {
   peer: number
   behaviour: Behaviour
@@ -28,6 +32,8 @@ export interface CastMember {
   member: number
   secret: string
   hotkey: Hotkey
+  /** `node`: a Node peer of some shard; `tab`: a page in the coordinator's Chromium. */
+  host: PeerHost
 }
 
 /** The scenario's cast, peer by peer, with the hotkeys exact mode gives them. */
@@ -36,10 +42,20 @@ export async function castOf(scenario: Scenario): Promise<CastMember[]> {
   for (const [group, g] of scenario.cast.entries()) {
     for (let m = 0; m < g.count; m++) {
       const secret = `//Simulate/${scenario.name}/${group}/${m}`
-      cast.push({ peer: cast.length, behaviour: g.behaviour, group, member: m, secret, hotkey: await hotkeyFromSecret(secret) })
+      cast.push({ peer: cast.length, behaviour: g.behaviour, group, member: m, secret, hotkey: await hotkeyFromSecret(secret), host: g.in ?? 'node' })
     }
   }
   return cast
+}
+
+/** The scenario's subnet: its manifest with the run's tempo, block time and the cast's validators at genesis. */
+export function exactManifest(scenario: Scenario, validators: { hotkey: Hotkey; secret: string; stakeRao: bigint }[]): SubnetManifest {
+  const m = structuredClone(scenario.manifest)
+  m.chain.tempo = scenario.tempo
+  m.chain.blockTimeMs = scenario.blockTimeMs
+  m.hyperparams = runHyperparams(m.hyperparams, {}, scenario.tempo)
+  m.validators = validators.map((v) => ({ hotkey: v.hotkey.address, devSecret: v.secret, stake: v.stakeRao.toString() }))
+  return m
 }
 
 /** The subnet's manifest: the scenario's, with its validators staked at genesis. */
@@ -55,7 +71,7 @@ export const holdsUid = (b: Behaviour): boolean => isMinerBehaviour(b) || isVali
 
 /** A shard's peers, running. */
 export interface ShardRuntime {
-  /** This shard's cast peers (indices). */
+  /** This shard's cast peers (indices; tab peers are the coordinator's, not a shard's). */
   readonly peers: readonly number[]
   /** Query flooders of this shard (they start with `startFlooders`). */
   readonly flooders: readonly number[]
@@ -91,7 +107,7 @@ export async function startShard(opts: {
 }): Promise<ShardRuntime> {
   const { scenario, cast, manifest, bootstrap, log } = opts
   const listen = [`/ip4/${opts.host}/tcp/0/ws`]
-  const mine = shardPeers(cast.length, opts.shard)
+  const mine = shardPeers(cast.length, opts.shard).filter((p) => cast[p]!.host === 'node')
   const stoppers: (() => Promise<unknown>)[] = []
 
   // Work the adversaries need: the honest task, an answer table, the latest honest answer, another model.
@@ -241,4 +257,89 @@ export async function startShard(opts: {
     },
   }
   return runtime
+}
+
+/**
+ * A validator that does not validate: `random-weights` sets random weights on every other uid;
+ * `weight-copier` sets what its target (the cast's most-staked validator of that behaviour) last
+ * published. Both at the chain's rate limit. Resolves to its stop function.
+ */
+export async function startWeightSetter(
+  behaviour: Behaviour,
+  manifest: SubnetManifest,
+  mesh: Mesh,
+  chain: ChainClient,
+  hotkey: Hotkey,
+  scenario: Scenario,
+  cast: { behaviour: Behaviour; group: number; hotkey: Hotkey }[],
+): Promise<() => Promise<void>> {
+  const rng = Rng.stream(scenario.seed, `weights/${hotkey.address}`)
+  let copied: { uids: number[]; weights: number[] } | null = null
+  const unsubscribe: (() => void)[] = []
+  if (behaviour === 'weight-copier') {
+    const me = cast.find((c) => c.hotkey.address === hotkey.address)!
+    const targetBehaviour = scenario.cast[me.group]!.target!
+    const targets = cast.filter((c) => c.behaviour === targetBehaviour && c.hotkey.address !== hotkey.address)
+    targets.sort((a, b) => scenario.cast[b.group]!.stake - scenario.cast[a.group]!.stake)
+    const target = targets[0]?.hotkey.address
+    // What the chain shows of the target: its weights, or under commit-reveal its reveals.
+    unsubscribe.push(mesh.subscribe('weights', (msg) => void (msg.hotkey === target && (copied = { uids: msg.payload.uids, weights: msg.payload.weights }))))
+    unsubscribe.push(mesh.subscribe('reveal', (msg) => void (msg.hotkey === target && (copied = { uids: msg.payload.uids, weights: msg.payload.weights }))))
+  }
+  let lastBlock = -Infinity
+  const every = manifest.chain.weights.rateLimit + 1
+  unsubscribe.push(
+    chain.onMetagraph((m) => {
+      if (m.block - lastBlock < every) return
+      const self = chain.uidOf(hotkey.address)
+      if (self === undefined) return
+      let uids: number[]
+      let weights: number[]
+      if (behaviour === 'random-weights') {
+        uids = m.neurons.map((n) => n.uid).filter((u) => u !== self)
+        weights = maxUpscaleU16(uids.map(() => rng.uniform()))
+      } else {
+        if (copied === null) return
+        const keep = copied.uids.map((u, k) => [u, copied!.weights[k]!] as const).filter(([u]) => u !== self)
+        uids = keep.map(([u]) => u)
+        weights = keep.map(([, w]) => w)
+      }
+      if (uids.length === 0) return
+      lastBlock = m.block
+      chain.setWeights(uids, weights).catch(() => {})
+    }),
+  )
+  return async () => {
+    for (const u of unsubscribe) u()
+  }
+}
+
+/** A stranger (no permit) that sends every miner valid-looking queries as fast as it can. Resolves to its stop function. */
+export async function startQueryFlooder(
+  manifest: SubnetManifest,
+  bootstrap: string[],
+  listen: string[],
+  hotkey: Hotkey,
+  miners: { peerId: string; addr: string; hotkey: string }[],
+): Promise<() => Promise<void>> {
+  const mesh = await createMesh({ netuid: manifest.netuid, signer: hotkey, bootstrap, listen, allowPrivateAddresses: true })
+  await mesh.start()
+  for (const m of miners) await mesh.libp2p.dial(multiaddr(m.addr)).catch(() => {})
+  const task = createTask(manifest.task)
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      for (const m of miners) {
+        if (!running) break
+        const query = seal(mesh, hotkey, manifest.netuid, 'query', { id: `flood-${Math.random().toString(36).slice(2)}`, miner: m.hotkey, task: task.name, input: task.makeInput(freshNonce()) as unknown as Record<string, unknown> })
+        await mesh.request(m.peerId, QUERY_REQUEST, query, { timeoutMs: 2000 }).catch(() => {})
+      }
+      await sleep(20)
+    }
+  })()
+  return async () => {
+    running = false
+    await loop
+    await mesh.stop()
+  }
 }

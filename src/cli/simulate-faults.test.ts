@@ -6,7 +6,7 @@ import type { Mesh } from '../p2p/index.ts'
 import { parseScenario } from '../simulate/scenario.ts'
 import { parseManifest } from '../subnet/manifest.ts'
 import { createPartition, faultGaps, partitionAt } from './simulate-faults.ts'
-import { serveModeGaps } from './simulate-serve.ts'
+import { exactModeGaps } from './simulate-exact.ts'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 const base = parseManifest(JSON.parse(readFileSync(join(ROOT, 'subnets', 'default.json'), 'utf8')))
@@ -45,8 +45,8 @@ test('a partition gates links across groups (round-robin by cast index, the owne
 test('the fault timeline: when a partition starts and heals; what the coordinator refuses', () => {
   const s = parseScenario(builtin('faults-exact'), base)
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((e) => partitionAt(s, e)), [undefined, undefined, undefined, 2, null, undefined, undefined])
-  assert.deepEqual(serveModeGaps(s), [])
-  assert.match(serveModeGaps(s, { index: 0, count: 2 }).join(), /a partition over several shards/)
+  assert.deepEqual(exactModeGaps(s), [])
+  assert.match(exactModeGaps(s, { index: 0, count: 2 }).join(), /a partition over several shards/)
   const flooded = parseScenario({ ...builtin('cheaters-exact'), faults: [{ atEpoch: 2, kind: 'partition', groups: 2 }] }, base)
   assert.deepEqual(faultGaps(flooded, { index: 0, count: 1 }), ['a partition with a query flooder (its mesh is outside the partition and would bridge it)'])
   const noPartition = parseScenario({ ...builtin('faults-exact'), faults: [{ atEpoch: 2, kind: 'restart-relay' }] }, base)

@@ -1,6 +1,6 @@
 /**
  * A worker of an exact simulation (`webtensor simulate SCENARIO --exact --join URL --shard i/k`):
- * runs its shard of the cast as Node peers on the coordinator's relay, reports them to the
+ * runs its shard of the cast's Node peers on the coordinator's relay (tab peers are the coordinator's), reports them to the
  * coordinator every half second (alive, digests seen, the honest validators' counters and
  * latencies, the miners' addresses), and starts or stops peers as the coordinator's replies say
  * (the fault timeline), until the coordinator says the run is done.
@@ -8,7 +8,8 @@
 import type { Scenario } from '../simulate/scenario.ts'
 import { parseCoordinatorReply, ShardError, type CoordinatorReply, type Shard, type WorkerReport } from '../simulate/shard.ts'
 import { castManifest, castOf, startShard, type ShardRuntime } from './simulate-cast.ts'
-import { REPORT_INTERVAL_MS, scenarioFingerprint, serveModeGaps } from './simulate-serve.ts'
+import { exactModeGaps } from './simulate-exact.ts'
+import { REPORT_INTERVAL_MS, scenarioFingerprint } from './simulate-serve.ts'
 
 export interface JoinOptions {
   /** The coordinator's join endpoint, as it printed it (http://host:port). */
@@ -37,7 +38,7 @@ export class JoinRefusedError extends ShardError {
  * @example await runJoin(scenario, { url: 'http://10.0.0.2:41234', shard: { index: 1, count: 2 }, token, modelsDir })
  */
 export async function runJoin(scenario: Scenario, options: JoinOptions): Promise<{ peers: number }> {
-  const gaps = serveModeGaps(scenario)
+  const gaps = exactModeGaps(scenario)
   if (gaps.length > 0) throw new Error(`exact mode cannot run ${gaps.join(', ')} yet`)
   const log = options.log ?? ((): void => {})
   const status = options.onStatus ?? ((): void => {})

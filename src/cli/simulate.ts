@@ -24,7 +24,8 @@ Options:
   --out DIR         where to write the report (default ./simulate-report/<name>)
   --epochs N        run N epochs instead of the scenario's
   --mode math|exact override the scenario's mode (math: simulated scores and fast Yuma;
-                    exact: a real relay, owner and Node peers on this machine)
+                    exact: a real relay, owner and Node peers on this machine, and
+                    tabs of the web app in headless Chromium for cast groups with "in": "tab")
   --exact           the same as --mode exact
   --json            print the verdicts as one JSON object
 
@@ -65,7 +66,8 @@ function progressWriter(stream: NodeJS.WritableStream, name: string): { update(p
   let shown = false
   return {
     update(p) {
-      const line = `simulate ${name}: ${p.runs > 1 ? `run ${p.runIndex + 1}/${p.runs} (${p.run}), ` : ''}epoch ${p.epoch}/${p.epochs}, ${p.uids} uids`
+      const online = p.online === undefined ? '' : `, ${p.online.peers} peers online${p.online.tabsTotal > 0 ? ` (${p.online.tabs}/${p.online.tabsTotal} tabs)` : ''}`
+      const line = `simulate ${name}: ${p.runs > 1 ? `run ${p.runIndex + 1}/${p.runs} (${p.run}), ` : ''}epoch ${p.epoch}/${p.epochs}, ${p.uids} uids${online}`
       if (tty) {
         const t = Date.now()
         if (t - last < 100 && p.epoch !== p.epochs) return
@@ -217,8 +219,8 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   if (typeof spread === 'string') return fail(spread)
   if (spread.join !== undefined) {
     const { runJoin } = await import('./simulate-join.ts')
-    const { serveModeGaps } = await import('./simulate-serve.ts')
-    const gaps = serveModeGaps(scenario, spread.join.shard)
+    const { exactModeGaps } = await import('./simulate-exact.ts')
+    const gaps = exactModeGaps(scenario, spread.join.shard)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     try {
       const { peers } = await runJoin(scenario, { ...spread.join, modelsDir: DEFAULT_MODELS_DIR, onStatus: (line) => io.stderr.write(`${line}\n`) })
@@ -231,22 +233,22 @@ export async function simulateCommand(argv: string[], io: YumaIo): Promise<numbe
   }
   const progress = progressWriter(io.stderr, scenario.name)
   let result
-  // Exact mode needs the coordinator for what only it runs (churn, Sybils, a forging owner, relay restarts, partitions), even in one process.
-  const serveOnly = scenario.mode === 'exact' && spread.serve === undefined && (await import('./simulate-exact.ts')).exactModeGaps(scenario).length > 0
-  if (spread.serve !== undefined || serveOnly) {
-    const { runServe, serveModeGaps } = await import('./simulate-serve.ts')
-    const gaps = serveModeGaps(scenario, spread.serve?.shard)
+  if (scenario.mode === 'exact') {
+    // One coordinator for every exact run: the whole cast here (shard 0/1), or --serve with workers.
+    const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
+    const gaps = exactModeGaps(scenario, spread.serve?.shard)
     if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
     const out = resolve(values.out ?? join('simulate-report', scenario.name))
     await mkdir(out, { recursive: true })
-    const serve = spread.serve ?? { shard: { index: 0, count: 1 }, port: 0, joinPort: 0 }
+    const serve = spread.serve === undefined ? {} : { ...spread.serve, serve: true, tokenFile: join(out, 'join-token') }
     const workerArgs = [positionals[0]!, ...(values.epochs === undefined ? [] : ['--epochs', values.epochs])].map((a) => (/^[\w./:@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
-    result = await runServe(scenario, { ...serve, workerArgs, tokenFile: join(out, 'join-token'), modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
-  } else if (scenario.mode === 'exact') {
-    const { exactModeGaps, runExact } = await import('./simulate-exact.ts')
-    const gaps = exactModeGaps(scenario)
-    if (gaps.length > 0) return fail(`exact mode cannot run ${gaps.join(', ')} yet; run this scenario with --mode math (docs/simulate.md)`)
-    result = await runExact(scenario, { modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+    try {
+      result = await runExact(scenario, { ...serve, workerArgs, modelsDir: DEFAULT_MODELS_DIR, onEpoch: (p) => progress.update(p), onStatus: (line) => io.stderr.write(`${line}\n`) })
+    } catch (err) {
+      const { TabsUnavailableError } = await import('./simulate-tabs.ts')
+      if (err instanceof TabsUnavailableError) return fail(err.message)
+      throw err
+    }
   } else {
     result = runMath(scenario, { onEpoch: (p) => progress.update(p) })
   }

@@ -13,6 +13,7 @@ export {
   MAX_UIDS,
   SCENARIO_KEYS,
   GROUP_KEYS,
+  PEER_HOSTS,
   FAULT_KEYS,
   EXPECTATION_KEYS,
   HYPERPARAM_NAMES,
@@ -23,6 +24,7 @@ export {
   describeExpectation,
   initialUids,
   type Behaviour,
+  type PeerHost,
   type CastGroup,
   type Expectation,
   type Fault,
@@ -34,7 +36,7 @@ export {
 export { runMath, neuronToPrune, churnOnline, type MathOptions, type MathProgress } from './math.ts'
 export { evaluateExpectations, type ExpectationResult, type ExpectationStatus } from './expectations.ts'
 export { buildReport, reportJsonFromHtml, escapeHtml, scriptJson, REPORT_FORMAT, REPORT_DATA_ID, type ReportJson } from './report.ts'
-export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult } from './run.ts'
+export type { BehaviourSummary, PeerWindow, RunResult, RunSeries, SimulationResult, TabFigures } from './run.ts'
 export { Rng, clamp01 } from './rng.ts'
 export {
   JOIN_TOKEN_ENV,
@@ -57,4 +59,4 @@ export {
 } from './shard.ts'
 
 /** The scenarios shipped in `subnets/scenarios/` (`webtensor simulate NAME`). */
-export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact', 'faults-exact'] as const
+export const BUILTIN_SCENARIOS = ['honest', 'cheaters', 'validators', 'chaos', 'sybil', 'cheaters-exact', 'faults-exact', 'honest-tabs'] as const

@@ -19,6 +19,8 @@ export interface MathProgress {
   epoch: number
   epochs: number
   uids: number
+  /** Exact mode: peers running now (the owner and the cast, as the report's peersOnline), and the tabs of them (out of the cast's tabs). */
+  online?: { peers: number; tabs: number; tabsTotal: number }
 }
 
 export interface MathOptions {

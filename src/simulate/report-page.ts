@@ -119,12 +119,25 @@ export const REPORT_SCRIPT = `
     charts.appendChild(lineChart('Emission per epoch (TAO) by behaviour', xs, r.series.emission));
     charts.appendChild(lineChart('Uids held', xs, r.series.uids));
     charts.appendChild(lineChart('Registrations and prunings per epoch', xs, { registrations: r.series.registrations, pruned: r.series.pruned }));
-    charts.appendChild(lineChart('Peers online', xs, { 'peers online': r.series.peersOnline }));
+    var online = { 'peers online': r.series.peersOnline }; if (r.tabs) online['tabs online'] = r.tabs.online;
+    charts.appendChild(lineChart('Peers online', xs, online));
+    if (r.tabs) {
+      var tabShare = {}; Object.keys(r.tabs.incentive).forEach(function (b) { tabShare[b + ' (tabs)'] = r.tabs.incentive[b]; tabShare[b + ' (all)'] = r.series.incentive[b]; });
+      charts.appendChild(lineChart('Incentive share: tabs and all peers, by behaviour', xs, tabShare, { yMax: 1 }));
+    }
     if (r.series.latencyMs) charts.appendChild(lineChart('Median latency (ms) by miner behaviour', xs, r.series.latencyMs));
     else charts.appendChild(el('p', 'Latency: not measured in ' + report.mode + ' mode.', 'hint'));
     if (r.series.delivery) charts.appendChild(lineChart('Queries answered (share)', xs, { delivery: r.series.delivery }, { yMax: 1 }));
     else charts.appendChild(el('p', 'Delivery: not measured in ' + report.mode + ' mode.', 'hint'));
     d.appendChild(charts);
+    if (r.tabs) {
+      d.appendChild(el('h3', 'Tabs (pages of the web app in headless Chromium)'));
+      var tt = el('table'); tt.id = 'tabs-' + i;
+      tt.appendChild(row(['peer', 'behaviour', 'hotkey', 'incentive share', 'dividend share'], true));
+      r.tabs.peers.forEach(function (t) { tt.appendChild(row([String(t.peer), t.behaviour, t.hotkey, num(t.incentive), num(t.dividends)])); });
+      d.appendChild(tt);
+      d.appendChild(el('p', 'Mean share per epoch over the run. Tabs online at the end: ' + (r.tabs.online.length > 0 ? r.tabs.online[r.tabs.online.length - 1] : 0) + ' of ' + r.tabs.peers.length + '.', 'hint'));
+    }
     runs.appendChild(d);
   });
 

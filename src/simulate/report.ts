@@ -1,5 +1,5 @@
 import { evaluateExpectations, type ExpectationResult } from './expectations.ts'
-import type { BehaviourSummary, RunSeries, SimulationResult } from './run.ts'
+import type { BehaviourSummary, RunSeries, SimulationResult, TabFigures } from './run.ts'
 import type { CastGroup, Fault } from './scenario.ts'
 import { REPORT_SCRIPT, REPORT_STYLE } from './report-page.ts'
 
@@ -20,7 +20,8 @@ export interface ReportJson {
   /** True when no expectation failed (skipped ones do not count). */
   passed: boolean
   expectations: ExpectationResult[]
-  runs: { name: string; hyperparams: Record<string, number | boolean>; summary: Record<string, BehaviourSummary>; series: RunSeries }[]
+  /** `tabs`: exact mode with tab peers only. */
+  runs: { name: string; hyperparams: Record<string, number | boolean>; summary: Record<string, BehaviourSummary>; series: RunSeries; tabs?: TabFigures }[]
   notes: string[]
   resources: { wallMs: number; epochsPerSecond: number }
 }
@@ -68,7 +69,7 @@ export function buildReport(result: SimulationResult): { json: ReportJson; html:
     faults: s.faults,
     passed: expectations.every((e) => e.status !== 'fail'),
     expectations,
-    runs: result.runs.map((r) => ({ name: r.name, hyperparams: r.hyperparams, summary: r.summary, series: r.series })),
+    runs: result.runs.map((r) => ({ name: r.name, hyperparams: r.hyperparams, summary: r.summary, series: r.series, ...(r.tabs === undefined || r.tabs === null ? {} : { tabs: r.tabs }) })),
     notes: result.notes,
     resources: result.resources,
   })

@@ -69,6 +69,8 @@ export interface RunResult {
   digestsAgree: boolean | null
   /** Exact mode with `owner-forges-epoch`: the forged epoch and what the log verifier made of it (absent otherwise). */
   forgery?: ForgeryCheck
+  /** Exact mode with tab peers: what the tabs did (null or absent otherwise). */
+  tabs?: TabFigures | null
 }
 
 /** The owner's forged epoch (exact mode) and whether verifying the signed log catches it. */
@@ -85,6 +87,17 @@ export interface ForgeryCheck {
   /** Peers (surviving, of those that heard the epoch) that received the forged result over gossip: Node peers do not re-derive epochs. */
   peersWithForged: number
   peersHeard: number
+}
+
+/** The tab peers of an exact run (cast groups with `"in": "tab"`). */
+export interface TabFigures {
+  /** Tabs with their page open, per epoch. */
+  online: number[]
+  /** Share of the epoch's incentive and dividends held by the tabs, per epoch, by behaviour. */
+  incentive: Record<string, number[]>
+  dividends: Record<string, number[]>
+  /** Each tab: its cast peer, behaviour, hotkey, and mean incentive and dividend share per epoch over the run. */
+  peers: { peer: number; behaviour: Behaviour; hotkey: string; incentive: number; dividends: number }[]
 }
 
 export interface SimulationResult {

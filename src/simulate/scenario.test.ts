@@ -88,7 +88,7 @@ test('every built-in scenario passes the parser and the JSON Schema', () => {
     assert.deepEqual(check(json, schema), [], name)
     const s = parseScenario(json, base)
     assert.equal(s.name, name)
-    assert.equal(s.mode, name.endsWith('-exact') ? 'exact' : 'math')
+    assert.equal(s.mode, name.endsWith('-exact') || name === 'honest-tabs' ? 'exact' : 'math')
   }
 })
 
@@ -139,6 +139,9 @@ test('a bad scenario names its first bad field, and the schema refuses it too', 
   refused({ ...good, cast: [...cast, { behaviour: 'lazy-miner', count: 1 }] }, `cast[${cast.length}].behaviour`)
   refused({ ...good, cast: [...cast, { behaviour: 'flaky', count: 1, dropRate: 1.5 }] }, `cast[${cast.length}].dropRate`)
   refused({ ...good, cast: [...cast, { behaviour: 'honest-miner', count: 1, dropRate: 0.5 }] }, `cast[${cast.length}].dropRate`)
+  // Tabs run the real page's session: an honest miner or validator, nothing else.
+  refused({ ...good, cast: [...cast, { behaviour: 'honest-miner', count: 1, in: 'window' }] }, `cast[${cast.length}].in`)
+  refused({ ...good, cast: [...cast, { behaviour: 'copier', count: 1, in: 'tab' }] }, `cast[${cast.length}].in`)
   refused({ ...good, faults: [{ atEpoch: 1, kind: 'meteor' }] }, 'faults[0].kind')
   refused({ ...good, faults: [{ atEpoch: 1, kind: 'kill', share: 2 }] }, 'faults[0].share')
   refused({ ...good, expectations: [{ kind: 'share', behaviour: 'honest-miner', metric: 'incentive', atLeast: 1.5 }] }, 'expectations[0].atLeast')
@@ -175,6 +178,9 @@ test('defaults are filled in, and top-level tempo and block time override the ma
   assert.equal(s.cast[1]!.latencyMs, (base.validation.latencyTargetMs + base.validation.responseTimeoutMs) / 2)
   assert.equal(s.cast[2]!.target, 'honest-validator')
   assert.deepEqual(s.expectations, [])
+  assert.equal(s.cast[0]!.in, undefined, 'where a peer runs is left unset unless given (exact mode: a Node peer)')
+  const tabs = parseScenario({ name: 't', epochs: 2, cast: [{ behaviour: 'honest-validator', count: 1, in: 'tab' }, { behaviour: 'honest-miner', count: 2, in: 'tab' }, { behaviour: 'honest-miner', count: 1, in: 'node' }] }, base)
+  assert.deepEqual(tabs.cast.map((g) => g.in), ['tab', 'tab', 'node'])
   // An exact-mode scenario parses; the CLI is what says the mode is not available yet.
   assert.equal(parseScenario({ ...builtin('chaos'), mode: 'exact' }, base).mode, 'exact')
 })

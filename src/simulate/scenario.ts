@@ -56,7 +56,16 @@ export interface CastGroup {
   target?: ValidatorBehaviour
   /** owner-forges-epoch: the epoch (0-based) whose result the owner forges (default: the middle of the run). */
   atEpoch?: number
+  /**
+   * honest-miner, honest-validator: where exact mode runs the group's peers: `node` (default) Node
+   * peers, `tab` pages of the real web app in headless Chromium. Math mode ignores it.
+   */
+  in?: PeerHost
 }
+
+/** Where exact mode runs a peer. */
+export const PEER_HOSTS = ['node', 'tab'] as const
+export type PeerHost = (typeof PEER_HOSTS)[number]
 
 export type Fault =
   /** Kills `share` of the peers (seeded pick); they come back after `forEpochs`, or never (null). */
@@ -229,7 +238,7 @@ export const EXPECTATION_KEYS: Record<Expectation['kind'], readonly string[]> = 
 
 /** Keys each behaviour's group may carry, besides behaviour, count and stake. */
 export const GROUP_KEYS: Record<Behaviour, readonly string[]> = {
-  'honest-miner': ['quality', 'changeEvery'],
+  'honest-miner': ['quality', 'changeEvery', 'in'],
   'answer-table': [],
   copier: [],
   'different-model': [],
@@ -238,7 +247,7 @@ export const GROUP_KEYS: Record<Behaviour, readonly string[]> = {
   flaky: ['quality', 'changeEvery', 'dropRate'],
   churn: ['quality', 'changeEvery', 'leaveEvery', 'stayFor'],
   'sybil-flood': ['perEpoch', 'fromEpoch'],
-  'honest-validator': ['noise'],
+  'honest-validator': ['noise', 'in'],
   'random-weights': [],
   'weight-copier': ['target'],
   'query-flooder': [],
@@ -271,6 +280,7 @@ function parseGroup(v: unknown, field: string, manifest: SubnetManifest): CastGr
     const { latencyTargetMs: target, responseTimeoutMs: timeout } = manifest.validation
     out.latencyMs = g.latencyMs === undefined ? (target + timeout) / 2 : num(g.latencyMs, `${field}.latencyMs`, 0, 600_000)
   }
+  if (keys.includes('in') && g.in !== undefined) out.in = oneOf(g.in, `${field}.in`, PEER_HOSTS)
   if (behaviour === 'flaky') out.dropRate = num(g.dropRate ?? 0.3, `${field}.dropRate`, 0, 1)
   if (behaviour === 'churn') {
     out.leaveEvery = int(g.leaveEvery ?? 5, `${field}.leaveEvery`, 1, 1_000_000)

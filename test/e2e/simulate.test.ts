@@ -65,7 +65,7 @@ test('a bad scenario exits 2 naming the field; so do what exact mode cannot run 
   assert.match(exact.stderr, /exact mode cannot run a partition with a query flooder \(its mesh is outside the partition and would bridge it\) yet; run this scenario with --mode math/)
   const missing = await runCliToEnd(['simulate', join(dir, 'nope.json')])
   assert.equal(missing.code, 2)
-  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact, faults-exact\)/)
+  assert.match(missing.stderr, /no built-in scenario of that name \(honest, cheaters, validators, chaos, sybil, cheaters-exact, faults-exact, honest-tabs\)/)
   const flags = await runCliToEnd(['simulate', 'honest', '--epochs', 'many'])
   assert.equal(flags.code, 2)
   assert.match(flags.stderr, /--epochs must be a positive integer/)
