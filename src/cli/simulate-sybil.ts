@@ -6,9 +6,8 @@
  * nothing (no query handler: a validator's query to one fails). The coordinator runs them
  * (they are outside the shards), and a pruned identity registers again.
  */
-import { createInlineSolver, registerByPow } from '../chain/index.ts'
-import { fromHex, toHex } from '../chain/log.ts'
-import { joinSubnet } from '../node/index.ts'
+import { createInlineSolver } from '../chain/index.ts'
+import { joinSubnet, registerOverMesh } from '../node/index.ts'
 import type { Scenario } from '../simulate/scenario.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import type { CastMember } from './simulate-cast.ts'
@@ -50,18 +49,12 @@ export async function startSybilFlood(opts: { scenario: Scenario; cast: readonly
       registered,
       busy: false,
       register: (signal: AbortSignal) =>
-        registerByPow({
+        registerOverMesh({
+          chain,
+          mesh,
+          hotkey: c.hotkey.address,
           hotkeyPublicKey: c.hotkey.publicKey,
-          latest: () => {
-            const info = chain.chainInfo()
-            const block = chain.metagraph()?.block
-            return info === null || block === undefined ? null : { block, blockHash: fromHex(info.blockHash), difficulty: info.difficulty }
-          },
           solve: solver,
-          submit: async (work) => {
-            await mesh.publish('register', { block: work.block, nonce: work.nonce.toString(), seal: toHex(work.seal) })
-          },
-          isRegistered: registered,
           signal,
         }),
     }

@@ -6,3 +6,4 @@
 export { createMinerNode, type MinerNode, type MinerOptions, type MinerStats } from './miner.ts'
 export { createValidatorNode, type ValidatorNode, type ValidatorOptions, type ValidatorStats } from './validator.ts'
 export { joinSubnet } from './join.ts'
+export { registerOverMesh } from './register.ts'

@@ -1,6 +1,5 @@
-import { fromHex, toHex, type ChainClient, type EpochResult } from '../chain/index.ts'
+import type { ChainClient, EpochResult } from '../chain/index.ts'
 import { createInlineSolver, type PowSolver } from '../chain/pow-solver.ts'
-import { registerByPow } from '../chain/pow-register.ts'
 import type { ModelRunner } from '../inference/index.ts'
 import { TokenBuckets, type Envelope, type Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
@@ -10,6 +9,7 @@ import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
 import type { Signer } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
 import type { BusyBudget } from './busy-budget.ts'
+import { registerOverMesh } from './register.ts'
 
 export interface MinerOptions {
   manifest: SubnetManifest
@@ -140,18 +140,12 @@ export function createMinerNode(options: MinerOptions): MinerNode {
     if (options.registration === 'external') return
     if (!running || registering !== null || chain.uidOf(hotkey) !== undefined) return
     const abort = (registering = new AbortController())
-    registerByPow({
+    registerOverMesh({
+      chain,
+      mesh,
+      hotkey,
       hotkeyPublicKey: signer.publicKey,
-      latest: () => {
-        const info = chain.chainInfo()
-        const block = chain.metagraph()?.block
-        return info === null || block === undefined ? null : { block, blockHash: fromHex(info.blockHash), difficulty: info.difficulty }
-      },
       solve: solver,
-      submit: async (work) => {
-        await mesh.publish('register', { block: work.block, nonce: work.nonce.toString(), seal: toHex(work.seal) })
-      },
-      isRegistered: () => chain.uidOf(hotkey) !== undefined,
       onProgress: (p) => {
         stats.registration = { phase: p.phase, ...(p.tries === undefined ? {} : { tries: p.tries }), ...(p.hashesPerSecond === undefined ? {} : { hashesPerSecond: Math.round(p.hashesPerSecond) }), ...(p.difficulty === undefined ? {} : { difficulty: p.difficulty.toString() }), ...(p.block === undefined ? {} : { block: p.block }) }
         changed()
