@@ -202,7 +202,16 @@ export async function runExact(scenario: Scenario, options: ExactOptions): Promi
     const setLocalAlive = async (): Promise<void> => {
       await Promise.all([local.setAlive(new Set(local.peers.filter((p) => wanted.has(p)))), tabs?.setAlive(new Set(tabPeers.filter((p) => wanted.has(p))))])
     }
-    await setLocalAlive()
+    // Starting a large cast takes minutes on a small machine: say how far it got every 15 s.
+    const startedAt = Date.now()
+    const starting = setInterval(() => {
+      status(`simulate ${scenario.name} (exact): starting (${Math.round((Date.now() - startedAt) / 1000)} s): ${local.alive().size} of ${local.peers.filter((p) => wanted.has(p)).length} Node peers up${tabs === null ? '' : `, ${tabs.describe()}`}`)
+    }, 15_000)
+    try {
+      await setLocalAlive()
+    } finally {
+      clearInterval(starting)
+    }
     status(`simulate ${scenario.name} (exact): started ${local.peers.length} Node peers${tabs === null ? '' : ` and ${tabs.describe()}`} here; waiting for ${remoteShards.length > 0 ? 'the workers and ' : ''}every registration`)
 
     const workerError = (): void => {
