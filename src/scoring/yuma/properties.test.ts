@@ -114,7 +114,19 @@ const TINY_CONSENSUS: EpochInput = {
   hyperparams: { kappa: 60684, bonds_moving_average: 900000 },
 }
 
-test('fast mode is within 1e-6 of exact mode on every proportion (dividends: within the chain’s truncation)', () => {
+/** Found by CI (seed 458377812): one validator weighting uids 0 and 2 by 1 and 2 of 65538; incentive[0] differs by 1.7e-6. */
+const TINY_WEIGHT: EpochInput = {
+  n: 10, block: 1000, emission: '0',
+  stake: [0, 47836104872279, 0, 0, 0, 0, 81755902365279, 266503027197588, 0, 4167596629358],
+  validator_permit: [false, false, false, false, false, false, false, false, false, true],
+  last_update: [0, 1401, 0, 0, 0, 0, 0, 0, 0, 1],
+  block_at_registration: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+  weights: [[], [[2, 65535], [0, 1]], [], [], [], [], [], [], [], [[0, 1], [2, 2], [3, 65535]]],
+  bonds: null, owner_uid: 1, last_mechanism_step_block: 0,
+  hyperparams: { kappa: 60283, bonds_moving_average: 900000 },
+}
+
+test('fast mode is within 1e-6 of exact mode on every proportion (dividends, ranks and incentive: within the chain’s truncation)', () => {
   // Owners can set bonds_moving_average up to 975_000 (EMA alpha >= 0.025). Closer to 1e6 the EMA
   // values are so small that the chain's 2^-32 truncation alone moves dividends by more than 1e-6.
   const realistic = epochArb.map((i) => ({ ...i, hyperparams: { ...i.hyperparams, bonds_moving_average: Math.min(i.hyperparams?.bonds_moving_average ?? 900_000, 975_000) } }))
@@ -128,9 +140,23 @@ test('fast mode is within 1e-6 of exact mode on every proportion (dividends: wit
     const cMin = Math.min(...exact.consensus.filter((c) => c > 0))
     const alpha = Math.min(1 - (input.hyperparams?.bonds_moving_average ?? 900_000) / 1e6, DEFAULT_ALPHA_LOW / 65535)
     const dividendsTolerance = Math.max(1e-6, (4 * 2 ** -32) / (alpha * cMin))
+    // Ranks (and incentive, their normalisation) sum products stake × clipped weight, each
+    // truncated to 2^-32: with a tiny positive term r_min (a weight of 1 in a row of 65535s, say)
+    // the normalised shares move by up to ~n·2^-32 / r_min relative to a float computation.
+    let rMin = Infinity
+    ;(input.weights ?? []).forEach((row, i) => {
+      const s = exact.active_stake[i] ?? 0
+      const rowSum = row.reduce((a, [, v]) => a + v, 0)
+      if (s <= 0 || rowSum <= 0) return
+      for (const [j, v] of row) {
+        const clipped = Math.min(v / rowSum, exact.consensus[j] ?? 0)
+        if (clipped > 0) rMin = Math.min(rMin, s * clipped)
+      }
+    })
+    const ranksTolerance = Math.max(1e-6, (4 * input.n * 2 ** -32) / rMin)
     for (const f of PROPORTIONS) {
-      const tolerance = f === 'dividends' ? dividendsTolerance : 1e-6
+      const tolerance = f === 'dividends' ? dividendsTolerance : f === 'ranks' || f === 'incentive' ? ranksTolerance : 1e-6
       exact[f].forEach((x, i) => assert.ok(Math.abs(x - fast[f][i]) <= tolerance, `${f}[${i}]: exact ${x}, fast ${fast[f][i]} (tolerance ${tolerance})`))
     }
-  }), { numRuns: Number(process.env.YUMA_PROPERTY_RUNS ?? 300), examples: [[TINY_CONSENSUS]] })
+  }), { numRuns: Number(process.env.YUMA_PROPERTY_RUNS ?? 300), examples: [[TINY_CONSENSUS], [TINY_WEIGHT]] })
 })
