@@ -101,6 +101,8 @@ export async function fetchServerConfig(server: string): Promise<ServerJoinConfi
 }
 
 let askCounter = 0
+/** How long an ask to a miner with no known address yet waits for the relay's directory before its one more try. */
+const NO_ADDRESS_WAIT_MS = 1500
 
 /**
  * Joins a subnet to ask its miners.
@@ -152,7 +154,19 @@ export async function connect(options: ConnectOptions): Promise<Network> {
     try {
       reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs, maxBytes: MAX_WIRE_BYTES.answer })
     } catch (err) {
-      throw new ClientError(`uid ${target.uid} did not answer: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'request_failed', cause: err })
+      // Heard the miner's announce but not yet where to reach it (the relay's directory comes a
+      // moment later): the ask never left, so waiting for an address and sending it once more
+      // spends nothing at the miner. Any other failure (a refusal, a timeout) is final.
+      const left = Math.floor(timeoutMs - (performance.now() - started) - NO_ADDRESS_WAIT_MS)
+      if ((err as { cause?: { name?: string } }).cause?.name !== 'NoValidAddressesError' || left < 1000) {
+        throw new ClientError(`uid ${target.uid} did not answer: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'request_failed', cause: err })
+      }
+      await new Promise((r) => setTimeout(r, NO_ADDRESS_WAIT_MS))
+      try {
+        reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs: left, maxBytes: MAX_WIRE_BYTES.answer })
+      } catch (again) {
+        throw new ClientError(`uid ${target.uid} did not answer: ${(again as Error).message}`, { code: (again as { code?: string }).code ?? 'request_failed', cause: again })
+      }
     }
     let answer: Envelope<'answer'>
     try {
