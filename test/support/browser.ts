@@ -1,5 +1,6 @@
 import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core'
 import { existsSync } from 'node:fs'
+import { CLOSED_NETWORK_CHROMIUM_ARGS } from '../../src/cli/simulate-tabs.ts'
 
 /** Debian's Chromium; Playwright never downloads a browser here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -35,14 +36,7 @@ function chromiumPath(): string {
 
 function chromiumArgs(webgpu: boolean, extraArgs: string[]): string[] {
   return [
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    // mDNS-obfuscated host candidates failed about 1 dial in 25 here.
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ...CLOSED_NETWORK_CHROMIUM_ARGS,
     ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
     ...extraArgs,
   ]
