@@ -4,6 +4,7 @@
  * read. No I/O here; everything read back from storage or the network is hostile until checked.
  */
 import { isSafeModelPath, isValidModelId } from './model-files.ts'
+import { storedObject } from './stored-json.ts'
 
 /**
  * Written beside each cached file once its bytes were hashed: what they hashed to, and the stored
@@ -28,15 +29,8 @@ export function makeCacheRecord(size: number, sha256: string, lastModified: numb
 
 /** Parses a stored record; null for anything malformed (a damaged or foreign record is no record). */
 export function parseCacheRecord(text: string): CacheRecord | null {
-  if (text.length > 1000) return null
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch {
-    return null
-  }
-  if (typeof raw !== 'object' || raw === null) return null
-  const r = raw as Record<string, unknown>
+  const r = storedObject(text, 1000)
+  if (r === null) return null
   if (r.v !== 1 || !isCount(r.size) || !isCount(r.lastModified) || typeof r.sha256 !== 'string' || !SHA256_HEX.test(r.sha256)) return null
   return { v: 1, size: r.size, sha256: r.sha256, lastModified: r.lastModified }
 }

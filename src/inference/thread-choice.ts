@@ -5,6 +5,7 @@
  * same (now cached) files with 2, both run the same short greedy generate, and the faster is kept.
  * The choice is stored per model, dtype and core count, so later loads skip the race.
  */
+import { storedObject } from './stored-json.ts'
 import type { ModelDtype } from './types.ts'
 
 /** One timed candidate: milliseconds per generated token (median of short runs). */
@@ -57,15 +58,9 @@ export function threadChoiceKey(modelId: string, dtype: ModelDtype, cores: numbe
 
 /** A stored choice, or null when absent, malformed, or no longer a candidate here. */
 export function parseThreadChoice(raw: string | null, candidates: number[]): ThreadChoice | null {
-  if (raw === null || raw.length > 2000) return null
-  let v: unknown
-  try {
-    v = JSON.parse(raw)
-  } catch {
-    return null
-  }
-  if (typeof v !== 'object' || v === null) return null
-  const { numThreads, reason, measured } = v as Record<string, unknown>
+  const v = storedObject(raw, 2000)
+  if (v === null) return null
+  const { numThreads, reason, measured } = v
   if (typeof numThreads !== 'number' || !candidates.includes(numThreads) || typeof reason !== 'string') return null
   const timings = Array.isArray(measured)
     ? measured.filter((t): t is ThreadTiming => typeof t === 'object' && t !== null && typeof t.threads === 'number' && typeof t.msPerToken === 'number')
