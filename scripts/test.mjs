@@ -31,6 +31,9 @@ const isBrowser = (f) => f.includes('.browser.')
 const unit = all.filter((f) => !isBrowser(f) && (heavy || !isHeavy(f)))
 const browser = all.filter((f) => isBrowser(f) && (heavy || !isHeavy(f)))
 
+// chopsticks logs every block it builds at info; in a test run that buries the failures' own output.
+process.env.LOG_LEVEL ??= 'warn'
+
 const nodeTest = (files) => ['node', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files]
 let failed = false
 
