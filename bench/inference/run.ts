@@ -15,16 +15,17 @@
  * first run. `--quick` skips it and runs one round; `--load-only` measures only the page loads; `--rounds N` overrides the rounds;
  * `--dtype fp16,q4` runs bench/inference/dtypes.ts (tokens/s per weight format) instead.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { launchChromium, TEST_HOST } from '../../test/support/browser.ts'
-import { computeIntegrity, ensureTestModels, loadModel, makeTestModel, type ModelIntegrity } from '../../src/inference/index.ts'
+import { ensureTestModels, loadModel, type ModelIntegrity } from '../../src/inference/index.ts'
 import { measureCausal, measureEmbed, type CausalFigures, type EmbedFigures } from '../../src/inference/test-page/measure.ts'
 import { buildTestPage, serveTestPage } from '../../src/inference/test-page/serve.ts'
 import { measurePageLoads, type PageLoadVariant } from './page-load.ts'
+import { DISTIL_ID, ensureDistilModel } from './models.ts'
 
 // `--dtype fp16,q4,…`: tokens/s per weight format instead, Node vs Chromium WASM (dtypes.ts).
 if (process.argv.includes('--dtype')) {
@@ -54,7 +55,7 @@ interface ModelPlan {
 }
 const causal: ModelPlan[] = [
   { id: 'webtensor/tiny-gpt2', promptWords: 16, newTokens: 64, repeats: 5 },
-  ...(quick ? [] : [{ id: 'webtensor/gpt2-distil-size', promptWords: 16, newTokens: 64, repeats: 3 }]),
+  ...(quick ? [] : [{ id: DISTIL_ID, promptWords: 16, newTokens: 64, repeats: 3 }]),
 ]
 const EMBED = { id: 'webtensor/tiny-bert', batch: 64, repeats: 5 }
 /** undefined = onnxruntime-node's default (one thread per core). */
@@ -72,13 +73,7 @@ async function ensureModels(): Promise<Record<string, ModelIntegrity>> {
   const tiny = await ensureTestModels(modelsDir)
   const pinned: Record<string, ModelIntegrity> = { [causal[0].id]: tiny[causal[0].id] }
   if (quick) return pinned
-  const dir = join(modelsDir, 'webtensor', 'gpt2-distil-size')
-  if (!(await stat(join(dir, 'onnx', 'model.onnx')).catch(() => null))) {
-    const t = performance.now()
-    await makeTestModel('gpt2-distil-size', dir)
-    log(`made ${dir} in ${round((performance.now() - t) / 1000)} s`)
-  }
-  pinned['webtensor/gpt2-distil-size'] = await computeIntegrity(dir)
+  pinned[DISTIL_ID] = await ensureDistilModel(modelsDir, log)
   return pinned
 }
 
