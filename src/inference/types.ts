@@ -157,6 +157,8 @@ export interface LoadTimings {
   modelFilesMs?: number
   /** After the model's bytes were handed over: runtime start (wasm fetch/compile on the first session) and session creation. */
   sessionMs?: number
+  /** WASM in the browser: starting onnxruntime's runtime, run alongside the file reads (`web/ort-warmup.ts`). */
+  runtimeStartMs?: number
 }
 
 export interface ModelRunner {

@@ -7,6 +7,7 @@ import { ProgressTracker } from '../progress.ts'
 import { createRunner, type ModelLike, type TokenizerLike } from '../runner-core.ts'
 import type { Device, LoadOptions, ModelRunner } from '../types.ts'
 import { fetchModelFile, registerContext, SYNTHETIC_HOST } from './model-fetch.ts'
+import { startOrtRuntime } from './ort-warmup.ts'
 
 let loading: Promise<unknown> = Promise.resolve()
 
@@ -53,6 +54,9 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
   const { device, reason } = await chooseDevice(options.device ?? 'auto', options.dtype ?? 'fp32')
   const deviceMs = performance.now() - started
   configureEnvironment(options, device)
+  // The WASM runtime starts while the files arrive (WebGPU sets up its device in its own session;
+  // `cache-api` loading hands onnxruntime the wasm bytes inside transformers.js' first session).
+  const runtime = device === 'wasm' && options.wasmLoading !== 'cache-api' ? startOrtRuntime() : null
   let lastOnnxByte = 0
   const progress = new ProgressTracker(options.onProgress, options.integrity)
   const ctx = {
@@ -68,6 +72,7 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       progress.file(file, loaded, total, status, cached)
     },
     failure: undefined as Error | undefined,
+    cacheWrites: [] as Promise<void>[],
   }
   const release = registerContext(ctx)
   try {
@@ -100,6 +105,8 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       await model.dispose()
       throw new ModelLoadError(`loading ${options.modelId} cancelled`, { code: 'cancelled' })
     }
+    // Files verified and handed over were written to the cache while the session was created.
+    const [early] = await Promise.all([runtime, Promise.all(ctx.cacheWrites)])
     progress.ready()
     const done = performance.now()
     const filesEnd = Math.max(lastOnnxByte, modelStart)
@@ -109,6 +116,7 @@ async function load(options: LoadOptions): Promise<ModelRunner> {
       tokenizerMs: tokenizerEnd - modelStart,
       modelFilesMs: filesEnd - modelStart,
       sessionMs: done - filesEnd,
+      ...(early && 'ms' in early ? { runtimeStartMs: early.ms } : {}),
     }
     return createRunner({
       loadTimings,

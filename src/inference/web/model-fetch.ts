@@ -27,6 +27,12 @@ export interface FetchContext extends ModelSourceOptions {
   onFile(file: string, loaded: number, total: number, status: 'download' | 'load', cached?: 'trusted' | 'rehashed'): void
   /** The first refusal, kept so the loader can rethrow it even if transformers.js wraps it. */
   failure?: Error
+  /**
+   * Cache writes of verified files, left running while onnxruntime opens the model (they never
+   * reject); the loader awaits them before it reports the model ready. Without it, each file's
+   * write is awaited before its bytes are handed over.
+   */
+  cacheWrites?: Promise<void>[]
 }
 
 const contexts = new Map<string, FetchContext>()
@@ -150,14 +156,18 @@ async function getFile(ctx: FetchContext, file: string, revision: string): Promi
   for (const { url, status } of urls) {
     const got = await download(ctx, file, url, status, store)
     if (got) {
-      if (store?.kind === 'opfs') await store.opfs.commit(file, got.bytes, got.sha256)
-      if (store?.kind === 'cache-api') {
-        await store.cache
-          .put(cacheKey(ctx.modelId, file), new Response(got.bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(got.bytes.byteLength) } }))
-          .catch(() => {
-            // Quota or private mode: the model still loads, it is just fetched again next time.
-          })
-      }
+      const write =
+        store?.kind === 'opfs'
+          ? store.opfs.commit(file, got.bytes, got.sha256)
+          : store?.kind === 'cache-api'
+            ? store.cache
+                .put(cacheKey(ctx.modelId, file), new Response(got.bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(got.bytes.byteLength) } }))
+                .catch(() => {
+                  // Quota or private mode: the model still loads, it is just fetched again next time.
+                })
+            : undefined
+      if (write && ctx.cacheWrites) ctx.cacheWrites.push(write)
+      else await write
       return got.bytes
     }
   }
@@ -245,6 +255,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
       }
     }
     let loaded = from
+    let complete = false
     try {
       if (response.body) {
         const reader = response.body.getReader()
@@ -263,20 +274,26 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
           ctx.onFile(file, loaded, total, status)
         }
       }
+      complete = true
     } catch (e) {
       if (isAbort(e) || ctx.signal?.aborted) throw cancelled(ctx)
       throw new ModelLoadError(`fetching ${url} failed: ${(e as Error).message}`, { cause: e, code: 'download_failed' })
     } finally {
-      await writer?.close().catch(() => undefined)
+      if (!complete) await writer?.close().catch(() => undefined)
     }
+    const oversize = expected !== undefined && loaded > expected.size
+    const bytes = sink.bytes()
+    // WebCrypto hashes off this thread: started first, it runs while the part is flushed and closed.
+    const hashing = oversize || ctx.signal?.aborted ? null : hasher.hex(bytes)
+    hashing?.catch(() => undefined) // awaited below unless a cancel comes first
+    await writer?.close().catch(() => undefined)
     if (partBroken) await opfs?.dropPart(file)
     if (ctx.signal?.aborted) throw cancelled(ctx)
-    if (expected && loaded > expected.size) {
+    if (oversize || !hashing) {
       await opfs?.dropPart(file)
-      throw new ModelIntegrityError(file, `the server sent more than the manifest's ${expected.size} bytes`)
+      throw new ModelIntegrityError(file, `the server sent more than the manifest's ${expected?.size} bytes`)
     }
-    const bytes = sink.bytes()
-    const sha256 = await hasher.hex(bytes)
+    const sha256 = await hashing
     if (ctx.integrity) {
       try {
         verifyFileDigest(ctx.integrity, file, bytes.byteLength, sha256)
