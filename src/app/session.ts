@@ -193,8 +193,13 @@ async function runSession(options: MiningSessionOptions, started: (() => unknown
   })
   started.push(() => runner.dispose())
   checkpoint()
-  const threads = runner.device === 'wasm' && runner.threads ? `; ${runner.threads.numThreads} WASM thread${runner.threads.numThreads === 1 ? '' : 's'} (${runner.threads.reason})` : ''
-  onState({ device: runner.device, deviceReason: `${runner.deviceReason}${threads}`, progress: 1, phase: 'joining' })
+  const deviceLine = (): string => {
+    const t = runner.threads
+    return runner.device === 'wasm' && t ? `${runner.deviceReason}; ${t.numThreads} WASM thread${t.numThreads === 1 ? '' : 's'} (${t.reason})` : runner.deviceReason
+  }
+  onState({ device: runner.device, deviceReason: deviceLine(), progress: 1, phase: 'joining' })
+  // A first visit mines with 1 thread while 2 are timed in the background; the line follows the choice.
+  void runner.threadsSettled?.then(() => onState({ deviceReason: deviceLine() }))
 
   const minerUpdate = (s: MinerStats): void => onState({ uid: s.uid, queriesAnswered: s.queriesAnswered, queriesRefused: s.queriesRefused, lastScore: s.lastScore, incentive: s.incentive, dividends: s.dividends, epoch: s.epoch, registration: s.registration })
   if (config.chain?.kind === 'subtensor') {

@@ -144,7 +144,7 @@ test('Chromium WASM in a worker: same greedy tokens as Node, score agrees with g
   assert.equal(run.progress.at(-1)?.progress, 1)
 })
 
-test('numThreads auto: times 1 and 2 WASM threads in the page, keeps one, says why, and a second load uses the stored choice', async () => {
+test('numThreads auto: serves with 1 thread at once, times 2 in the background, keeps the faster (switching by itself), says why, and a second load uses the stored choice', async () => {
   const page = await openPage()
   try {
     const out = await page.evaluate(
@@ -152,7 +152,11 @@ test('numThreads auto: times 1 and 2 WASM threads in the page, keeps one, says w
         const load = () =>
           window.webtensorInference.loadModelInWorker({ modelId: id, device: 'wasm', numThreads: 'auto', localModelPath: '/models/', wasmPaths: '/ort/', integrity: manifest, cache: true })
         const first = await load()
-        const a = { threads: first.threads, timings: first.loadTimings, tokens: (await first.generate({ prompt, maxNewTokens: 8 })).tokenIds }
+        const before = first.threads
+        // Served at once with 1 thread while 2 are timed in the background; a generate meanwhile works.
+        const during = (await first.generate({ prompt, maxNewTokens: 8 })).tokenIds
+        const settled = await first.threadsSettled
+        const a = { before, settled, threads: first.threads, timings: first.loadTimings, during, tokens: (await first.generate({ prompt, maxNewTokens: 8 })).tokenIds }
         await first.dispose()
         const second = await load()
         const b = { threads: second.threads, tokens: (await second.generate({ prompt, maxNewTokens: 8 })).tokenIds }
@@ -162,6 +166,10 @@ test('numThreads auto: times 1 and 2 WASM threads in the page, keeps one, says w
       { id: ID, prompt: PROMPTS[0], manifest },
     )
     const { a, b } = out
+    assert.equal(a.before?.numThreads, 1)
+    assert.match(a.before!.reason, /timed in the background/)
+    assert.deepEqual(a.settled, a.threads, 'threadsSettled resolves with the choice the runner then reports')
+    assert.deepEqual(a.during, node[0].tokenIds.slice(0, 8), 'the runner served while more threads were timed')
     assert.ok(a.threads && [1, 2].includes(a.threads.numThreads), JSON.stringify(a.threads))
     assert.deepEqual(a.threads.measured?.map((t) => t.threads), [1, 2], 'both thread counts were timed (the page is cross-origin isolated)')
     assert.ok(a.threads.measured!.every((t) => t.msPerToken > 0))

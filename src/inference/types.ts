@@ -167,8 +167,14 @@ export interface ModelRunner {
   readonly deviceReason: string
   /** Where the load's time went (absent where the loader does not measure it). */
   readonly loadTimings?: LoadTimings
-  /** Browser worker loads: the WASM thread count used and why. */
+  /** Browser worker loads: the WASM thread count used and why (it changes once `threadsSettled` resolves). */
   readonly threads?: ThreadChoice
+  /**
+   * `numThreads: 'auto'` on a first use: the runner serves at once with 1 thread while more are
+   * timed in the background; this resolves with the final choice, after the runner switched to the
+   * faster worker by itself. Absent when the choice was made before the load returned.
+   */
+  readonly threadsSettled?: Promise<ThreadChoice>
   generate(r: GenerateRequest): Promise<GenerateResult>
   score(r: ScoreRequest): Promise<ScoreResult>
   /** Present for encoder models: mean-pooled, L2-normalised vectors (an empty text gives the zero vector). */

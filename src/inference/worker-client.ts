@@ -8,7 +8,10 @@ import { unwrap, type RunnerWorkerApi } from './worker-protocol.ts'
 /**
  * Loads a model in a dedicated module Worker and returns a runner whose calls go to it, so the
  * page never blocks on inference. `onProgress` is called on the page. With `numThreads: 'auto'`
- * the WASM thread count is chosen by timing (see `thread-choice.ts`); `runner.threads` says which and why.
+ * the WASM thread count is chosen by timing (see `thread-choice.ts`): on a first use the runner
+ * is returned with 1 thread as soon as that is loaded and timed, and the other counts are loaded
+ * (from the verified cache) and timed in the background; `runner.threads` says which and why,
+ * `runner.threadsSettled` resolves with the final choice.
  * Example: `const m = await loadModelInWorker({ modelId: 'webtensor/tiny-gpt2', localModelPath: '/models/', wasmPaths: '/ort/' })`.
  */
 export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunner> {
@@ -26,28 +29,128 @@ export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunn
   if (stored) return withThreads(await loadOne({ ...options, numThreads: stored.numThreads }), { ...stored, reason: `stored choice, ${stored.reason}` })
   const first = await loadOne({ ...options, numThreads: 1 })
   if (first.device !== 'wasm') return withThreads(first, { numThreads: 1, reason: `${first.device}: WASM threads do not apply` })
-  const timings: ThreadTiming[] = []
-  const runners = new Map<number, ModelRunner>([[1, first]])
+  // One thread is timed now, while nothing else uses the worker (later, served requests would queue
+  // ahead of the timing and make one thread look slower than it is).
+  let one: ThreadTiming
   try {
-    timings.push({ threads: 1, msPerToken: await timeRunner(first) })
-    for (const threads of candidates.filter((t) => t !== 1)) {
-      // The files are cached and verified by now: this load reads them again, downloads nothing.
-      const other = await loadOne({ ...options, numThreads: threads, onProgress: undefined })
-      runners.set(threads, other)
-      timings.push({ threads, msPerToken: await timeRunner(other) })
-    }
+    one = { threads: 1, msPerToken: await timeRunner(first) }
   } catch (e) {
-    for (const [t, r] of runners) if (t !== 1) await r.dispose().catch(() => undefined)
     if (options.signal?.aborted) {
       await first.dispose().catch(() => undefined)
       throw e
     }
-    return withThreads(first, { numThreads: 1, reason: `timing more threads failed (${(e as Error).message}): 1 thread`, measured: timings })
+    return withThreads(first, { numThreads: 1, reason: `timing failed (${(e as Error).message}): 1 thread` })
+  }
+  const others = candidates.filter((t) => t !== 1)
+  return switchingRunner(first, { numThreads: 1, reason: `1 thread while ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} timed in the background` }, (r) =>
+    timeOthers(r, options, others, one, key),
+  )
+}
+
+/** Loads and times each of `others` (the files are cached and verified by now: nothing is downloaded); picks, stores, and switches. */
+async function timeOthers(r: Switching, options: LoadOptions, others: number[], one: ThreadTiming, key: string): Promise<ThreadChoice> {
+  const timings = [one]
+  const runners = new Map<number, ModelRunner>()
+  try {
+    for (const threads of others) {
+      const other = await loadOne({ ...options, numThreads: threads, onProgress: undefined, signal: r.signal })
+      runners.set(threads, other)
+      if (r.signal.aborted) break
+      timings.push({ threads, msPerToken: await timeRunner(other) })
+    }
+  } catch (e) {
+    for (const other of runners.values()) await other.dispose().catch(() => undefined)
+    const choice = { numThreads: 1, reason: r.signal.aborted ? 'stopped before more threads were timed: 1 thread' : `timing more threads failed (${(e as Error).message}): 1 thread`, measured: timings }
+    r.settle(null, choice)
+    return choice
+  }
+  if (r.signal.aborted) {
+    for (const other of runners.values()) await other.dispose().catch(() => undefined)
+    const choice = { numThreads: 1, reason: 'stopped before more threads were timed: 1 thread', measured: timings }
+    r.settle(null, choice)
+    return choice
   }
   const choice = pickThreads(timings)
   writeStored(key, JSON.stringify(choice))
-  for (const [t, r] of runners) if (t !== choice.numThreads) await r.dispose().catch(() => undefined)
-  return withThreads(runners.get(choice.numThreads) ?? first, choice)
+  for (const [t, other] of runners) if (t !== choice.numThreads) await other.dispose().catch(() => undefined)
+  r.settle(runners.get(choice.numThreads) ?? null, choice)
+  return choice
+}
+
+/** What the background timing sees of the runner it may switch. */
+interface Switching {
+  /** Aborted when the runner is disposed. */
+  readonly signal: AbortSignal
+  /** Makes `next` (when not null) the runner that serves from now on; the old one is disposed once its calls finished. */
+  settle(next: ModelRunner | null, choice: ThreadChoice): void
+}
+
+/**
+ * A runner that forwards to `initial` until the background work hands it another: calls already
+ * running finish on the old worker, which is then disposed; new calls go to the new one.
+ */
+function switchingRunner(initial: ModelRunner, threads: ThreadChoice, background: (r: Switching) => Promise<ThreadChoice>): ModelRunner {
+  let current = initial
+  let choice = threads
+  const running = new Map<ModelRunner, number>()
+  const draining = new Set<ModelRunner>()
+  const controller = new AbortController()
+  let disposed = false
+  const retire = (r: ModelRunner) => {
+    if ((running.get(r) ?? 0) > 0) return
+    draining.delete(r)
+    void r.dispose().catch(() => undefined)
+  }
+  const call = async <T>(f: (r: ModelRunner) => Promise<T>): Promise<T> => {
+    const r = current
+    running.set(r, (running.get(r) ?? 0) + 1)
+    try {
+      return await f(r)
+    } finally {
+      running.set(r, running.get(r)! - 1)
+      if (draining.has(r)) retire(r)
+    }
+  }
+  const settled = background({
+    signal: controller.signal,
+    settle: (next, c) => {
+      choice = c
+      if (!next || next === current) return
+      if (disposed) {
+        void next.dispose().catch(() => undefined)
+        return
+      }
+      const old = current
+      current = next
+      draining.add(old)
+      retire(old)
+    },
+  })
+  const runner: ModelRunner = {
+    modelId: initial.modelId,
+    device: initial.device,
+    deviceReason: initial.deviceReason,
+    ...(initial.loadTimings ? { loadTimings: initial.loadTimings } : {}),
+    get threads() {
+      return choice
+    },
+    threadsSettled: settled,
+    generate: (req) => call((r) => r.generate(req)),
+    score: (req) => call((r) => r.score(req)),
+    cancel: () => {
+      current.cancel()
+      for (const r of draining) r.cancel()
+    },
+    dispose: async () => {
+      if (disposed) return
+      disposed = true
+      controller.abort()
+      await settled.catch(() => undefined)
+      await Promise.all([current, ...draining].map((r) => r.dispose().catch(() => undefined)))
+    },
+  }
+  if (initial.embed) runner.embed = (texts) => call((r) => r.embed!(texts))
+  return runner
 }
 
 /** Milliseconds per token of short greedy generates (median of 3 after a warm-up); for encoders, per embedded text. */
