@@ -237,8 +237,10 @@ export class OpfsModelStore {
           write: async (chunk) => {
             pos += sync.write(chunk as Uint8Array<ArrayBuffer>, { at: pos })
           },
+          // No flush(): Chromium makes it an fsync, which held the worker ~1–2 s after a 328 MB
+          // download. A part is only a resume point and is hashed before anything uses it, so one
+          // cut short by a crash is refetched, never trusted.
           close: async () => {
-            sync.flush()
             sync.close()
           },
         }
