@@ -283,7 +283,7 @@ async function download(ctx: FetchContext, file: string, url: string, status: 'l
     }
     const oversize = expected !== undefined && loaded > expected.size
     const bytes = sink.bytes()
-    // WebCrypto hashes off this thread: started first, it runs while the part is flushed and closed.
+    // WebCrypto hashes off this thread: started first, it runs while the part is closed.
     const hashing = oversize || ctx.signal?.aborted ? null : hasher.hex(bytes)
     hashing?.catch(() => undefined) // awaited below unless a cancel comes first
     await writer?.close().catch(() => undefined)
