@@ -47,7 +47,11 @@ export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunn
   )
 }
 
-/** Loads and times each of `others` (the files are cached and verified by now: nothing is downloaded); picks, stores, and switches. */
+/**
+ * Loads and times each of `others` (the files are cached and verified by now: nothing is
+ * downloaded); picks, stores, and switches. The first runner may be serving meanwhile: that
+ * contention can only make more threads look slower, so the choice errs toward 1 thread.
+ */
 async function timeOthers(r: Switching, options: LoadOptions, others: number[], one: ThreadTiming, key: string): Promise<ThreadChoice> {
   const timings = [one]
   const runners = new Map<number, ModelRunner>()
