@@ -154,19 +154,16 @@ export async function connect(options: ConnectOptions): Promise<Network> {
     try {
       reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs, maxBytes: MAX_WIRE_BYTES.answer })
     } catch (err) {
+      const unanswered = (e: unknown) => new ClientError(`uid ${target.uid} did not answer: ${(e as Error).message}`, { code: (e as { code?: string }).code ?? 'request_failed', cause: e })
       // Heard the miner's announce but not yet where to reach it (the relay's directory comes a
       // moment later): the ask never left, so waiting for an address and sending it once more
       // spends nothing at the miner. Any other failure (a refusal, a timeout) is final.
       const left = Math.floor(timeoutMs - (performance.now() - started) - NO_ADDRESS_WAIT_MS)
-      if ((err as { cause?: { name?: string } }).cause?.name !== 'NoValidAddressesError' || left < 1000) {
-        throw new ClientError(`uid ${target.uid} did not answer: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'request_failed', cause: err })
-      }
+      if ((err as { cause?: { name?: string } }).cause?.name !== 'NoValidAddressesError' || left < 1000) throw unanswered(err)
       await new Promise((r) => setTimeout(r, NO_ADDRESS_WAIT_MS))
-      try {
-        reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs: left, maxBytes: MAX_WIRE_BYTES.answer })
-      } catch (again) {
-        throw new ClientError(`uid ${target.uid} did not answer: ${(again as Error).message}`, { code: (again as { code?: string }).code ?? 'request_failed', cause: again })
-      }
+      reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs: left, maxBytes: MAX_WIRE_BYTES.answer }).catch((again: unknown) => {
+        throw unanswered(again)
+      })
     }
     let answer: Envelope<'answer'>
     try {

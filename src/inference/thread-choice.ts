@@ -1,8 +1,9 @@
 /**
  * Choosing onnxruntime-web's WASM thread count by measurement (pure logic; the timing and storage
  * live in `worker-client.ts`). One JS context fixes its thread count at its first session, so each
- * candidate is timed in its own worker: the first load uses 1 thread, a second worker loads the
- * same (now cached) files with 2, both run the same short greedy generate, and the faster is kept.
+ * candidate is timed in its own worker: the first load uses 1 thread and serves at once, a second
+ * worker loads the same (now cached) files with 2 in the background, both run the same short
+ * greedy generate, and the faster is kept.
  * The choice is stored per model, dtype and core count, so later loads skip the race.
  */
 import { storedObject } from './stored-json.ts'

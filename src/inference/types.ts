@@ -80,8 +80,8 @@ export interface LoadOptions extends ModelSourceOptions {
    * Node: onnxruntime-node intra-op threads (default: one per core; `auto` is that default).
    * Browser: WASM threads (default 1 — on two cores a second thread slowed per-token decoding
    * here). `auto` (worker loads): time short generates at 1 and 2 threads when cross-origin
-   * isolated, keep the faster, and remember the choice per model, dtype and core count
-   * (`ModelRunner.threads` says what was chosen and why).
+   * isolated (on a first use 2 in the background while 1 serves), keep the faster, and remember
+   * the choice per model, dtype and core count (`ModelRunner.threads` says what was chosen and why).
    */
   numThreads?: number | 'auto'
 }
@@ -153,9 +153,9 @@ export interface LoadTimings {
   deviceMs?: number
   /** Tokenizer files read and the tokenizer built (in the browser, alongside the model files). */
   tokenizerMs?: number
-  /** The ONNX file(s): from the start of the model's load (after config.json) to their last verified byte. */
+  /** The ONNX file(s): from the start of the model's load (after config.json) to their last byte read or received. */
   modelFilesMs?: number
-  /** After the model's bytes were handed over: runtime start (wasm fetch/compile on the first session) and session creation. */
+  /** From that last byte to ready: a download's hash check, session creation (and the runtime start if still running), cache writes. */
   sessionMs?: number
   /** WASM in the browser: starting onnxruntime's runtime, run alongside the file reads (`web/ort-warmup.ts`). */
   runtimeStartMs?: number

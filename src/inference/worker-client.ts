@@ -55,25 +55,25 @@ export async function loadModelInWorker(options: LoadOptions): Promise<ModelRunn
 async function timeOthers(r: Switching, options: LoadOptions, others: number[], one: ThreadTiming, key: string): Promise<ThreadChoice> {
   const timings = [one]
   const runners = new Map<number, ModelRunner>()
+  /** Stays on 1 thread: the runners loaded for timing are dropped. */
+  const keepOne = async (reason: string): Promise<ThreadChoice> => {
+    for (const other of runners.values()) await other.dispose().catch(() => undefined)
+    const choice = { numThreads: 1, reason, measured: timings }
+    r.settle(null, choice)
+    return choice
+  }
+  const stopped = 'stopped before more threads were timed: 1 thread'
   try {
     for (const threads of others) {
       const other = await loadOne({ ...options, numThreads: threads, onProgress: undefined, signal: r.signal })
       runners.set(threads, other)
-      if (r.signal.aborted) break
+      if (r.signal.aborted) return await keepOne(stopped)
       timings.push({ threads, msPerToken: await timeRunner(other) })
     }
   } catch (e) {
-    for (const other of runners.values()) await other.dispose().catch(() => undefined)
-    const choice = { numThreads: 1, reason: r.signal.aborted ? 'stopped before more threads were timed: 1 thread' : `timing more threads failed (${(e as Error).message}): 1 thread`, measured: timings }
-    r.settle(null, choice)
-    return choice
+    return keepOne(r.signal.aborted ? stopped : `timing more threads failed (${(e as Error).message}): 1 thread`)
   }
-  if (r.signal.aborted) {
-    for (const other of runners.values()) await other.dispose().catch(() => undefined)
-    const choice = { numThreads: 1, reason: 'stopped before more threads were timed: 1 thread', measured: timings }
-    r.settle(null, choice)
-    return choice
-  }
+  if (r.signal.aborted) return keepOne(stopped)
   const choice = pickThreads(timings)
   writeStored(key, JSON.stringify(choice))
   for (const [t, other] of runners) if (t !== choice.numThreads) await other.dispose().catch(() => undefined)
