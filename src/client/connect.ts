@@ -101,8 +101,8 @@ export async function fetchServerConfig(server: string): Promise<ServerJoinConfi
 }
 
 let askCounter = 0
-/** How long an ask to a miner with no known address yet waits for the relay's directory before its one more try. */
-const NO_ADDRESS_WAIT_MS = 1500
+/** How long an ask that could not reach its miner (no address known yet, a link that failed) waits before its one more try. */
+const REDIAL_WAIT_MS = 1500
 
 /**
  * Joins a subnet to ask its miners.
@@ -155,12 +155,12 @@ export async function connect(options: ConnectOptions): Promise<Network> {
       reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs, maxBytes: MAX_WIRE_BYTES.answer })
     } catch (err) {
       const unanswered = (e: unknown) => new ClientError(`uid ${target.uid} did not answer: ${(e as Error).message}`, { code: (e as { code?: string }).code ?? 'request_failed', cause: e })
-      // Heard the miner's announce but not yet where to reach it (the relay's directory comes a
-      // moment later): the ask never left, so waiting for an address and sending it once more
+      // No stream opened (typically: the miner's announce was heard before the relay's directory
+      // said where to reach it): the ask never left, so waiting a moment and sending it once more
       // spends nothing at the miner. Any other failure (a refusal, a timeout) is final.
-      const left = Math.floor(timeoutMs - (performance.now() - started) - NO_ADDRESS_WAIT_MS)
-      if ((err as { cause?: { name?: string } }).cause?.name !== 'NoValidAddressesError' || left < 1000) throw unanswered(err)
-      await new Promise((r) => setTimeout(r, NO_ADDRESS_WAIT_MS))
+      const left = Math.floor(timeoutMs - (performance.now() - started) - REDIAL_WAIT_MS)
+      if ((err as { code?: string }).code !== 'dial_failed' || left < 1000) throw unanswered(err)
+      await new Promise((r) => setTimeout(r, REDIAL_WAIT_MS))
       reply = await mesh.request(target.peerId, ASK_REQUEST, bytes, { timeoutMs: left, maxBytes: MAX_WIRE_BYTES.answer }).catch((again: unknown) => {
         throw unanswered(again)
       })

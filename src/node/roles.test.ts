@@ -7,6 +7,7 @@ import type { ModelRunner } from '../inference/index.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../cli/paths.ts'
 import { loadNodeRunner, readManifest } from '../cli/stack.ts'
 import { QUERY_REQUEST, seal } from '../subnet/exchange.ts'
+import { ASK_REQUEST } from '../subnet/ask.ts'
 import { createTask, freshNonce, type SubnetTask } from '../subnet/tasks/index.ts'
 import { hotkeyFromSecret, type Hotkey } from '../identity/identity.ts'
 import { createMinerNode } from './miner.ts'
@@ -125,6 +126,30 @@ test('a validator over its rate is refused; a busy miner refuses instead of queu
     await assert.rejects(s.ask(s.validatorMesh, validatorKey), { code: 'request_failed' })
     assert.equal(s.miner.stats().queriesRefused.busy, 1)
     assert.equal(s.miner.stats().queriesRefused.rate_limit_validator, 1)
+  } finally {
+    await s.stop()
+  }
+})
+
+test('an ask waits while a validator query runs, then is served; validators come first', async () => {
+  const slow = createTask(manifest.task)
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const s = await setup({ task: { ...slow, answer: async (r, i) => (await gate, slow.answer(r, i)) } })
+  try {
+    const order: string[] = []
+    const query = s.ask(s.validatorMesh, validatorKey).then(() => order.push('query'))
+    await new Promise((r) => setTimeout(r, 50))
+    const ask = s.strangerMesh
+      .request(s.minerMesh.peerId, ASK_REQUEST, seal(s.strangerMesh, strangerKey, s.manifest.netuid, 'ask', { id: 'a1', miner: minerKey.address, prompt: 'Hello', maxNewTokens: 2 }))
+      .then(() => order.push('ask'))
+    await new Promise((r) => setTimeout(r, 300))
+    assert.deepEqual(order, [], 'the ask is held while the query is in progress')
+    release()
+    await Promise.all([query, ask])
+    assert.deepEqual(order, ['query', 'ask'])
+    assert.equal(s.miner.stats().asksAnswered, 1)
+    assert.deepEqual(s.miner.stats().queriesRefused, {})
   } finally {
     await s.stop()
   }

@@ -103,7 +103,7 @@ export interface Mesh {
    * content must be attributable.
    */
   handle(name: string, handler: RequestHandler): Promise<() => Promise<void>>
-  /** Sends a direct request to `peerId` (over a direct link) and resolves with the answer; P2PError `timeout` / `too_large` / `request_failed`. */
+  /** Sends a direct request to `peerId` (over a direct link) and resolves with the answer; P2PError `timeout` / `too_large` / `request_failed`, or `dial_failed` when no stream opened (the request never reached the peer). */
   request(peerId: string, name: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array>
   /**
    * Opens a direct link to `peerId` unless one is open, dialling the addresses it is known by (a

@@ -89,7 +89,16 @@ export async function request(node: Libp2p, peerId: string, protocol: string, bo
   const onAbort = () => stream?.abort(new P2PError('request timed out', { code: 'timeout' }))
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    stream = await node.dialProtocol(peerIdFromString(peerId), protocol, { signal })
+    try {
+      stream = await node.dialProtocol(peerIdFromString(peerId), protocol, { signal })
+    } catch (err) {
+      // No stream opened, so nothing reached the peer's handler: callers may try again. A peer
+      // that does not serve the protocol is reachable, and refuses (`request_failed`).
+      if (!signal.aborted && (err as Error).name !== 'UnsupportedProtocolError') {
+        throw new P2PError(`could not reach ${peerId}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
+      }
+      throw err
+    }
     await sendAll(stream, body, signal)
     return await readAll(stream, options.maxBytes ?? DEFAULT_MAX_BYTES)
   } catch (err) {
