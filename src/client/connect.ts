@@ -8,11 +8,28 @@ import { WebtensorError } from '../errors.ts'
 import { generateHotkey, type Signer } from '../identity/index.ts'
 import { joinSubnet } from '../node/join.ts'
 import { LIMITS, MAX_WIRE_BYTES, type Envelope, type IceServer, type Mesh } from '../p2p/index.ts'
-import { ASK_REQUEST, DEFAULT_ASK_POLICY, DirectDoor, ExchangeError, parseManifest, rankMiners, seal, type AskTarget, type SubnetManifest } from '../subnet/index.ts'
+import { ASK_REQUEST, DEFAULT_ASK_POLICY, DirectDoor, ExchangeError, decodeAskRefusal, parseManifest, rankMiners, seal, type AskRefusal, type AskTarget, type SubnetManifest } from '../subnet/index.ts'
 
-/** A client could not join, or an ask got no answer. `code`: `bad_server`, `not_ready`, `no_miners`, `no_answer`, `closed`. */
+/** A client could not join, or an ask got no answer. `code`: `bad_server`, `not_ready`, `no_miners`, `no_answer`, `closed`; per miner (`onError`): `refused` ({@link AskRefusedError}), `dial_failed`, `timeout`, `request_failed`, and the answer checks' codes. */
 export class ClientError extends WebtensorError {
   override name = 'ClientError'
+}
+
+/**
+ * A miner refused an ask and said why: `reason` is the miner's (`ask_busy`, `ask_rate_limit_hotkey`,
+ * `ask_paused`, …), `retryAfterMs` when it knows when an ask would not be refused for it. Code `refused`.
+ */
+export class AskRefusedError extends ClientError {
+  override name = 'AskRefusedError'
+  readonly reason: string
+  readonly retryAfterMs: number | undefined
+  constructor(uid: number, refusal: AskRefusal) {
+    // The miner's words are quoted (JSON): they come from the network and may hold anything.
+    const retry = refusal.retryAfterMs === undefined ? '' : `; try again in ${Math.ceil(refusal.retryAfterMs / 1000)} s`
+    super(`uid ${uid} refused the ask (${refusal.refused}): ${JSON.stringify(refusal.message)}${retry}`, { code: 'refused' })
+    this.reason = refusal.refused
+    this.retryAfterMs = refusal.retryAfterMs
+  }
 }
 
 export interface ConnectOptions {
@@ -165,6 +182,13 @@ export async function connect(options: ConnectOptions): Promise<Network> {
         throw unanswered(again)
       })
     }
+    let refusal: AskRefusal | null
+    try {
+      refusal = decodeAskRefusal(reply)
+    } catch (err) {
+      throw new ClientError(`uid ${target.uid} sent a refusal that does not check: ${(err as Error).message}`, { code: 'malformed', cause: err })
+    }
+    if (refusal !== null) throw new AskRefusedError(target.uid, refusal)
     let answer: Envelope<'answer'>
     try {
       answer = door.open(reply, 'answer', target.peerId)

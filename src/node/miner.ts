@@ -4,7 +4,7 @@ import type { ModelRunner } from '../inference/index.ts'
 import { TokenBuckets, type Envelope, type Mesh } from '../p2p/index.ts'
 import { U16_MAX } from '../scoring/weights.ts'
 import { DirectDoor, ExchangeError, QUERY_REQUEST, seal } from '../subnet/exchange.ts'
-import { ASK_REQUEST, askPolicyFor, type AskPolicy } from '../subnet/ask.ts'
+import { ASK_REQUEST, askPolicyFor, encodeAskRefusal, type AskPolicy } from '../subnet/ask.ts'
 import { createTask, type SubnetTask } from '../subnet/tasks/index.ts'
 import type { Signer } from '../identity/identity.ts'
 import type { SubnetManifest } from '../subnet/manifest.ts'
@@ -117,10 +117,19 @@ export function createMinerNode(options: MinerOptions): MinerNode {
   const changed = (): void => {
     for (const h of handlers) h({ ...stats, queriesRefused: { ...stats.queriesRefused } })
   }
-  const refuse = (code: string, message: string): never => {
+  const countRefusal = (code: string): void => {
     stats.queriesRefused[code] = (stats.queriesRefused[code] ?? 0) + 1
     changed()
+  }
+  const refuse = (code: string, message: string): never => {
+    countRefusal(code)
     throw new ExchangeError(message, { code })
+  }
+
+  /** An ask is refused with a reason the asker reads (subnet/ask.ts), not a reset stream. */
+  const refuseAsk = (code: string, message: string, retryAfterMs?: number): Uint8Array => {
+    countRefusal(code)
+    return encodeAskRefusal({ refused: code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
   }
 
   const announce = (): void => {
@@ -210,27 +219,30 @@ export function createMinerNode(options: MinerOptions): MinerNode {
    * policy's budgets, and with a sampling seed drawn here (see subnet/ask.ts for why).
    */
   const serveAsk = async (bytes: Uint8Array, fromPeer: string): Promise<Uint8Array> => {
-    if (!running) return refuse('ask_stopped', 'miner is stopped')
-    if (!askPolicy.enabled) return refuse('ask_not_offered', askPolicy.reason ?? 'asks are off')
-    if (options.paused?.() === true) return refuse('ask_paused', 'miner is paused')
-    if (options.budget !== undefined && !options.budget.canStart(performance.now())) return refuse('ask_throttled', 'miner is over its share of busy time')
-    if (asking) return refuse('ask_busy', 'answering another ask')
+    if (!running) return refuseAsk('ask_stopped', 'miner is stopped')
+    if (!askPolicy.enabled) return refuseAsk('ask_not_offered', askPolicy.reason ?? 'asks are off')
+    if (options.paused?.() === true) return refuseAsk('ask_paused', 'miner is paused')
+    if (options.budget !== undefined && !options.budget.canStart(performance.now())) return refuseAsk('ask_throttled', 'miner is over its share of busy time')
+    if (asking) return refuseAsk('ask_busy', 'answering another ask')
     let ask: Envelope<'ask'>
     try {
       ask = askDoor.open(bytes, 'ask', fromPeer)
     } catch (err) {
-      return refuse(`ask_${(err as ExchangeError).code}`, (err as Error).message)
+      const code = (err as ExchangeError).code
+      // A token comes back within one period of the sustained rate.
+      const perAskerWait = code === 'rate_limit_peer' || code === 'rate_limit_hotkey' ? 60_000 / askPolicy.perAskerPerMinute : undefined
+      return refuseAsk(`ask_${code}`, (err as Error).message, perAskerWait)
     }
-    if (ask.payload.miner !== hotkey) return refuse('ask_not_for_me', `ask for ${ask.payload.miner}`)
-    if (ask.payload.prompt.length > askPolicy.maxPromptChars) return refuse('ask_too_long', `prompt over ${askPolicy.maxPromptChars} characters`)
-    if (!askTotal.take('all', Date.now())) return refuse('ask_rate_limit_total', `over ${askPolicy.perMinute} asks/min in all`)
+    if (ask.payload.miner !== hotkey) return refuseAsk('ask_not_for_me', `ask for ${ask.payload.miner}`)
+    if (ask.payload.prompt.length > askPolicy.maxPromptChars) return refuseAsk('ask_too_long', `prompt over ${askPolicy.maxPromptChars} characters`)
+    if (!askTotal.take('all', Date.now())) return refuseAsk('ask_rate_limit_total', `over ${askPolicy.perMinute} asks/min in all`, 60_000 / askPolicy.perMinute)
     // Not counted in `inFlight`: a validator's query arriving now is still served. Validators
     // come first: the ask waits (a while) until no query is in progress.
     asking = true
     try {
       const waitUntil = Date.now() + ASK_WAIT_MS
       while (inFlight > 0 && running) {
-        if (Date.now() > waitUntil) return refuse('ask_busy', 'validators kept this miner busy')
+        if (Date.now() > waitUntil) return refuseAsk('ask_busy', 'validators kept this miner busy')
         await new Promise((r) => setTimeout(r, 25))
       }
       const t = manifest.task

@@ -7,7 +7,7 @@ import type { ModelRunner } from '../inference/index.ts'
 import { DEFAULT_MANIFEST, DEFAULT_MODELS_DIR } from '../cli/paths.ts'
 import { loadNodeRunner, readManifest } from '../cli/stack.ts'
 import { QUERY_REQUEST, seal } from '../subnet/exchange.ts'
-import { ASK_REQUEST } from '../subnet/ask.ts'
+import { ASK_REQUEST, decodeAskRefusal } from '../subnet/ask.ts'
 import { createTask, freshNonce, type SubnetTask } from '../subnet/tasks/index.ts'
 import { hotkeyFromSecret, type Hotkey } from '../identity/identity.ts'
 import { createMinerNode } from './miner.ts'
@@ -150,6 +150,23 @@ test('an ask waits while a validator query runs, then is served; validators come
     assert.deepEqual(order, ['query', 'ask'])
     assert.equal(s.miner.stats().asksAnswered, 1)
     assert.deepEqual(s.miner.stats().queriesRefused, {})
+  } finally {
+    await s.stop()
+  }
+})
+
+test('an ask the miner will not serve gets a refusal that says why, not a reset stream', async () => {
+  let paused = true
+  const s = await setup({ paused: () => paused })
+  try {
+    const askBytes = (miner: string) => seal(s.strangerMesh, strangerKey, s.manifest.netuid, 'ask', { id: `a${Math.random()}`, miner, prompt: 'Hello', maxNewTokens: 2 })
+    const refusal = async (miner: string) => decodeAskRefusal(await s.strangerMesh.request(s.minerMesh.peerId, ASK_REQUEST, askBytes(miner)))
+    assert.deepEqual(await refusal(minerKey.address), { refused: 'ask_paused', message: 'miner is paused' })
+    paused = false
+    assert.equal((await refusal(strangerKey.address))?.refused, 'ask_not_for_me')
+    assert.equal(await refusal(minerKey.address), null, 'served: an answer envelope')
+    assert.deepEqual(s.miner.stats().queriesRefused, { ask_paused: 1, ask_not_for_me: 1 })
+    assert.equal(s.miner.stats().asksAnswered, 1)
   } finally {
     await s.stop()
   }

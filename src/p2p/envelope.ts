@@ -118,6 +118,18 @@ const DECODE_OPTIONS = {
   useMaps: false,
 } as const
 
+/**
+ * Strict CBOR decode (the rules above) of bytes from the network; P2PError `malformed` on anything else.
+ * @example const value = strictDecode(bytes)
+ */
+export function strictDecode(bytes: Uint8Array): unknown {
+  try {
+    return cborDecode(bytes, DECODE_OPTIONS)
+  } catch (err) {
+    throw new P2PError(`not strict CBOR: ${errorText(err)}`, { code: 'malformed', cause: err })
+  }
+}
+
 /** Canonical CBOR (RFC 8949 deterministic map ordering); `undefined` fields are dropped first. */
 export function canonicalEncode(value: unknown): Uint8Array {
   return cborEncode(stripUndefined(value), rfc8949EncodeOptions)

@@ -11,6 +11,7 @@ export {
   verifyEnvelopeSignature,
   envelopeBody,
   canonicalEncode,
+  strictDecode,
   MESSAGE_KINDS,
   GOSSIP_KINDS,
   MAX_WIRE_BYTES,

@@ -10,6 +10,8 @@
  * cannot be passed off as one. For the same reason a subnet whose task is deterministic
  * (embeddings: the vector IS the validated answer) does not serve asks.
  */
+import { WebtensorError } from '../errors.ts'
+import { canonicalEncode, strictDecode } from '../p2p/index.ts'
 import type { TaskConfig } from './manifest.ts'
 
 /** Request name of the direct ask protocol (`/webtensor/<netuid>/req/ask/1`). */
@@ -72,4 +74,66 @@ export function rankMiners(
   }
   out.sort((a, b) => b.incentive - a.incentive || a.uid - b.uid)
   return out.slice(0, Math.max(0, count))
+}
+
+/**
+ * Why a miner did not serve an ask, sent back in place of an answer so the asker can tell "busy,
+ * try in 10 s" from "never". Unsigned on purpose: it travels on the stream the asker opened to
+ * the miner's own peer (authenticated by the transport), earns nothing and proves nothing, and
+ * signing it would let anyone make a miner spend a signature per junk ask.
+ */
+export interface AskRefusal {
+  /** The miner's reason, as counted in its stats (`ask_busy`, `ask_rate_limit_hotkey`, …). */
+  refused: string
+  message: string
+  /** Where the miner knows it: an ask sent after this many ms is not refused for the same reason. */
+  retryAfterMs?: number
+}
+
+export class AskRefusalError extends WebtensorError {
+  override name = 'AskRefusalError'
+}
+
+const MAX_REFUSAL_BYTES = 1024
+const MAX_REASON_CHARS = 64
+const MAX_REFUSAL_MESSAGE_CHARS = 300
+/** An hour: a longer "retry after" is not a hint anyone acts on. */
+const MAX_RETRY_AFTER_MS = 3_600_000
+
+/**
+ * The bytes of a refusal (a CBOR map; an answer is a CBOR array, so the first byte tells them apart).
+ * @example return encodeAskRefusal({ refused: 'ask_busy', message: 'answering another ask' })
+ */
+export function encodeAskRefusal(r: AskRefusal): Uint8Array {
+  return canonicalEncode({
+    refused: r.refused.slice(0, MAX_REASON_CHARS),
+    message: r.message.slice(0, MAX_REFUSAL_MESSAGE_CHARS),
+    ...(r.retryAfterMs === undefined ? {} : { retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(r.retryAfterMs))) }),
+  })
+}
+
+/**
+ * The refusal in a miner's reply, or null when the reply is not one (it is an answer envelope,
+ * to be checked as such). AskRefusalError `malformed` for a map that is not a refusal.
+ * @example const refusal = decodeAskRefusal(reply); if (refusal) console.log(refusal.refused)
+ */
+export function decodeAskRefusal(bytes: Uint8Array): AskRefusal | null {
+  const major = bytes.byteLength > 0 ? bytes[0]! >> 5 : -1
+  if (major !== 5) return null // CBOR major type 5 is a map
+  if (bytes.byteLength > MAX_REFUSAL_BYTES) throw new AskRefusalError(`a refusal of ${bytes.byteLength} bytes (at most ${MAX_REFUSAL_BYTES})`, { code: 'malformed' })
+  let value: unknown
+  try {
+    value = strictDecode(bytes)
+  } catch (err) {
+    throw new AskRefusalError('a refusal that is not strict CBOR', { code: 'malformed', cause: err })
+  }
+  const v = value as Record<string, unknown>
+  const keys = Object.keys(v)
+  const ok =
+    keys.every((k) => k === 'refused' || k === 'message' || k === 'retryAfterMs') &&
+    typeof v.refused === 'string' && /^[a-z0-9_]{1,64}$/.test(v.refused) &&
+    typeof v.message === 'string' && v.message.length <= MAX_REFUSAL_MESSAGE_CHARS &&
+    (v.retryAfterMs === undefined || (Number.isSafeInteger(v.retryAfterMs) && (v.retryAfterMs as number) >= 0 && (v.retryAfterMs as number) <= MAX_RETRY_AFTER_MS))
+  if (!ok) throw new AskRefusalError('a refusal with unknown or out-of-range fields', { code: 'malformed' })
+  return { refused: v.refused as string, message: v.message as string, ...(v.retryAfterMs === undefined ? {} : { retryAfterMs: v.retryAfterMs as number }) }
 }

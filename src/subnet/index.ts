@@ -4,6 +4,6 @@
  */
 export { HUGGING_FACE_HUB, ManifestError, parseManifest, type ManifestModelIntegrity, type SubnetManifest, type TaskConfig } from './manifest.ts'
 export { DirectDoor, ExchangeError, QUERY_REQUEST, seal, type DirectKind } from './exchange.ts'
-export { ASK_REQUEST, DEFAULT_ASK_POLICY, askPolicyFor, rankMiners, type AskPolicy, type AskTarget } from './ask.ts'
+export { ASK_REQUEST, AskRefusalError, DEFAULT_ASK_POLICY, askPolicyFor, decodeAskRefusal, encodeAskRefusal, rankMiners, type AskPolicy, type AskRefusal, type AskTarget } from './ask.ts'
 export * from './tasks/index.ts'
 export { permitsOf, subnetAuthorize, type PermitView } from './door.ts'

@@ -3,7 +3,7 @@
 // miner it asked; a forged or re-signed answer is dropped and reported; a miner keeps its budget.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, verifyAnswer, type AskAnswer } from '../../src/client/index.ts'
+import { AskRefusedError, connect, verifyAnswer, type AskAnswer } from '../../src/client/index.ts'
 import { hotkeyFromSecret } from '../../src/identity/index.ts'
 import { requestProtocol } from '../../src/p2p/index.ts'
 import { ASK_REQUEST, DirectDoor, askPolicyFor, seal } from '../../src/subnet/index.ts'
@@ -92,11 +92,18 @@ test('network.ask from Node: signed answers from the best-paid miners; forged an
     assert.deepEqual(again, ['bad_signature'])
     // Miner b serves one ask a minute to each asker (a burst of 2): its third ask in a minute is refused.
     const bTarget = network.miners().find((m) => m.hotkey === b.hotkey)!
-    const refused: string[] = []
+    const refused: Error[] = []
     const third: string[] = []
-    for await (const ans of network.ask('Once more', { miners: 3, maxNewTokens: 4, onError: (err, m) => m.hotkey === bTarget.hotkey && refused.push(err.message) })) third.push(ans.hotkey)
+    for await (const ans of network.ask('Once more', { miners: 3, maxNewTokens: 4, onError: (err, m) => m.hotkey === bTarget.hotkey && refused.push(err) })) third.push(ans.hotkey)
     assert.deepEqual(third, [a.hotkey])
-    assert.equal(refused.length, 1, `b refused the third ask: ${JSON.stringify(refused)}`)
+    assert.equal(refused.length, 1, `b refused the third ask: ${refused.map((e) => e.message).join('; ')}`)
+    // The asker is told why and when to come back: one ask a minute is one token every 60 s.
+    const why = refused[0]!
+    assert.ok(why instanceof AskRefusedError, why.message)
+    assert.equal(why.code, 'refused')
+    assert.equal(why.reason, 'ask_rate_limit_peer')
+    assert.equal(why.retryAfterMs, 60_000)
+    assert.match(why.message, /refused the ask \(ask_rate_limit_peer\).*try again in 60 s/)
     // The same asker on the same peer: the per-peer bucket (checked before the signature) refuses it.
     const bRefused = b.node.stats().queriesRefused
     assert.equal((bRefused.ask_rate_limit_peer ?? 0) + (bRefused.ask_rate_limit_hotkey ?? 0), 1, JSON.stringify(bRefused))
