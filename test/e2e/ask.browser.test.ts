@@ -55,6 +55,9 @@ test('network.ask in a page: answers signed by the registered miners asked; a fo
       return seal(forger.mesh, mallory, manifest.netuid, 'answer', { askId: ask.payload.id, asker: ask.hotkey, text: 'trust me', tokens: 2 })
     })
     await until('every miner registered', () => [...honest, forger].every((m) => m.node.stats().uid !== null), 90_000)
+    // Miners serve validators first (an ask waits at most 5 s for queries in progress): with the
+    // validator stopped, the page's ask meets idle miners even on a loaded machine.
+    await subnet.validator.validator.stop()
 
     const { page, errors, close } = await openScriptPage('ask-page', PAGE, 'askNetwork')
     subnet.onStop(close)
