@@ -174,7 +174,7 @@ export async function connect(options: ConnectOptions): Promise<Network> {
       const unanswered = (e: unknown) => new ClientError(`uid ${target.uid} did not answer: ${(e as Error).message}`, { code: (e as { code?: string }).code ?? 'request_failed', cause: e })
       // No stream opened (typically: the miner's announce was heard before the relay's directory
       // said where to reach it): the ask never left, so waiting a moment and sending it once more
-      // spends nothing at the miner. Any other failure (a refusal, a timeout) is final.
+      // spends nothing at the miner. Any other failure (a stream that broke, a timeout) is final.
       const left = Math.floor(timeoutMs - (performance.now() - started) - REDIAL_WAIT_MS)
       if ((err as { code?: string }).code !== 'dial_failed' || left < 1000) throw unanswered(err)
       await new Promise((r) => setTimeout(r, REDIAL_WAIT_MS))
