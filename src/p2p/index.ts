@@ -23,7 +23,7 @@ export {
   type RejectReason,
   type DecodeResult,
 } from './envelope.ts'
-export { validatePayload, isHash32, isU64Decimal, LIMITS } from './schema.ts'
+export { validatePayload, isHash32, isInt, isPlainObject, isU64Decimal, keysOk, LIMITS } from './schema.ts'
 export { InboundGuard, type Authorize, type GuardOptions, type RateLimit, type Verdict } from './guard.ts'
 export { TokenBuckets } from './rate.ts'
 export { P2PError } from './errors.ts'

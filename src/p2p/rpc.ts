@@ -89,21 +89,17 @@ export async function request(node: Libp2p, peerId: string, protocol: string, bo
   const onAbort = () => stream?.abort(new P2PError('request timed out', { code: 'timeout' }))
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    try {
-      stream = await node.dialProtocol(peerIdFromString(peerId), protocol, { signal })
-    } catch (err) {
-      // No stream opened, so nothing reached the peer's handler: callers may try again. A peer
-      // that does not serve the protocol is reachable, and refuses (`request_failed`).
-      if (!signal.aborted && (err as Error).name !== 'UnsupportedProtocolError') {
-        throw new P2PError(`could not reach ${peerId}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
-      }
-      throw err
-    }
+    stream = await node.dialProtocol(peerIdFromString(peerId), protocol, { signal })
     await sendAll(stream, body, signal)
     return await readAll(stream, options.maxBytes ?? DEFAULT_MAX_BYTES)
   } catch (err) {
     if (err instanceof P2PError) throw err
     if (signal.aborted) throw new P2PError(`request to ${peerId} timed out after ${timeoutMs} ms`, { code: 'timeout', cause: err })
+    // No stream opened, so nothing reached the peer's handler: callers may try again. A peer
+    // that does not serve the protocol is reachable, and refuses (`request_failed`).
+    if (stream === undefined && (err as Error).name !== 'UnsupportedProtocolError') {
+      throw new P2PError(`could not reach ${peerId}: ${(err as Error).message}`, { code: 'dial_failed', cause: err })
+    }
     throw new P2PError(`request to ${peerId} failed: ${(err as Error).message}`, { code: 'request_failed', cause: err })
   } finally {
     signal.removeEventListener('abort', onAbort)

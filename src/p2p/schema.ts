@@ -51,8 +51,8 @@ function arrayOf(v: unknown, max: number, item: (x: unknown) => boolean): boolea
   return Array.isArray(v) && v.length <= max && v.every(item)
 }
 
-/** Rejects fields outside `required ∪ optional` and missing required ones. */
-function keysOk(obj: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): string | null {
+/** Rejects fields outside `required ∪ optional` and missing required ones: the reason, or null when they are right. */
+export function keysOk(obj: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): string | null {
   for (const k of required) if (!(k in obj)) return `missing ${k}`
   for (const k of Object.keys(obj)) if (!required.includes(k) && !optional.includes(k)) return `unknown field ${k}`
   return null

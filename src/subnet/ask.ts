@@ -11,7 +11,7 @@
  * (embeddings: the vector IS the validated answer) does not serve asks.
  */
 import { WebtensorError } from '../errors.ts'
-import { canonicalEncode, strictDecode } from '../p2p/index.ts'
+import { canonicalEncode, isInt, isPlainObject, keysOk, strictDecode } from '../p2p/index.ts'
 import type { TaskConfig } from './manifest.ts'
 
 /** Request name of the direct ask protocol (`/webtensor/<netuid>/req/ask/1`). */
@@ -127,13 +127,14 @@ export function decodeAskRefusal(bytes: Uint8Array): AskRefusal | null {
   } catch (err) {
     throw new AskRefusalError('a refusal that is not strict CBOR', { code: 'malformed', cause: err })
   }
-  const v = value as Record<string, unknown>
-  const keys = Object.keys(v)
-  const ok =
-    keys.every((k) => k === 'refused' || k === 'message' || k === 'retryAfterMs') &&
-    typeof v.refused === 'string' && /^[a-z0-9_]{1,64}$/.test(v.refused) &&
-    typeof v.message === 'string' && v.message.length <= MAX_REFUSAL_MESSAGE_CHARS &&
-    (v.retryAfterMs === undefined || (Number.isSafeInteger(v.retryAfterMs) && (v.retryAfterMs as number) >= 0 && (v.retryAfterMs as number) <= MAX_RETRY_AFTER_MS))
-  if (!ok) throw new AskRefusalError('a refusal with unknown or out-of-range fields', { code: 'malformed' })
-  return { refused: v.refused as string, message: v.message as string, ...(v.retryAfterMs === undefined ? {} : { retryAfterMs: v.retryAfterMs as number }) }
+  if (
+    !isPlainObject(value) ||
+    keysOk(value, ['refused', 'message'], ['retryAfterMs']) !== null ||
+    typeof value.refused !== 'string' || !/^[a-z0-9_]{1,64}$/.test(value.refused) ||
+    typeof value.message !== 'string' || value.message.length > MAX_REFUSAL_MESSAGE_CHARS ||
+    (value.retryAfterMs !== undefined && !isInt(value.retryAfterMs, 0, MAX_RETRY_AFTER_MS))
+  ) {
+    throw new AskRefusalError('a refusal with unknown, missing or out-of-range fields', { code: 'malformed' })
+  }
+  return { refused: value.refused, message: value.message, ...(value.retryAfterMs === undefined ? {} : { retryAfterMs: value.retryAfterMs }) }
 }
